@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { WAVE_POLICIES } from '../../core/graph.js';
+import { usageError } from '../../core/errors.js';
+import { configFromData } from '../../core/config.js';
+import { mutateConfig } from '../../store/config.js';
+import { initBoard } from '../../store/init.js';
+import { mainWorktreeOf } from '../../store/locate.js';
+import { action, type CommonOptions } from '../context.js';
+import { printJson, println } from '../output.js';
+
+interface Options extends CommonOptions {
+  prefix?: string;
+  waves?: string;
+}
+
+/** The repository top (main worktree when in a linked one), else the folder itself. */
+function repoTop(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return mainWorktreeOf(dir) ?? dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+export function register(program: Command): Command {
+  return program
+    .command('init')
+    .description('create a board (.board/) at the top of this git repository (or in DIR)')
+    .argument('[dir]', 'folder to create .board/ in (default: the repository top, else the working directory)')
+    .option('--prefix <prefix>', 'prefix of generated ticket ids', undefined)
+    .option('--waves <policy>', 'wave policy: strict or flow')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nRunning it again on an existing board only adds what is missing; nothing is overwritten.')
+    .action(
+      action(async (dir: string | undefined, opts: Options) => {
+        if (opts.waves && !WAVE_POLICIES.includes(opts.waves as never)) {
+          throw usageError(`unknown wave policy ${JSON.stringify(opts.waves)}`, { hint: 'use strict or flow' });
+        }
+        configFromData({ prefix: opts.prefix ?? 'T-', waves: opts.waves ?? 'strict' }, '--prefix/--waves');
+        const top = dir ? resolve(dir) : repoTop(process.cwd());
+        const result = initBoard(top);
+        if (opts.prefix !== undefined || opts.waves) {
+          await mutateConfig(result.board, (doc) => {
+            if (opts.prefix !== undefined) doc.set('prefix', opts.prefix);
+            if (opts.waves) doc.set('waves', opts.waves);
+          });
+        }
+        if (opts.json) {
+          printJson({ board: result.board.root, existed: result.existed, created: result.created });
+        } else if (result.existed) {
+          println(`board already initialised at ${result.board.root}${result.created.length ? ` (added ${result.created.join(', ')})` : ''}`);
+        } else {
+          println(`initialised board at ${result.board.root}`);
+          println('next: `board new "First ticket"`, `board agent add NAME`, `board watch --detach`');
+        }
+      }),
+    );
+}

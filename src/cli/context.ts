@@ -1,0 +1,70 @@
+/**
+ * What every command shares: the common options, finding the board, who is acting, and
+ * turning errors into exit codes.
+ */
+import { spawnSync } from 'node:child_process';
+import type { Command } from 'commander';
+import { usageError } from '../core/errors.js';
+import { agentNameFrom, checkAgentName } from '../core/names.js';
+import type { Board } from '../store/board.js';
+import { locateBoard } from '../store/locate.js';
+import { reportError } from './output.js';
+
+export interface CommonOptions {
+  board?: string;
+  json?: boolean;
+  as?: string;
+}
+
+/** Add --board and --json (and --as when the command acts as someone). */
+export function common(cmd: Command, opts: { as?: boolean } = {}): Command {
+  cmd.option('--board <dir>', 'use the board at DIR (default: found from the working directory, or BOARD_DIR)');
+  if (opts.as) cmd.option('--as <name>', 'who is acting (default: BOARD_AGENT, else git config user.name)');
+  cmd.option('--json', 'print JSON (stable shapes, see the README)');
+  return cmd;
+}
+
+export function openBoard(opts: CommonOptions): Board {
+  return locateBoard({ board: opts.board });
+}
+
+/**
+ * Who is acting: --as, else BOARD_AGENT, else git's user.name turned into a valid name.
+ * A given name that is not valid is refused (exit 2) before anything is touched.
+ */
+export function actorOf(opts: CommonOptions): string {
+  if (opts.as !== undefined) return checkAgentName(opts.as, '--as name');
+  const env = process.env.BOARD_AGENT;
+  if (env) return checkAgentName(env, 'BOARD_AGENT name');
+  const r = spawnSync('git', ['config', 'user.name'], { encoding: 'utf8', timeout: 5000 });
+  const name = r.status === 0 ? agentNameFrom(r.stdout.trim()) : undefined;
+  if (name) return name;
+  throw usageError('who is acting? no --as, no BOARD_AGENT, and no usable git user.name', {
+    hint: 'pass --as NAME or set BOARD_AGENT=NAME',
+  });
+}
+
+/** Wrap a command's action: BoardErrors become their exit codes, JSON errors with --json. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      const cmd = args[args.length - 1] as Command | undefined;
+      const json = Boolean(cmd && typeof cmd.opts === 'function' && (cmd.opts() as CommonOptions).json);
+      process.exitCode = reportError(e, json);
+    }
+  };
+}
+
+/** Split "a,b, c" into ["a","b","c"]; repeated options are concatenated. */
+export function list(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+export function intOption(name: string) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value)) throw usageError(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Atomic file writes, Maildir style: the content is written to a unique file in the board's
+ * `tmp/` folder (same filesystem), flushed, and then moved into place in one step, so no
+ * reader ever sees half a file. `rename` replaces the target; `link` refuses an existing one,
+ * which is how a creation or a delivery that must happen once is made exactly-once.
+ */
+import {
+  closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+let counter = 0;
+let host: string | undefined;
+
+/** A name unique across processes and machines: time, pid, counter, random, host. */
+export function uniqueName(suffix = ''): string {
+  host ??= hostname().replace(/[^A-Za-z0-9-]/g, '_').slice(0, 32);
+  const t = Date.now().toString(36);
+  return `${t}.${process.pid}_${(counter++).toString(36)}_${randomBytes(4).toString('hex')}.${host}${suffix}`;
+}
+
+export interface WriteOptions {
+  /** Flush to disk before the rename (survives power loss, not just a crash). Default true. */
+  fsync?: boolean;
+  mode?: number;
+}
+
+/** Write `data` to a fresh file in `tmpDir` and return its path. */
+export function stage(tmpDir: string, data: string | Uint8Array, opts: WriteOptions = {}): string {
+  const tmp = join(tmpDir, uniqueName('.tmp'));
+  let fd: number;
+  try {
+    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(tmpDir, { recursive: true });
+    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o644);
+  }
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    if (opts.fsync !== false) fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
+  closeSync(fd);
+  return tmp;
+}
+
+/** Replace (or create) `target` atomically. */
+export function writeAtomic(tmpDir: string, target: string, data: string | Uint8Array, opts?: WriteOptions): void {
+  const tmp = stage(tmpDir, data, opts);
+  try {
+    renameSync(tmp, target);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
+}
+
+/**
+ * Create `target` atomically only if it does not exist yet. Returns false (and leaves the
+ * existing file alone) when it does.
+ */
+export function createExclusive(tmpDir: string, target: string, data: string | Uint8Array, opts?: WriteOptions): boolean {
+  const tmp = stage(tmpDir, data, opts);
+  try {
+    linkSync(tmp, target);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Front-matter: gray-matter splits the file, the `yaml` package parses it into a Document.
+ *
+ * - YAML only. gray-matter picks its engine from the text after the opening `---` (`---js`
+ *   reaches `eval`), so the opening line is checked first and every non-YAML engine is
+ *   replaced by one that refuses: JavaScript front-matter is never evaluated.
+ * - gray-matter is always given an options object (its option-less cache is unsafe).
+ * - The yaml Document is kept so that edits made by the board preserve comments, key order,
+ *   quoting and unknown keys; aliases are bounded (maxAliasCount) and duplicate keys refused.
+ * - Parsers load on first use (createRequire), so commands that never parse pay nothing.
+ */
+import { createRequire } from 'node:module';
+import type { Document, ParseOptions, DocumentOptions, SchemaOptions, ToStringOptions } from 'yaml';
+import { invalid } from '../core/errors.js';
+
+const require = createRequire(import.meta.url);
+type Yaml = typeof import('yaml');
+type Matter = typeof import('gray-matter');
+let yamlMod: Yaml | undefined;
+let matterMod: Matter | undefined;
+export const yaml = (): Yaml => (yamlMod ??= require('yaml') as Yaml);
+const matter = (): Matter => (matterMod ??= require('gray-matter') as Matter);
+
+export const YAML_PARSE: ParseOptions & DocumentOptions & SchemaOptions = {
+  prettyErrors: true,
+  uniqueKeys: true,
+  version: '1.2',
+};
+export const MAX_ALIASES = 100;
+export const YAML_STRINGIFY: ToStringOptions = {
+  lineWidth: 0,
+  flowCollectionPadding: false,
+};
+
+export interface ParsedFile {
+  data: Record<string, unknown>;
+  body: string;
+  doc: Document;
+  /** The raw front-matter text as split off by gray-matter (starts on the "---" line). */
+  matter: string;
+}
+
+const OPENING = /^---[ \t]*\r?\n/;
+
+function refuseEngine(name: string) {
+  return {
+    parse(): never {
+      throw invalid(`front-matter language "${name}" is not allowed: front-matter is YAML only`);
+    },
+    stringify(): never {
+      throw invalid(`front-matter language "${name}" is not allowed`);
+    },
+  };
+}
+
+/** 1-based line of a character offset in the text. */
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/**
+ * Parse `---\nyaml\n---\nbody`. Throws a BoardError (exit 2) naming the file, and the line
+ * when YAML is at fault.
+ */
+export function parseFrontmatter(raw: string, display: string): ParsedFile {
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  if (!OPENING.test(text)) {
+    const first = text.split('\n', 1)[0];
+    if (first.startsWith('---')) {
+      throw invalid(`${display}: front-matter language "${first.slice(3).trim()}" is not allowed; YAML only`, {
+        file: display,
+        line: 1,
+        hint: 'start the file with a line of exactly "---"',
+      });
+    }
+    throw invalid(`${display}: no front-matter`, {
+      file: display,
+      line: 1,
+      hint: 'a board file starts with "---", YAML fields, then "---" and the Markdown body',
+    });
+  }
+  if (!/\r?\n---[ \t]*(\r?\n|$)/.test(text.slice(3))) {
+    throw invalid(`${display}: front-matter is not closed`, {
+      file: display,
+      hint: 'end the YAML fields with a line of exactly "---"',
+    });
+  }
+
+  const Y = yaml();
+  let doc: Document | undefined;
+  let yamlError: { message: string; line?: number } | undefined;
+  const engine = {
+    parse(str: string): Record<string, unknown> {
+      doc = Y.parseDocument(str, YAML_PARSE) as Document;
+      const err = doc.errors[0];
+      if (err) {
+        // the text starts on the opening "---" line, so YAML's line numbers are file lines
+        yamlError = { message: err.message.split('\n')[0], line: err.linePos?.[0]?.line };
+        return {};
+      }
+      return {};
+    },
+    stringify: () => '',
+  };
+  const file = matter()(text, {
+    language: 'yaml',
+    engines: {
+      yaml: engine,
+      javascript: refuseEngine('javascript'),
+      js: refuseEngine('js'),
+      json: refuseEngine('json'),
+      coffee: refuseEngine('coffee'),
+      coffeescript: refuseEngine('coffeescript'),
+      cson: refuseEngine('cson'),
+      toml: refuseEngine('toml'),
+    },
+  } as never);
+  const body = file.content;
+
+  if (yamlError) {
+    throw invalid(`${display}: invalid YAML${yamlError.line ? ` at line ${yamlError.line}` : ''}: ${yamlError.message}`, {
+      file: display,
+      line: yamlError.line,
+      hint: 'fix the front-matter between the two "---" lines',
+    });
+  }
+  doc ??= new Y.Document({}) as Document;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    throw invalid(`${display}: ${(e as Error).message}`, { file: display, hint: 'remove the YAML aliases (*name)' });
+  }
+  if (data === null || data === undefined) data = {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw invalid(`${display}: front-matter must be a map of fields`, { file: display, line: 2 });
+  }
+  if (doc.contents === null || doc.contents === undefined) doc.contents = doc.createNode({}) as never;
+  return { data: data as Record<string, unknown>, body, doc, matter: (file as { matter?: string }).matter ?? '' };
+}
+
+/**
+ * Line (1-based, in the whole file) where a top-level front-matter key stands. The Document
+ * was parsed from the text right after the opening "---", so offsets map onto file lines.
+ */
+export function lineOfKey(parsed: ParsedFile, key: string): number | undefined {
+  const Y = yaml();
+  const map = parsed.doc.contents;
+  if (!Y.isMap(map)) return undefined;
+  for (const pair of map.items) {
+    const k = pair.key;
+    if (Y.isScalar(k) && String(k.value) === key && k.range) return lineOf(parsed.matter, k.range[0]);
+  }
+  return undefined;
+}
+
+/** Turn a Document and a body back into a board file. */
+export function serialize(doc: Document, body: string): string {
+  let fm = doc.toString(YAML_STRINGIFY);
+  if (fm === '{}\n' || fm.trim() === '') fm = '';
+  if (fm && !fm.endsWith('\n')) fm += '\n';
+  return `---\n${fm}---\n${body}`;
+}
+
+/** Set a top-level key, writing lists in flow style (`[a, b]`) and removing empty values. */
+export function setField(doc: Document, key: string, value: unknown): void {
+  if (value === undefined) {
+    doc.delete(key);
+    return;
+  }
+  const flow = Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null);
+  const node = doc.createNode(value, { flow, aliasDuplicateObjects: false });
+  doc.set(key, node);
+}

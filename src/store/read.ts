@@ -1,0 +1,58 @@
+/**
+ * Reading a board file defensively: never through a symlink (O_NOFOLLOW, so a link planted
+ * in `.board/` cannot lead a read outside it), only regular files, at most 1 MiB, and no
+ * binary content.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { invalid, notFound } from '../core/errors.js';
+
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+export interface ReadOptions {
+  /** Path shown in messages. */
+  display?: string;
+  maxBytes?: number;
+}
+
+export function readBoardFile(path: string, opts: ReadOptions = {}): string {
+  const display = opts.display ?? path;
+  const max = opts.maxBytes ?? MAX_FILE_BYTES;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw notFound(`${display} does not exist`, { file: display });
+    if (code === 'ELOOP') {
+      throw invalid(`${display} is a symbolic link; the board does not follow links`, {
+        file: display,
+        hint: 'replace the link with a regular file',
+      });
+    }
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw invalid(`${display} is not a regular file`, { file: display });
+    if (st.size > max) {
+      throw invalid(`${display} is ${st.size} bytes, over the limit of ${max} bytes`, {
+        file: display,
+        hint: 'split the content, or move large material into the repository and link to it',
+      });
+    }
+    const buf = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    const bytes = buf.subarray(0, off);
+    if (bytes.includes(0)) {
+      throw invalid(`${display} is a binary file (it contains NUL bytes)`, { file: display, hint: 'board files are Markdown text' });
+    }
+    return bytes.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * The ticket store: reading, creating and editing ticket files.
+ *
+ * Every write the board makes to a ticket goes through `mutateTicket`:
+ *   1. take the ticket's lock (proper-lockfile);
+ *   2. read the file and remember the hash of what was read;
+ *   3. apply the edit to the yaml Document (comments, order and unknown keys survive);
+ *   4. re-parse and re-validate the result, then check the board-level rules;
+ *   5. compare-and-swap: create `locks/<id>.cas/<hash>` exclusively. Only one writer can ever
+ *      consume a given version of the file, so even if the lock was handed to two processes
+ *      at once (proper-lockfile's stale takeover), at most one of them writes; the other
+ *      reads again and re-applies its edit on top;
+ *   6. atomic replace (write aside, rename).
+ */
+import { createHash } from 'node:crypto';
+import {
+  lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, type BigIntStats,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Document } from 'yaml';
+import type { BoardConfig } from '../core/config.js';
+import { BoardError, conflict, invalid, notFound } from '../core/errors.js';
+import { computeGraph, type BoardGraph } from '../core/graph.js';
+import { idFromBytes, idLengthFor } from '../core/ids.js';
+import { isTicketId } from '../core/names.js';
+import { checkBoardRules } from '../core/rules.js';
+import { ticketFromData, ticketJson, type Derived, type Problem, type Ticket, type TicketJson } from '../core/ticket.js';
+import { createExclusive, writeAtomic } from './atomic.js';
+import type { Board } from './board.js';
+import { DerivedCache } from './cache.js';
+import { loadConfig } from './config.js';
+import { lineOfKey, parseFrontmatter, serialize, setField, yaml, type ParsedFile } from './frontmatter.js';
+import { withLock } from './lock.js';
+import { readBoardFile } from './read.js';
+
+export interface TicketFile {
+  ticket: Ticket;
+  problems: Problem[];
+  parsed: ParsedFile;
+  raw: string;
+}
+
+export interface BrokenFile {
+  file: string;
+  id: string | null;
+  error: Record<string, unknown>;
+}
+
+export interface LoadedBoard {
+  board: Board;
+  config: BoardConfig;
+  /** Every ticket that could be read, keyed by id (including ones with problems). */
+  tickets: Map<string, Ticket>;
+  /** Files that cannot be read or have problems, with the first problem of each. */
+  broken: BrokenFile[];
+  graph: BoardGraph;
+  derived(id: string): Derived;
+  json(t: Ticket): TicketJson;
+}
+
+/** A ticket problem as a BoardError naming the file, field and line. */
+export function problemError(display: string, p: Problem, parsed?: ParsedFile): BoardError {
+  return invalid(`${display}: ${p.message}`, {
+    file: display,
+    field: p.field,
+    line: parsed ? lineOfKey(parsed, p.field) : undefined,
+    hint: p.hint,
+  });
+}
+
+export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw'> {
+  const parsed = parseFrontmatter(raw, display);
+  const { ticket, problems } = ticketFromData(parsed.data, parsed.body, fileId);
+  return { ticket, problems, parsed };
+}
+
+/** Read one ticket by id. Exit 3 when there is no such ticket. */
+export function readTicket(board: Board, id: string): TicketFile {
+  const file = board.ticketFile(id);
+  const display = board.rel(file);
+  let raw: string;
+  try {
+    raw = readBoardFile(file, { display });
+  } catch (e) {
+    if (e instanceof BoardError && e.kind === 'not_found') {
+      throw notFound(`no ticket ${id}`, { file: display, hint: 'see `board list` for the tickets on this board' });
+    }
+    throw e;
+  }
+  return { ...parseTicketText(raw, id, display), raw };
+}
+
+/** The ticket ids present on disk (file names), without reading the files. */
+export function ticketFileNames(board: Board): string[] {
+  try {
+    return readdirSync(board.ticketsDir).filter((n) => n.endsWith('.md') && !n.startsWith('.'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+type CachedTicket = { t: Ticket; p: Problem[] } | { e: Record<string, unknown> };
+
+/**
+ * Read the whole board: every ticket, its problems, and the graph. Uses the derived cache
+ * (files whose stat did not change are not parsed again) unless `cache: false`.
+ */
+export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedBoard {
+  const useCache = opts.cache !== false && process.env.BOARD_NO_CACHE !== '1';
+  const cache = useCache ? DerivedCache.load(board) : undefined;
+  const config = loadConfig(board, cache);
+  const tickets = new Map<string, Ticket>();
+  const broken: BrokenFile[] = [];
+
+  for (const name of ticketFileNames(board)) {
+    const fileId = name.slice(0, -3);
+    const path = join(board.ticketsDir, name);
+    const display = board.rel(path);
+    if (!isTicketId(fileId)) {
+      broken.push({ file: display, id: null, error: invalid(`${display}: file name is not a valid ticket id`, { file: display, hint: 'rename it to <ID>.md, e.g. T-4k9x.md' }).toJSON() });
+      continue;
+    }
+    let st: BigIntStats;
+    try {
+      st = lstatSync(path, { bigint: true });
+    } catch {
+      continue; // removed while we were reading
+    }
+    let entry = cache?.get<CachedTicket>(name, st);
+    if (!entry) {
+      try {
+        const { ticket, problems, parsed } = parseTicketText(readBoardFile(path, { display }), fileId, display);
+        entry = { t: ticket, p: problems.map((p) => ({ ...p, line: lineOfKey(parsed, p.field) })) };
+      } catch (e) {
+        if (!(e instanceof BoardError)) throw e;
+        if (e.kind === 'not_found') continue;
+        entry = { e: e.toJSON() };
+      }
+      cache?.set(name, st, entry);
+    }
+    if ('e' in entry) {
+      broken.push({ file: display, id: fileId, error: entry.e });
+      continue;
+    }
+    tickets.set(fileId, entry.t);
+    if (entry.p.length) {
+      const p = entry.p[0] as Problem & { line?: number };
+      broken.push({ file: display, id: fileId, error: { kind: 'invalid', exit: 2, message: `${display}: ${p.message}`, file: display, field: p.field, line: p.line, hint: p.hint } });
+    }
+  }
+  cache?.save(true);
+
+  const graph = computeGraph(tickets.values(), config.waves);
+  return {
+    board,
+    config,
+    tickets,
+    broken,
+    graph,
+    derived: (id) => graph.derived(id),
+    json: (t) => ticketJson(t, graph.derived(t.id)),
+  };
+}
+
+/* ------------------------------------------------------------------ writing ---- */
+
+export interface TicketEditor {
+  doc: Document;
+  /** Set a front-matter field (undefined removes it). */
+  set(key: string, value: unknown): void;
+  setBody(body: string): void;
+}
+
+export interface MutateOptions {
+  /** Who makes the change (recorded as `updated_by`). */
+  actor: string;
+  now?: Date;
+  /**
+   * Extra checks on the result, with the board loaded when deps or status changed;
+   * throw a BoardError to refuse.
+   */
+  check?: (before: Ticket, after: Ticket) => void;
+}
+
+export interface MutateResult {
+  before: Ticket;
+  after: Ticket;
+  changed: boolean;
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
+const CAS_KEEP_MS = 60_000;
+
+function casDir(board: Board, id: string) {
+  return join(board.locksDir, `${id}.cas`);
+}
+
+/** Claim the right to replace the version of the file with hash `h`: true for exactly one caller. */
+function consumeVersion(board: Board, id: string, h: string): boolean {
+  const dir = casDir(board, id);
+  const token = join(dir, h);
+  try {
+    writeFileSync(token, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'ENOENT') throw e;
+    mkdirSync(dir, { recursive: true });
+    return consumeVersion(board, id, h);
+  }
+}
+
+/** Forget version tokens old enough that no writer can still be working from them. */
+function pruneVersions(board: Board, id: string, keep: string): void {
+  const dir = casDir(board, id);
+  const limit = Date.now() - CAS_KEEP_MS;
+  try {
+    for (const name of readdirSync(dir)) {
+      if (name === keep) continue;
+      const p = join(dir, name);
+      try {
+        if (statSync(p).mtimeMs < limit) rmSync(p, { force: true });
+      } catch { /* gone */ }
+    }
+  } catch { /* no folder */ }
+}
+
+/**
+ * Edit one ticket safely (see the top of this file). `apply` changes the editor's Document;
+ * returning false means "nothing to do". Throws BoardError on refusal; nothing is written then.
+ */
+export async function mutateTicket(
+  board: Board,
+  id: string,
+  opts: MutateOptions,
+  apply: (current: Ticket, edit: TicketEditor) => boolean | void,
+): Promise<MutateResult> {
+  const file = board.ticketFile(id);
+  const display = board.rel(file);
+  return withLock(board, `ticket-${id}`, async () => {
+    for (let attempt = 0; ; attempt++) {
+      const cur = readTicket(board, id);
+      const before = cur.ticket;
+      let body = cur.parsed.body;
+      const doc = cur.parsed.doc;
+      const editor: TicketEditor = {
+        doc,
+        set: (k, v) => setField(doc, k, v),
+        setBody: (b) => { body = b; },
+      };
+      if (apply(before, editor) === false) return { before, after: before, changed: false };
+      const now = (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      setField(doc, 'updated', now);
+      setField(doc, 'updated_by', opts.actor);
+      const text = serialize(doc, body);
+      const next = parseTicketText(text, id, display);
+      if (next.problems.length) throw problemError(display, next.problems[0], next.parsed);
+      const after = next.ticket;
+      checkAgainstBoard(board, before, after);
+      opts.check?.(before, after);
+
+      const h = sha(cur.raw);
+      if (!consumeVersion(board, id, h)) {
+        // someone else replaced this version: read again and re-apply on top of theirs
+        await new Promise((r) => setTimeout(r, 2 + Math.random() * 10));
+        continue;
+      }
+      // last look: a hand edit (no lock) between our read and now is not overwritten
+      let latest: string | undefined;
+      try { latest = readFileSync(file, 'utf8'); } catch { /* removed */ }
+      if (latest !== cur.raw) {
+        if (attempt > 50) throw conflict(`${display} keeps changing under the board; try again`, { file: display });
+        continue;
+      }
+      writeAtomic(board.tmpDir, file, text);
+      pruneVersions(board, id, h);
+      return { before, after, changed: true };
+    }
+  });
+}
+
+/** Board-level rules that need other tickets: unknown deps, cycles, done with open deps. */
+function checkAgainstBoard(board: Board, before: Ticket | null, after: Ticket): void {
+  const depsChanged = !before || before.deps.join('\0') !== after.deps.join('\0');
+  const closing = after.status === 'done' && before?.status !== 'done';
+  if (!depsChanged && !closing) return;
+  if (after.deps.length === 0) return;
+  const loaded = loadBoard(board);
+  const nodes = new Map(loaded.tickets);
+  nodes.set(after.id, after);
+  const problems = checkBoardRules(after, (id) => nodes.get(id), depsChanged ? computeGraph(nodes.values(), loaded.config.waves) : undefined);
+  if (problems.length) {
+    const p = problems[0];
+    const display = board.rel(board.ticketFile(after.id));
+    throw new BoardError(p.kind, `${display}: ${p.message}`, { file: display, field: p.field, hint: p.hint, data: p.data });
+  }
+}
+
+/* ----------------------------------------------------------------- creating ---- */
+
+export interface NewTicketFields {
+  id?: string;
+  title: string;
+  status?: string;
+  assignee?: string | null;
+  deps?: string[];
+  locks?: string[];
+  labels?: string[];
+  priority?: number;
+  body?: string;
+  /** Template file content (front-matter + body) to start from. */
+  template?: string;
+}
+
+const ORDER = ['id', 'title', 'status', 'assignee', 'deps', 'locks', 'labels', 'priority', 'created', 'updated', 'updated_by'];
+
+function renderTicket(id: string, f: NewTicketFields, actor: string, now: string): string {
+  const Y = yaml();
+  let tplData: Record<string, unknown> = {};
+  let tplBody = '';
+  if (f.template !== undefined) {
+    const parsed = parseFrontmatter(f.template, 'template');
+    tplData = parsed.data;
+    tplBody = parsed.body;
+  }
+  const values: Record<string, unknown> = {
+    ...tplData,
+    id,
+    title: f.title,
+    status: f.status ?? tplData.status ?? 'todo',
+    assignee: f.assignee !== undefined ? f.assignee : tplData.assignee ?? null,
+    deps: f.deps ?? tplData.deps ?? [],
+    locks: f.locks ?? tplData.locks ?? [],
+    labels: f.labels ?? tplData.labels ?? [],
+    priority: f.priority ?? tplData.priority ?? 2,
+    created: now,
+    updated: now,
+    updated_by: actor,
+  };
+  const doc = new Y.Document({});
+  for (const k of [...ORDER, ...Object.keys(values).filter((k) => !ORDER.includes(k))]) {
+    if (values[k] === undefined) continue;
+    setField(doc as Document, k, values[k]);
+  }
+  let body = f.body !== undefined ? f.body : tplBody;
+  body = body.replaceAll('{{title}}', f.title).replaceAll('{{id}}', id);
+  if (body && !body.endsWith('\n')) body += '\n';
+  return serialize(doc as Document, body);
+}
+
+/** Create a ticket; returns it. A given id that exists is exit 4; a drawn one is redrawn longer. */
+export function createTicket(board: Board, f: NewTicketFields, actor: string, now = new Date()): Ticket {
+  const config = loadConfig(board);
+  const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  mkdirSync(board.ticketsDir, { recursive: true });
+  let length = idLengthFor(ticketFileNames(board).length);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const id = f.id ?? idFromBytes(config.prefix, randomBytes(16), length);
+    const file = board.ticketFile(id);
+    const display = board.rel(file);
+    const text = renderTicket(id, f, actor, stamp);
+    const { ticket, problems, parsed } = parseTicketText(text, id, display);
+    if (problems.length) throw problemError(display, problems[0], parsed);
+    checkAgainstBoard(board, null, ticket);
+    if (createExclusive(board.tmpDir, file, text)) return ticket;
+    if (f.id) throw conflict(`ticket ${id} already exists`, { file: display, hint: 'choose another id, or edit it with `board edit`' });
+    length++;
+  }
+  throw conflict('could not draw a free ticket id', { hint: 'the board is very full; set a longer prefix' });
+}

@@ -1,0 +1,129 @@
+/**
+ * Test helpers: temporary git repositories and the real `board` binary.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'board');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+}
+
+/** Environment for child processes: no inherited board identity or board path. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.BOARD_AGENT;
+  delete env.BOARD_DIR;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Run `board ARGS` synchronously. */
+export function board(args: string[], opts: RunOptions): RunResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: cleanEnv(opts.env),
+    input: opts.input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Run `board ARGS` as a child process and resolve when it exits. */
+export function boardAsync(args: string[], opts: RunOptions): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: cleanEnv(opts.env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+  });
+}
+
+/** Start `board ARGS` in the background (e.g. a watcher); the caller must stop it. */
+export function boardSpawn(args: string[], opts: RunOptions): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function git(args: string[], cwd: string, env?: Record<string, string>): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+export interface TempRepo {
+  dir: string;
+  /** Run board in the repo. */
+  board(args: string[], opts?: Partial<RunOptions>): RunResult;
+  boardAsync(args: string[], opts?: Partial<RunOptions>): Promise<RunResult>;
+  /** Path inside the repo. */
+  path(...parts: string[]): string;
+  read(...parts: string[]): string;
+  write(rel: string, content: string): void;
+  cleanup(): void;
+}
+
+/** A fresh git repository in a temp dir, with an identity, optionally with `board init` done. */
+export function tempRepo(opts: { init?: boolean; git?: boolean } = {}): TempRepo {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'recado-test-')));
+  if (opts.git !== false) {
+    git(['init', '-q', '-b', 'main'], dir);
+    git(['config', 'user.name', 'Test Person'], dir);
+    git(['config', 'user.email', 'test@example.com'], dir);
+    git(['config', 'commit.gpgsign', 'false'], dir);
+  }
+  const repo: TempRepo = {
+    dir,
+    board: (args, o = {}) => board(args, { cwd: dir, ...o }),
+    boardAsync: (args, o = {}) => boardAsync(args, { cwd: dir, ...o }),
+    path: (...parts) => join(dir, ...parts),
+    read: (...parts) => readFileSync(join(dir, ...parts), 'utf8'),
+    write: (rel, content) => {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), content);
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+  if (opts.init !== false) {
+    const r = repo.board(['init']);
+    if (r.code !== 0) throw new Error(`board init failed: ${r.stderr}`);
+  }
+  return repo;
+}
+
+/** Write a ticket file by hand (as an agent with file tools would). */
+export function ticketText(fields: Record<string, string>, body = 'Body.\n'): string {
+  return `---\n${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('\n')}\n---\n${body}`;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `fn` until it returns a truthy value or the time runs out. */
+export async function waitFor<T>(fn: () => T | undefined | false | null, timeoutMs = 10_000, stepMs = 25): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`waitFor: timed out after ${timeoutMs} ms`);
+    await sleep(stepMs);
+  }
+}
