@@ -200,7 +200,7 @@ export function ticketFromData(
 
   return {
     ticket: {
-      id: typeof id === 'string' ? id : fileId,
+      id: fileId,
       title: title as string,
       status: status as Status,
       assignee: assignee as string | null,

@@ -38,6 +38,10 @@ export interface ParsedFile {
   doc: Document;
   /** The raw front-matter text as split off by gray-matter (starts on the "---" line). */
   matter: string;
+  /** The text between the front-matter and the body (the closing "---" line). */
+  tail: string;
+  /** Whether the file started with a byte-order mark. */
+  bom: boolean;
 }
 
 const OPENING = /^---[ \t]*\r?\n/;
@@ -138,7 +142,9 @@ export function parseFrontmatter(raw: string, display: string): ParsedFile {
     throw invalid(`${display}: front-matter must be a map of fields`, { file: display, line: 2 });
   }
   if (doc.contents === null || doc.contents === undefined) doc.contents = doc.createNode({}) as never;
-  return { data: data as Record<string, unknown>, body, doc, matter: (file as { matter?: string }).matter ?? '' };
+  const matterText = (file as { matter?: string }).matter ?? '';
+  const tail = text.slice(3 + matterText.length, text.length - body.length);
+  return { data: data as Record<string, unknown>, body, doc, matter: matterText, tail, bom: text !== raw };
 }
 
 /**
@@ -173,4 +179,62 @@ export function setField(doc: Document, key: string, value: unknown): void {
   const flow = Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null);
   const node = doc.createNode(value, { flow, aliasDuplicateObjects: false });
   doc.set(key, node);
+}
+
+/**
+ * Change top-level fields by splicing the source text: only the lines of the changed fields
+ * are rewritten (a trailing comment on a one-line field is kept); every other byte of the
+ * file stays as it was: comments, blank lines, spacing, quoting, key order, unknown keys.
+ * New fields are appended at the end of the front-matter; `undefined` removes a field.
+ */
+export function spliceFields(parsed: ParsedFile, changes: ReadonlyMap<string, unknown>, body = parsed.body): string {
+  const Y = yaml();
+  const src = parsed.matter;
+  const map = Y.isMap(parsed.doc.contents) ? parsed.doc.contents : null;
+  const edits: { start: number; end: number; text: string }[] = [];
+  const appends: string[] = [];
+  const lineStart = (i: number) => src.lastIndexOf('\n', i - 1) + 1;
+  const lineEnd = (i: number) => {
+    const n = src.indexOf('\n', i);
+    return n === -1 ? src.length : n + 1;
+  };
+  for (const [key, value] of changes) {
+    const pair = map?.items.find((p) => Y.isScalar(p.key) && String(p.key.value) === key);
+    const rendered = value === undefined ? '' : renderField(key, value).replace(/\n$/, '');
+    const keyNode = pair?.key as { range?: [number, number, number] } | undefined;
+    if (!pair || !keyNode?.range) {
+      if (value !== undefined) appends.push(rendered);
+      continue;
+    }
+    const start = lineStart(keyNode.range[0]);
+    const valueRange = (pair.value as { range?: [number, number, number] } | null)?.range;
+    const valueEnd = valueRange ? valueRange[1] : keyNode.range[1];
+    const end = lineEnd(Math.max(valueEnd - 1, keyNode.range[0]));
+    const hadNewline = src[end - 1] === '\n';
+    if (value === undefined) {
+      edits.push({ start, end, text: '' });
+      continue;
+    }
+    const rest = src.slice(valueEnd, lineEnd(valueEnd));
+    const keepComment = !rendered.includes('\n') && /^[ \t]+#/.test(rest);
+    if (keepComment) edits.push({ start, end: valueEnd, text: rendered });
+    else edits.push({ start, end, text: rendered + (hadNewline ? '\n' : '') });
+  }
+  let out = src;
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  // the last field has no newline of its own (the closing "---" line brings it)
+  if (!src.endsWith('\n') && out.endsWith('\n')) out = out.slice(0, -1);
+  if (appends.length) {
+    // the front-matter text ends just before the "\n---" of the closing line
+    out += (out.endsWith('\n') ? '' : '\n') + appends.join('\n');
+  }
+  return `${parsed.bom ? '\ufeff' : ''}---${out}${parsed.tail}${body}`;
+}
+
+/** One field as YAML text, lists of scalars in flow style (`[a, b]`). */
+export function renderField(key: string, value: unknown): string {
+  const Y = yaml();
+  const doc = new Y.Document({}) as Document;
+  setField(doc, key, value);
+  return doc.toString(YAML_STRINGIFY);
 }

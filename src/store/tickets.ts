@@ -30,7 +30,7 @@ import { createExclusive, writeAtomic } from './atomic.js';
 import type { Board } from './board.js';
 import { DerivedCache } from './cache.js';
 import { loadConfig } from './config.js';
-import { lineOfKey, parseFrontmatter, serialize, setField, yaml, type ParsedFile } from './frontmatter.js';
+import { lineOfKey, parseFrontmatter, serialize, setField, spliceFields, yaml, type ParsedFile } from './frontmatter.js';
 import { withLock } from './lock.js';
 import { readBoardFile } from './read.js';
 
@@ -166,9 +166,9 @@ export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedB
 
 /* ------------------------------------------------------------------ writing ---- */
 
+
 export interface TicketEditor {
-  doc: Document;
-  /** Set a front-matter field (undefined removes it). */
+  /** Set a front-matter field (undefined removes it); only that field's lines are rewritten. */
   set(key: string, value: unknown): void;
   setBody(body: string): void;
 }
@@ -245,17 +245,16 @@ export async function mutateTicket(
       const cur = readTicket(board, id);
       const before = cur.ticket;
       let body = cur.parsed.body;
-      const doc = cur.parsed.doc;
+      const changes = new Map<string, unknown>();
       const editor: TicketEditor = {
-        doc,
-        set: (k, v) => setField(doc, k, v),
+        set: (k, v) => { changes.set(k, v); },
         setBody: (b) => { body = b; },
       };
       if (apply(before, editor) === false) return { before, after: before, changed: false };
       const now = (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      setField(doc, 'updated', now);
-      setField(doc, 'updated_by', opts.actor);
-      const text = serialize(doc, body);
+      changes.set('updated', now);
+      changes.set('updated_by', opts.actor);
+      const text = spliceFields(cur.parsed, changes, body);
       const next = parseTicketText(text, id, display);
       if (next.problems.length) throw problemError(display, next.problems[0], next.parsed);
       const after = next.ticket;
