@@ -33,6 +33,7 @@ import { loadConfig } from './config.js';
 import { lineOfKey, parseFrontmatter, serialize, setField, spliceFields, yaml, type ParsedFile } from './frontmatter.js';
 import { withLock } from './lock.js';
 import { readBoardFile } from './read.js';
+import { stats } from './stats.js';
 
 export interface TicketFile {
   ticket: Ticket;
@@ -77,6 +78,7 @@ export function parseTicketText(raw: string, fileId: string, display: string): O
 
 /** Read one ticket by id. Exit 3 when there is no such ticket. */
 export function readTicket(board: Board, id: string): TicketFile {
+  stats.parsed++;
   const file = board.ticketFile(id);
   const display = board.rel(file);
   let raw: string;
@@ -129,7 +131,9 @@ export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedB
       continue; // removed while we were reading
     }
     let entry = cache?.get<CachedTicket>(name, st);
-    if (!entry) {
+    if (entry) stats.cached++;
+    else {
+      stats.parsed++;
       try {
         const { ticket, problems, parsed } = parseTicketText(readBoardFile(path, { display }), fileId, display);
         entry = { t: ticket, p: problems.map((p) => ({ ...p, line: lineOfKey(parsed, p.field) })) };
