@@ -72,3 +72,14 @@ describe('claims respected', () => {
     expect(checkClaimRespected(base, { ...base, status: 'todo' }, 'bo', new Date('2026-01-01T02:00:00Z'))).toEqual([]);
   });
 });
+
+describe('formatDuration', () => {
+  it('prints short human durations', async () => {
+    const { formatDuration } = await import('../src/core/duration.js');
+    expect(formatDuration(30 * 60_000)).toBe('30m');
+    expect(formatDuration(90_000)).toBe('1m30s');
+    expect(formatDuration(7_200_000)).toBe('2h');
+    expect(formatDuration(5_400_000)).toBe('1h30m');
+    expect(formatDuration(-5000)).toBe('-5s');
+  });
+});

@@ -17,4 +17,5 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'close', file: 'close', summary: 'mark a ticket done (or cancelled) and end its claim' },
   { name: 'reopen', file: 'reopen', summary: 'put a done or cancelled ticket back to todo' },
   { name: 'doctor', file: 'doctor', summary: 'check every board file and report all problems' },
+  { name: 'prompt', file: 'prompt', summary: 'print the text that starts a new conversation for an agent' },
 ];

@@ -29,6 +29,6 @@ export function formatDuration(ms: number): string {
   s -= h * 3600;
   const m = Math.floor(s / 60);
   s -= m * 60;
-  const out = h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
+  const out = h ? (m ? `${h}h${m}m` : `${h}h`) : m ? (s ? `${m}m${s}s` : `${m}m`) : `${s}s`;
   return neg ? `-${out}` : out;
 }
