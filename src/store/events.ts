@@ -4,13 +4,13 @@
  * core/announce.ts), delivered at once so that nothing waits for a watcher. A running
  * watcher computes the same announcements with the same ids; each is delivered once.
  *
- * Cheap: nothing is read when the change cannot announce anything (no change of status,
- * deps or assignee); otherwise the board is loaded once (parsed tickets come from the
+ * Cheap: nothing is read when the change cannot announce anything (see `relevant` below);
+ * otherwise the board is loaded once (parsed tickets come from the
  * derived cache, so only the changed file is parsed) and the state before the change is
  * derived from it in memory.
  */
 import { updateGraph } from '../core/graph.js';
-import type { Ticket } from '../core/ticket.js';
+import { RESOLVED, type Ticket } from '../core/ticket.js';
 import { announceChange, type AnnounceEvent } from './announce.js';
 import type { Board } from './board.js';
 import { loadBoard } from './tickets.js';
@@ -24,8 +24,14 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
  */
 export async function afterTicketChange(board: Board, before: Ticket | null, after: Ticket, actor: string): Promise<AnnounceEvent[]> {
   void actor; // who acted is in the ticket (`updated_by`), which is what the announcements use
+  // What can make an announcement true: a new assignee, new deps, the ticket resolved or
+  // unresolved (dependents, waves), or the ticket back to todo (it may be ready again).
+  // A claim (todo -> in_progress) or an edit of the body announces nothing: nothing is read.
   const relevant = before
-    ? before.status !== after.status || before.assignee !== after.assignee || !sameList(before.deps, after.deps)
+    ? before.assignee !== after.assignee ||
+      !sameList(before.deps, after.deps) ||
+      RESOLVED.has(before.status) !== RESOLVED.has(after.status) ||
+      (after.status === 'todo' && before.status !== 'todo')
     : after.assignee !== null;
   if (!relevant) return [];
   try {
