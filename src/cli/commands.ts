@@ -16,6 +16,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'edit', file: 'edit', summary: 'change fields or the body of a ticket' },
   { name: 'close', file: 'close', summary: 'mark a ticket done (or cancelled) and end its claim' },
   { name: 'reopen', file: 'reopen', summary: 'put a done or cancelled ticket back to todo' },
+  { name: 'waves', file: 'waves', summary: 'the plan in waves: tickets and progress of each, the open wave' },
+  { name: 'graph', file: 'graph', summary: 'the dependency graph as Mermaid or Graphviz DOT (waves as groups)' },
   { name: 'doctor', file: 'doctor', summary: 'check every board file and report all problems' },
   { name: 'prompt', file: 'prompt', summary: 'print the text that starts a new conversation for an agent' },
 ];

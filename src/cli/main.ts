@@ -7,6 +7,11 @@ import { COMMANDS } from './commands.js';
 import { reportError } from './output.js';
 
 export async function main(argv: string[]): Promise<void> {
+  // `board waves | head`: a reader that stops early is not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const { Command: CommandClass, CommanderError } = await import('commander');
   const program: Command = new CommandClass('board');
   program

@@ -55,7 +55,7 @@ export interface LoadedBoard {
   tickets: Map<string, Ticket>;
   /** Files that cannot be read or have problems, with the first problem of each. */
   broken: BrokenFile[];
-  graph: BoardGraph;
+  graph: BoardGraph<Ticket>;
   derived(id: string): Derived;
   json(t: Ticket): TicketJson;
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { checkClaimRespected } from '../../core/claims.js';
 import { BoardError, usageError } from '../../core/errors.js';
 import { checkTicketId } from '../../core/names.js';
+import { afterTicketChange } from '../../store/events.js';
 import { mutateTicket, loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
@@ -72,6 +73,7 @@ export function register(program: Command): Command {
             if (!any) throw usageError('nothing to change', { hint: 'give at least one of --title, --status, --deps, --add-dep, --body, ... (see --help)' });
           },
         );
+        if (result.changed) await afterTicketChange(board, result.before, result.after, actor);
         if (opts.json) printJson(loadBoard(board).json(result.after));
         else println(`edited ${id}`);
       }),

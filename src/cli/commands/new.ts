@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
+import { afterTicketChange } from '../../store/events.js';
 import { createTicket, loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
@@ -42,6 +43,7 @@ export function register(program: Command): Command {
           },
           actor,
         );
+        if (ticket.assignee) await afterTicketChange(board, null, ticket, actor);
         if (opts.json) printJson(loadBoard(board).json(ticket));
         else println(ticket.id);
       }),
