@@ -17,4 +17,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'close', file: 'close', summary: 'mark a ticket done (or cancelled) and end its claim' },
   { name: 'reopen', file: 'reopen', summary: 'put a done or cancelled ticket back to todo' },
   { name: 'doctor', file: 'doctor', summary: 'check every board file and report all problems' },
+  { name: 'log', file: 'log', summary: 'history of a ticket or of the board, from the git audit branch' },
+  { name: 'sync', file: 'sync', summary: 'exchange the board with other clones through a git remote' },
+  { name: 'commit', file: 'commit', summary: 'commit board changes to the audit branch now' },
 ];
