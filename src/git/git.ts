@@ -253,16 +253,25 @@ export class GitRepo {
     return map;
   }
 
-  /** Write files (paths relative to the top) into the object store; returns their ids. */
-  async hashFiles(paths: string[]): Promise<string[]> {
+  /**
+   * Blob ids of files (paths relative to the top), as stored: no clean filters, no line-end
+   * conversion. With `write` (default) the blobs are written into the object store.
+   */
+  async hashFiles(paths: string[], write = true): Promise<string[]> {
     if (!paths.length) return [];
     for (const p of paths) {
       if (/[\n\r]/.test(p)) throw new BoardError('invalid', `cannot record ${JSON.stringify(p)}: file names with line breaks are not supported`, { file: p });
     }
-    const out = await this.text(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: paths.join('\n') + '\n' });
+    const args = ['hash-object', ...(write ? ['-w'] : []), '--no-filters', '--stdin-paths'];
+    const out = await this.text(args, { input: paths.join('\n') + '\n' });
     const ids = out.split('\n');
     if (ids.length !== paths.length) throw new BoardError('internal', `git hash-object returned ${ids.length} ids for ${paths.length} files`);
     return ids;
+  }
+
+  /** Write one blob from memory; returns its id. */
+  async hashContent(data: string | Buffer): Promise<string> {
+    return this.text(['hash-object', '-w', '--no-filters', '--stdin'], { input: data });
   }
 }
 
