@@ -96,6 +96,11 @@ export async function ticketLog(repo: GitRepo, prefix: string, ref: string, id: 
       what = describeTicketChange(before, after);
       changes = ticketChanges(before, after);
     }
+    if (c.parents.length > 1) {
+      // a sync merge: its message says what happened to each ticket merged from both sides
+      const note = c.body.split('\n').find((l) => l.startsWith(`- ${id}: `));
+      what = note ? `sync: ${note.slice(id.length + 4)}` : what === 'no change' ? 'sync: merged' : `sync: ${what}`;
+    }
     return { commit: c.commit, date: c.date, author: c.author, email: c.email, subject: c.subject, what, changes };
   });
 }
