@@ -376,10 +376,8 @@ export class AuditLog {
         for (const rel of recorded) {
           const who = owner.get(rel)!;
           const abs = join(this.board.root, rel);
-          let st;
-          try {
-            st = lstatSync(abs);
-          } catch {
+          const st = lstatSync(abs, { throwIfNoEntry: false });
+          if (!st) {
             folders.push({ rel, owner: who }); // gone: remove it (or everything under it)
             continue;
           }
@@ -410,20 +408,24 @@ export class AuditLog {
           if (!sets.has(who)) sets.set(who, new Map());
           sets.get(who)!.set(tp, e);
         });
+        const folderOwner = new Map(folders.map((d) => [d.rel, d.owner]));
+        const skippedSet = new Set(skipped);
         for (const [tp] of before) {
           const rel = tp.slice(this.prefix.length + 1);
-          if (files.has(rel) || skipped.includes(rel)) continue;
-          const f = folders.find((d) => rel === d.rel || rel.startsWith(d.rel + '/'));
-          if (!f) continue;
-          if (!removals.has(f.owner)) removals.set(f.owner, []);
-          removals.get(f.owner)!.push(tp);
+          if (files.has(rel) || skippedSet.has(rel)) continue;
+          // the recorded path itself, or the closest recorded folder above it
+          let who: string | undefined;
+          for (let p = rel; p && who === undefined; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') who = folderOwner.get(p);
+          if (who === undefined) continue;
+          if (!removals.has(who)) removals.set(who, []);
+          removals.get(who)!.push(tp);
         }
 
         // say what happened where the watcher did not
         const changed = new Set<string>();
         for (const m of sets.values()) for (const tp of m.keys()) changed.add(tp.slice(this.prefix.length + 1));
         for (const list of removals.values()) for (const tp of list) changed.add(tp.slice(this.prefix.length + 1));
-        await this.fillDescriptions(groups, before, files, changed);
+        await this.fillDescriptions(groups, before, files, changed, new Set(folders.filter((d) => !files.has(d.rel)).map((d) => d.rel)));
 
         let parent = tip?.commit ?? null;
         let prevTree = tip?.tree ?? emptyTree!;
@@ -460,7 +462,7 @@ export class AuditLog {
     });
   }
 
-  private async fillDescriptions(groups: Group[], before: Map<string, TreeEntry>, files: Map<string, unknown>, changed: Set<string>): Promise<void> {
+  private async fillDescriptions(groups: Group[], before: Map<string, TreeEntry>, files: Map<string, unknown>, changed: Set<string>, dirs: Set<string>): Promise<void> {
     const missing = groups.flatMap((g) => g.items.filter((i) => !i.what));
     if (missing.length) {
       const oldIds = missing
@@ -470,8 +472,10 @@ export class AuditLog {
       const olds = await this.repo.catFiles(oldIds);
       for (const i of missing) {
         if (!changed.has(i.path)) {
-          const n = [...changed].filter((c) => c.startsWith(i.path + '/')).length;
-          if (n) i.what = `${i.path}/: ${n} file${n === 1 ? '' : 's'} changed`;
+          if (dirs.has(i.path)) {
+            const n = [...changed].filter((c) => c.startsWith(i.path + '/')).length;
+            if (n) i.what = `${i.path}/: ${n} file${n === 1 ? '' : 's'} changed`;
+          }
           continue; // unchanged, or came and went within the batch: nothing to say
         }
         const old = before.get(this.treePath(i.path));
