@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../src/git/audit.js';
 import { locateBoard } from '../src/store/locate.js';
 import { mutateTicket } from '../src/store/tickets.js';
 import { board, git, type RunResult } from './helpers.js';
@@ -94,7 +95,7 @@ function setup() {
 }
 
 describe('board sync', () => {
-  it('a fresh clone gets the board; the code branch, index and files stay as they were', () => {
+  it('a fresh clone gets the board; the code branch, index and files stay as they were', async () => {
     const { a, b } = setup();
     const before = userState(b);
     // a remote that does not exist: said clearly, nothing written
@@ -114,6 +115,20 @@ describe('board sync', () => {
     expect(git(['rev-parse', 'recado'], b)).toBe(git(['rev-parse', 'recado'], a));
     // and it reads its history
     expect(JSON.parse(ok(board(['log', 'T-1', '--json'], { cwd: b })).stdout)[0]).toMatchObject({ what: 'created', author: 'ana' });
+
+    // a board wiped from the disk (git clean -x, a pull that untracked it) is never recorded as
+    // deleted; sync writes it back
+    const tip = git(['rev-parse', 'recado'], b);
+    const running = (await AuditLog.open(locateBoard({ cwd: b }), { onEvent: () => undefined }))!; // as a watcher holds it
+    rmSync(join(b, '.board'), { recursive: true, force: true });
+    const refused = await running.commitAll();
+    expect(refused.ok).toBe(false);
+    expect(refused.error).toMatch(/board\.yaml is missing: the board will not record the removal of the whole board/);
+    expect(git(['rev-parse', 'recado'], b)).toBe(tip);
+    await running.close();
+    ok(board(['sync'], { cwd: b }));
+    expect(boardFiles(join(b, '.board'))).toEqual(boardFiles(join(a, '.board')));
+    expect(git(['rev-parse', 'recado'], b)).toBe(tip);
   });
 
   for (const order of [['a', 'b'], ['b', 'a']] as const) {

@@ -16,12 +16,12 @@
  * and the return value; its changes stay queued for the next batch.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { attributePath, auditPath, authorIdentity, classifyPath, commitMessage, recadoHeader, type Attribution, type MessageItem } from '../core/audit.js';
 import type { BoardConfig, GitIdentity } from '../core/config.js';
 import { describeTicketChange } from '../core/describe.js';
-import { BoardError, conflict } from '../core/errors.js';
+import { BoardError, conflict, notFound } from '../core/errors.js';
 import { isAgentName } from '../core/names.js';
 import type { Ticket } from '../core/ticket.js';
 import { uniqueName } from '../store/atomic.js';
@@ -141,7 +141,7 @@ export class AuditLog {
    * BoardError when git is missing or board.yaml is invalid.
    */
   static async open(board: Board, opts: AuditOptions = {}): Promise<AuditLog | null> {
-    const config = loadConfig(board);
+    const config = boardConfig(board);
     if (!config.git.autocommit && !opts.explicit) {
       opts.onEvent?.({ type: 'disabled', reason: 'git.autocommit is false in board.yaml' });
       return null;
@@ -269,7 +269,7 @@ export class AuditLog {
       g.items.push({ path: p.path, what: p.what, ticket: p.ticket });
     }
     try {
-      this.config = loadConfig(this.board);
+      this.config = boardConfig(this.board);
       const { commits, skipped } = await this.commitGroups([...groups.values()].sort((a, b) => a.at - b.at), owner);
       this.failures = 0;
       this.retryUntil = 0;
@@ -298,7 +298,7 @@ export class AuditLog {
     this.firstAt = undefined;
     let diff: Pending[];
     try {
-      this.config = loadConfig(this.board);
+      this.config = boardConfig(this.board);
       diff = await this.diffWithBranch(queued, fallbackAuthor);
     } catch (e) {
       this.pending.unshift(...queued);
@@ -541,6 +541,20 @@ export class AuditLog {
 }
 
 /* ----------------------------------------------------------------- helpers ---- */
+
+/**
+ * board.yaml, required before anything is committed: a board without it has been deleted
+ * (a `git clean -x`, a pull that untracked `.board/`), and recording that would carry the
+ * deletion to every clone.
+ */
+function boardConfig(board: Board): BoardConfig {
+  if (!existsSync(board.configFile)) {
+    throw notFound(`${board.rel(board.configFile)} is missing: the board will not record the removal of the whole board`, {
+      hint: 'restore the board: `board sync` (from the remote), or `git archive recado .board | tar -x` at the repository top (recado: your git.branch)',
+    });
+  }
+  return loadConfig(board);
+}
 
 /** Move `ref` to `commit` only if it is still at `expected`. False when it moved meanwhile. */
 export async function moveRef(repo: GitRepo, ref: string, commit: string, expected: string | null, reason: string): Promise<boolean> {

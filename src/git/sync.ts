@@ -177,14 +177,12 @@ class Syncer {
           result.setAside.push(...merged.setAside);
         }
       }
-      if (M !== L) {
-        if (!(await moveRef(this.repo, this.ref, M!, L, `recado: sync with ${this.remote}`))) {
-          this.progress(`the local ${branch} moved while syncing (a board commit); merging again`);
-          continue;
-        }
-        const fromTree = L ? `${L}^{tree}` : null;
-        await this.writeOut(fromTree, `${M}^{tree}`, result);
+      if (M !== L && !(await moveRef(this.repo, this.ref, M!, L, `recado: sync with ${this.remote}`))) {
+        this.progress(`the local ${branch} moved while syncing (a board commit); merging again`);
+        continue;
       }
+      // a clone without a board (fresh, or its .board/ was removed) gets every file written out
+      if (M !== L || !this.hasBoard) await this.writeOut(L && this.hasBoard ? `${L}^{tree}` : null, `${M}^{tree}`, result);
       result.result = M;
       break;
     }
