@@ -425,7 +425,7 @@ export class AuditLog {
         const changed = new Set<string>();
         for (const m of sets.values()) for (const tp of m.keys()) changed.add(tp.slice(this.prefix.length + 1));
         for (const list of removals.values()) for (const tp of list) changed.add(tp.slice(this.prefix.length + 1));
-        await this.fillDescriptions(groups, before, files, changed, new Set(folders.filter((d) => !files.has(d.rel)).map((d) => d.rel)));
+        await this.fillDescriptions(groups, before, files, changed);
 
         let parent = tip?.commit ?? null;
         let prevTree = tip?.tree ?? emptyTree!;
@@ -462,7 +462,7 @@ export class AuditLog {
     });
   }
 
-  private async fillDescriptions(groups: Group[], before: Map<string, TreeEntry>, files: Map<string, unknown>, changed: Set<string>, dirs: Set<string>): Promise<void> {
+  private async fillDescriptions(groups: Group[], before: Map<string, TreeEntry>, files: Map<string, unknown>, changed: Set<string>): Promise<void> {
     const missing = groups.flatMap((g) => g.items.filter((i) => !i.what));
     if (missing.length) {
       const oldIds = missing
@@ -470,12 +470,14 @@ export class AuditLog {
         .map((i) => before.get(this.treePath(i.path))?.oid)
         .filter((x): x is string => !!x);
       const olds = await this.repo.catFiles(oldIds);
+      const under = new Map<string, number>();
+      for (const c of changed) {
+        for (let p = c.lastIndexOf('/'); p > 0; p = c.lastIndexOf('/', p - 1)) under.set(c.slice(0, p), (under.get(c.slice(0, p)) ?? 0) + 1);
+      }
       for (const i of missing) {
         if (!changed.has(i.path)) {
-          if (dirs.has(i.path)) {
-            const n = [...changed].filter((c) => c.startsWith(i.path + '/')).length;
-            if (n) i.what = `${i.path}/: ${n} file${n === 1 ? '' : 's'} changed`;
-          }
+          const n = under.get(i.path) ?? 0; // a recorded folder: the files that changed in it
+          if (n) i.what = `${i.path}/: ${n} file${n === 1 ? '' : 's'} changed`;
           continue; // unchanged, or came and went within the batch: nothing to say
         }
         const old = before.get(this.treePath(i.path));
