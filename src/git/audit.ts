@@ -152,6 +152,7 @@ export class AuditLog {
       opts.onEvent?.({ type: 'disabled', reason: `${board.root} is not inside a git work tree` });
       return null;
     }
+    pruneLeftovers(board);
     return new AuditLog(board, repo, prefix, config, opts);
   }
 
@@ -556,6 +557,19 @@ function boardConfig(board: Board): BoardConfig {
     });
   }
   return loadConfig(board);
+}
+
+/** Private index and message files left by a process killed mid-commit (over an hour old). */
+function pruneLeftovers(board: Board): void {
+  const limit = Date.now() - 3_600_000;
+  try {
+    for (const name of readdirSync(board.runDir)) {
+      if (!name.startsWith('git-index-') && !name.startsWith('COMMIT_EDITMSG-')) continue;
+      const p = join(board.runDir, name);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (st?.isFile() && st.mtimeMs < limit) rmSync(p, { force: true });
+    }
+  } catch { /* no run/ folder yet */ }
 }
 
 /** Move `ref` to `commit` only if it is still at `expected`. False when it moved meanwhile. */
