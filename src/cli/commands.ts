@@ -20,4 +20,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'graph', file: 'graph', summary: 'the dependency graph as Mermaid or Graphviz DOT (waves as groups)' },
   { name: 'doctor', file: 'doctor', summary: 'check every board file and report all problems' },
   { name: 'prompt', file: 'prompt', summary: 'print the text that starts a new conversation for an agent' },
+  { name: 'log', file: 'log', summary: 'history of a ticket or of the board, from the git audit branch' },
+  { name: 'sync', file: 'sync', summary: 'exchange the board with other clones through a git remote' },
+  { name: 'commit', file: 'commit', summary: 'commit board changes to the audit branch now' },
 ];

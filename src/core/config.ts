@@ -14,10 +14,21 @@ export interface AgentConfig {
   email: string | null;
 }
 
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
 export interface GitConfig {
   autocommit: boolean;
   verify: boolean;
   debounceMs: number;
+  /** The branch that holds the audit trail (never the user's branch). */
+  branch: string;
+  /** The remote `board sync` uses by default. */
+  remote: string;
+  /** Committer of board commits (the author is the agent). */
+  committer: GitIdentity;
 }
 
 export interface BoardConfig {
@@ -32,9 +43,39 @@ export const DEFAULT_CONFIG: BoardConfig = {
   prefix: 'T-',
   waves: 'strict',
   leaseMs: 30 * 60_000,
-  git: { autocommit: true, verify: true, debounceMs: 1000 },
+  git: {
+    autocommit: true,
+    verify: true,
+    debounceMs: 1000,
+    branch: 'recado',
+    remote: 'origin',
+    committer: { name: 'recado', email: 'board@localhost' },
+  },
   agents: {},
 };
+
+const REMOTE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * Why `name` cannot be the audit branch, or undefined when it can. A subset of git's
+ * check-ref-format, and never `board` or `board/...`: agents' worktree branches are named
+ * `board/NAME`, and git cannot hold a branch `board` next to branches `board/NAME`.
+ */
+export function auditBranchProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 100) return 'git.branch must be a branch name of 1-100 characters';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(name) || name.includes('..') || name.includes('//') || name.endsWith('/') || name.endsWith('.') || name.endsWith('.lock') || name.split('/').some((c) => c.startsWith('.'))) {
+    return `invalid branch name ${JSON.stringify(name)}`;
+  }
+  if (name === 'board' || name.startsWith('board/')) return `the audit branch cannot be named ${JSON.stringify(name)}: agents' worktree branches are board/NAME`;
+  if (name === 'HEAD') return 'the audit branch cannot be named HEAD';
+  return undefined;
+}
+
+/** Parse "Name <email>" into an identity. */
+export function parseIdentity(s: string): GitIdentity | undefined {
+  const m = /^\s*([^<>\n]+?)\s*<([^<>\s]+)>\s*$/.exec(s);
+  return m ? { name: m[1], email: m[2] } : undefined;
+}
 
 const PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$|^$/;
 
@@ -67,7 +108,24 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     autocommit: bool(g.autocommit, DEFAULT_CONFIG.git.autocommit, 'git.autocommit'),
     verify: bool(g.verify, DEFAULT_CONFIG.git.verify, 'git.verify'),
     debounceMs: g.debounce === undefined || g.debounce === null ? DEFAULT_CONFIG.git.debounceMs : parseDuration(g.debounce as string, 'git.debounce'),
+    branch: DEFAULT_CONFIG.git.branch,
+    remote: DEFAULT_CONFIG.git.remote,
+    committer: DEFAULT_CONFIG.git.committer,
   };
+  if (g.branch !== undefined && g.branch !== null) {
+    const why = auditBranchProblem(g.branch);
+    if (why) throw fail('git.branch', why, 'use a plain branch name such as "recado"');
+    git.branch = g.branch as string;
+  }
+  if (g.remote !== undefined && g.remote !== null) {
+    if (typeof g.remote !== 'string' || !REMOTE_RE.test(g.remote)) throw fail('git.remote', `invalid remote name ${JSON.stringify(g.remote)}`, 'use the name of a git remote, e.g. "origin"');
+    git.remote = g.remote;
+  }
+  if (g.committer !== undefined && g.committer !== null) {
+    const id = typeof g.committer === 'string' ? parseIdentity(g.committer) : undefined;
+    if (!id) throw fail('git.committer', `invalid committer ${JSON.stringify(g.committer)}`, 'write it as "Name <email>", e.g. "recado <board@localhost>"');
+    git.committer = id;
+  }
 
   const agents: Record<string, AgentConfig> = {};
   const a = data.agents ?? {};

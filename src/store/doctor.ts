@@ -9,6 +9,7 @@ import { BoardError } from '../core/errors.js';
 import type { Board } from './board.js';
 import { loadConfig } from './config.js';
 import { loadBoard } from './tickets.js';
+import { checkGit } from '../git/doctor.js';
 
 export interface Finding {
   severity: 'error' | 'warning';
@@ -112,7 +113,7 @@ const checkStrayFiles: Check = (board) => {
   return out;
 };
 
-export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles];
+export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkGit];
 
 export function runChecks(board: Board): Finding[] {
   return CHECKS.flatMap((c) => c(board));

@@ -7,6 +7,7 @@ import { configFromData } from '../../core/config.js';
 import { mutateConfig } from '../../store/config.js';
 import { initBoard } from '../../store/init.js';
 import { mainWorktreeOf } from '../../store/locate.js';
+import { excludeBoardFromGit } from '../../git/exclude.js';
 import { action, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 
@@ -46,13 +47,18 @@ export function register(program: Command): Command {
             if (opts.waves) doc.set('waves', opts.waves);
           });
         }
+        const git = await excludeBoardFromGit(result.board);
         if (opts.json) {
-          printJson({ board: result.board.root, existed: result.existed, created: result.created });
-        } else if (result.existed) {
-          println(`board already initialised at ${result.board.root}${result.created.length ? ` (added ${result.created.join(', ')})` : ''}`);
+          printJson({ board: result.board.root, existed: result.existed, created: result.created, git });
         } else {
-          println(`initialised board at ${result.board.root}`);
-          println('next: `board new "First ticket"`, `board agent add NAME`, `board watch --detach`');
+          if (result.existed) {
+            println(`board already initialised at ${result.board.root}${result.created.length ? ` (added ${result.created.join(', ')})` : ''}`);
+          } else {
+            println(`initialised board at ${result.board.root}`);
+          }
+          if (git?.added) println(`git: added ${git.pattern} to ${git.file}: board files stay out of \`git status\` and code commits; their history goes to the audit branch (\`board log\`, \`board sync\`)`);
+          if (git?.tracked) println(`git: note: ${git.tracked} board file(s) are tracked on your branch; stop tracking them with \`git rm -r --cached ${git.prefix} && git commit\` (the files stay)`);
+          if (!result.existed) println('next: `board new "First ticket"`, `board agent add NAME`, `board watch --detach`');
         }
       }),
     );
