@@ -164,7 +164,7 @@ describe('board lookup', () => {
   it('finds the main worktree board from a linked git worktree, not the worktree copy', () => {
     const r = repo();
     r.write('README', 'x');
-    git(['add', 'README', '.board'], r.dir);
+    git(['add', '-f', 'README', '.board'], r.dir); // a repository that tracks .board on its code branch
     git(['commit', '-qm', 'init'], r.dir);
     const wt = `${r.dir}-wt`;
     git(['worktree', 'add', '-q', wt, '-b', 'board/alice'], r.dir);
