@@ -16,5 +16,11 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'edit', file: 'edit', summary: 'change fields or the body of a ticket' },
   { name: 'close', file: 'close', summary: 'mark a ticket done (or cancelled) and end its claim' },
   { name: 'reopen', file: 'reopen', summary: 'put a done or cancelled ticket back to todo' },
+  { name: 'claim', file: 'claim', summary: 'take a ticket (a lease in your name); exactly one concurrent claimer wins' },
+  { name: 'renew', file: 'renew', summary: 'extend your claim\'s lease' },
+  { name: 'release', file: 'release', summary: 'give a claimed ticket back (status todo)' },
+  { name: 'next', file: 'next', summary: 'claim the best ready ticket for you' },
+  { name: 'check-paths', file: 'check-paths', summary: 'exit 4 when files are reserved by another agent\'s claimed ticket' },
+  { name: 'hooks', file: 'hooks', summary: 'install the git pre-commit hook that checks reserved paths' },
   { name: 'doctor', file: 'doctor', summary: 'check every board file and report all problems' },
 ];
