@@ -158,6 +158,34 @@ const POSIX_CLASSES: Record<string, Array<[number, number]>> = {
 
 /* ------------------------------------------------------------------ parsing ---- */
 
+/** Split a comma-separated list of globs, keeping commas inside braces and classes: `a/{b,c},d`. */
+export function splitGlobList(value: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && i + 1 < value.length) {
+      cur += c + value[++i];
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') inClass = value.indexOf(']', i + 2) > 0;
+    else if (c === '{') depth++;
+    else if (c === '}' && depth > 0) depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim()).filter(Boolean);
+}
+
 /** Expand `{a,b}` and `{1..3}` (nested), bash style. Unbalanced braces stay literal. */
 export function expandBraces(glob: string, limit = MAX_ALTERNATIVES): string[] {
   // find the first top-level `{` that has a matching `}` with a `,` or `..` inside
