@@ -168,6 +168,25 @@ describe('claim, renew, release', () => {
   });
 });
 
+describe('board doctor', () => {
+  it('warns about reservations of different agents that overlap, and about leases that ran out', async () => {
+    const a = newTicket('a', '--locks', 'src/a/**');
+    const b = newTicket('b', '--locks', 'src/b/**');
+    repo.board(['claim', a, '--as', 'alice']);
+    repo.board(['claim', b, '--as', 'bob']);
+    expect(repo.board(['edit', b, '--locks', 'src/**', '--as', 'bob']).code).toBe(0); // widened after the claim
+    const c = newTicket('c');
+    const lapsed = JSON.parse(repo.board(['claim', c, '--as', 'carol', '--lease', '1s', '--json']).stdout).claim;
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(lapsed.expires) - Date.now() + 100)));
+    const d = JSON.parse(repo.board(['doctor', '--json']).stdout);
+    const messages = d.problems.map((p: { message: string }) => p.message);
+    const [first, second] = [`${a} (claimed by alice)`, `${b} (claimed by bob)`].sort();
+    const pair = first.startsWith(a) ? 'src/a/** / src/**' : 'src/** / src/a/**';
+    expect(messages).toContain(`${first} and ${second} reserve overlapping paths: ${pair}`);
+    expect(messages).toContain(`${c}: the lease of carol ran out at ${lapsed.expires}`);
+  });
+});
+
 describe('board next', () => {
   it('picks my assigned ticket first, then unassigned by priority; never someone else\'s; exit 3 when nothing is left', () => {
     const low = newTicket('low', '--priority', '3');

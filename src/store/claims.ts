@@ -53,6 +53,13 @@ class NeedsTurn extends Error {}
 async function take(board: Board, id: string, opts: ClaimOptions, mode: 'claim' | 'renew'): Promise<ClaimResult> {
   const peek = readTicket(board, id);
   if (peek.problems.length) throw problemError(board.rel(board.ticketFile(id)), peek.problems[0], peek.parsed);
+  // Held by someone else when we looked: refuse at once, without queueing for the lock (a
+  // refusal never makes a winner, so answering from this read is safe).
+  const held = activeClaim(peek.ticket, opts.now ?? new Date());
+  if (held && held.by !== opts.actor) {
+    const d = decideClaim({ ticket: peek.ticket, derived: { wave: null, blocked_by: [] }, openWave: null, policy: 'flow', others: [], actor: opts.actor, now: opts.now ?? new Date(), leaseMs: 0, mode });
+    if (!d.ok) throw refusalError(d.refusal);
+  }
 
   const run = async (turn: Turn | null): Promise<ClaimResult> => {
     // read inside the turn: the other claims seen here are all the ones that count
