@@ -39,7 +39,7 @@ describe('claim, renew, release', () => {
     expect(text).toMatch(/\nstatus: in_progress\n/);
     expect(text).toMatch(/\nclaim:\n {2}by: alice\n {2}at: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n {2}expires: /);
     const human = repo.board(['claim', id, '--as', 'alice']);
-    expect(human.stdout).toMatch(new RegExp(`^renewed ${id}: alice until .*Z \\(\\d+m\\d\\ds left\\)\\n$`));
+    expect(human.stdout).toMatch(new RegExp(`^renewed ${id}: alice until .*Z \\((?:\\d+h)?(?:\\d+m)?(?:\\d+s)? left\\)\\n$`));
   });
 
   it('a second claimer gets exit 4 naming the holder and since when', () => {
@@ -200,7 +200,7 @@ describe('board next', () => {
     expect(none.stderr).toMatch(/^board: nothing ready for alice\n/);
     const human = repo.board(['next', '--as', 'bob', '--lease', '5m']);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^T-\w+\tbob's\t\(claimed: bob until \S+ \(\d+m\d\ds left\)\)\n$/);
+    expect(human.stdout).toMatch(/^T-\w+\tbob's\t\(claimed: bob until \S+ \((?:\d+h)?(?:\d+m)?(?:\d+s)? left\)\)\n$/);
   });
 });
 

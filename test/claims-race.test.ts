@@ -124,6 +124,7 @@ describe('exactly one winner among concurrent claimers', () => {
         const old = new Date(Date.now() - 60_000);
         utimesSync(lock, old, old);
       }
+      const t0 = Date.now();
       expectOneWinner(id, await race(id, 20));
       if (round === 0) expect(Date.now() - t0).toBeGreaterThan(5_000); // it did wait for staleness
     }
