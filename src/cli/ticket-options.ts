@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { usageError } from '../core/errors.js';
+import { splitGlobList } from '../core/globs.js';
 import { checkAgentName, checkTicketId } from '../core/names.js';
 import { STATUSES } from '../core/ticket.js';
 import type { Board } from '../store/board.js';
@@ -29,7 +30,7 @@ export function fieldOptions(cmd: Command): Command {
   return cmd
     .option('--deps <ids>', 'dependencies, comma-separated (replaces the list)', list)
     .option('--add-dep <ids>', 'add dependencies (repeatable, comma-separated)', list)
-    .option('--locks <globs>', 'paths this ticket reserves while in progress, comma-separated globs', list)
+    .option('--locks <globs>', 'paths this ticket reserves while in progress, comma-separated globs (commas inside {a,b} stay)', (v: string, p: string[] = []) => [...p, ...splitGlobList(v)])
     .option('--labels <labels>', 'labels, comma-separated', list)
     .option('--assignee <name>', 'who should do it ("" to clear)')
     .option('--priority <n>', '0 (highest) to 4 (lowest)', intOption('--priority'))

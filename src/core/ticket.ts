@@ -2,6 +2,7 @@
  * The ticket model: what a ticket file's front-matter means, checked field by field.
  * Pure: takes parsed front-matter data, returns a typed Ticket or the list of problems.
  */
+import { globProblem } from './globs.js';
 import { isAgentName, isTicketId } from './names.js';
 
 export const STATUSES = ['todo', 'in_progress', 'review', 'done', 'cancelled'] as const;
@@ -101,7 +102,7 @@ export function lockProblem(glob: string): string | undefined {
   if (glob.startsWith('/') || /^[A-Za-z]:/.test(glob)) return `lock "${glob}" must be relative to the repository root`;
   if (glob.split('/').includes('..')) return `lock "${glob}" must not contain ".." segments`;
   if (glob.includes('\0')) return 'a lock pattern must not contain NUL';
-  return undefined;
+  return globProblem(glob);
 }
 
 /**

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { BoardError } from '../core/errors.js';
 import type { Board } from './board.js';
 import { loadConfig } from './config.js';
+import { checkClaims } from './doctor-claims.js';
 import { loadBoard } from './tickets.js';
 import { checkGit } from '../git/doctor.js';
 
@@ -113,7 +114,7 @@ const checkStrayFiles: Check = (board) => {
   return out;
 };
 
-export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkGit];
+export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkClaims, checkGit];
 
 export function runChecks(board: Board): Finding[] {
   return CHECKS.flatMap((c) => c(board));

@@ -41,7 +41,8 @@ export function mainWorktreeOf(top: string): string | undefined {
   return dirname(commonDir);
 }
 
-function gitTop(start: string): string | undefined {
+/** The top folder of the git worktree holding `start` (the first folder up with a `.git`). */
+export function gitTop(start: string): string | undefined {
   for (let dir = start; ; dir = dirname(dir)) {
     if (existsSync(join(dir, '.git'))) return dir;
     if (dirname(dir) === dir) return undefined;

@@ -3,7 +3,7 @@
  * in `.board/` cannot lead a read outside it), only regular files, at most 1 MiB, and no
  * binary content.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { invalid, notFound } from '../core/errors.js';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -15,6 +15,14 @@ export interface ReadOptions {
 }
 
 export function readBoardFile(path: string, opts: ReadOptions = {}): string {
+  return readBoardFileStat(path, opts).text;
+}
+
+/**
+ * The same, with the stat of the very file that was read (taken on the open descriptor, so
+ * text and stat always belong to one version of the file even while it is being replaced).
+ */
+export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text: string; stat: BigIntStats } {
   const display = opts.display ?? path;
   const max = opts.maxBytes ?? MAX_FILE_BYTES;
   let fd: number;
@@ -32,18 +40,19 @@ export function readBoardFile(path: string, opts: ReadOptions = {}): string {
     throw e;
   }
   try {
-    const st = fstatSync(fd);
+    const st = fstatSync(fd, { bigint: true });
     if (!st.isFile()) throw invalid(`${display} is not a regular file`, { file: display });
-    if (st.size > max) {
-      throw invalid(`${display} is ${st.size} bytes, over the limit of ${max} bytes`, {
+    const size = Number(st.size);
+    if (size > max) {
+      throw invalid(`${display} is ${size} bytes, over the limit of ${max} bytes`, {
         file: display,
         hint: 'split the content, or move large material into the repository and link to it',
       });
     }
-    const buf = Buffer.allocUnsafe(st.size);
+    const buf = Buffer.allocUnsafe(size);
     let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
       if (n === 0) break;
       off += n;
     }
@@ -51,7 +60,7 @@ export function readBoardFile(path: string, opts: ReadOptions = {}): string {
     if (bytes.includes(0)) {
       throw invalid(`${display} is a binary file (it contains NUL bytes)`, { file: display, hint: 'board files are Markdown text' });
     }
-    return bytes.toString('utf8');
+    return { text: bytes.toString('utf8'), stat: st };
   } finally {
     closeSync(fd);
   }

@@ -3,18 +3,20 @@
  *
  * Every write the board makes to a ticket goes through `mutateTicket`:
  *   1. take the ticket's lock (proper-lockfile);
- *   2. read the file and remember the hash of what was read;
+ *   2. read the file and remember the version read;
  *   3. apply the edit to the yaml Document (comments, order and unknown keys survive);
  *   4. re-parse and re-validate the result, then check the board-level rules;
- *   5. compare-and-swap: create `locks/<id>.cas/<hash>` exclusively. Only one writer can ever
- *      consume a given version of the file, so even if the lock was handed to two processes
- *      at once (proper-lockfile's stale takeover), at most one of them writes; the other
- *      reads again and re-applies its edit on top;
- *   6. atomic replace (write aside, rename).
+ *   5. stage the new content (written aside and flushed), then compare-and-swap: take the
+ *      token of the version read, `locks/<id>.cas/<key>`, created exclusively (cas.ts). Only
+ *      one writer can hold a given version's token, so even if the lock was handed to two
+ *      processes at once (proper-lockfile's stale takeover), at most one of them writes; the
+ *      other reads again and re-applies its edit on top. The key names the content *and*
+ *      the file that held it (inode, mtime), so a content that comes back later is a new
+ *      version; a token left by a killed writer is taken over after 10 s, exactly once;
+ *   6. look again (still the version read?) and rename the staged file into place.
  */
-import { createHash } from 'node:crypto';
 import {
-  lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, type BigIntStats,
+  lstatSync, mkdirSync, readdirSync, renameSync, rmSync, type BigIntStats,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -26,13 +28,14 @@ import { idFromBytes, idLengthFor } from '../core/ids.js';
 import { isTicketId } from '../core/names.js';
 import { checkBoardRules } from '../core/rules.js';
 import { ticketFromData, ticketJson, type Derived, type Problem, type Ticket, type TicketJson } from '../core/ticket.js';
-import { createExclusive, writeAtomic } from './atomic.js';
+import { createExclusive, stage } from './atomic.js';
 import type { Board } from './board.js';
 import { DerivedCache } from './cache.js';
+import { currentKey, dropToken, forgetVersion, takeVersion, versionKey } from './cas.js';
 import { loadConfig } from './config.js';
 import { lineOfKey, parseFrontmatter, serialize, setField, spliceFields, yaml, type ParsedFile } from './frontmatter.js';
 import { withLock } from './lock.js';
-import { readBoardFile } from './read.js';
+import { readBoardFile, readBoardFileStat } from './read.js';
 import { stats } from './stats.js';
 
 export interface TicketFile {
@@ -40,6 +43,8 @@ export interface TicketFile {
   problems: Problem[];
   parsed: ParsedFile;
   raw: string;
+  /** The key of the version read (content, inode, mtime): see cas.ts. */
+  version: string;
 }
 
 export interface BrokenFile {
@@ -70,7 +75,7 @@ export function problemError(display: string, p: Problem, parsed?: ParsedFile): 
   });
 }
 
-export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw'> {
+export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw' | 'version'> {
   const parsed = parseFrontmatter(raw, display);
   const { ticket, problems } = ticketFromData(parsed.data, parsed.body, fileId);
   return { ticket, problems, parsed };
@@ -82,15 +87,18 @@ export function readTicket(board: Board, id: string): TicketFile {
   const file = board.ticketFile(id);
   const display = board.rel(file);
   let raw: string;
+  let version: string;
   try {
-    raw = readBoardFile(file, { display });
+    const read = readBoardFileStat(file, { display });
+    raw = read.text;
+    version = versionKey(raw, read.stat);
   } catch (e) {
     if (e instanceof BoardError && e.kind === 'not_found') {
       throw notFound(`no ticket ${id}`, { file: display, hint: 'see `board list` for the tickets on this board' });
     }
     throw e;
   }
-  return { ...parseTicketText(raw, id, display), raw };
+  return { ...parseTicketText(raw, id, display), raw, version };
 }
 
 /** The ticket ids present on disk (file names), without reading the files. */
@@ -194,43 +202,8 @@ export interface MutateResult {
   changed: boolean;
 }
 
-const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
-const CAS_KEEP_MS = 60_000;
-
-function casDir(board: Board, id: string) {
-  return join(board.locksDir, `${id}.cas`);
-}
-
-/** Claim the right to replace the version of the file with hash `h`: true for exactly one caller. */
-function consumeVersion(board: Board, id: string, h: string): boolean {
-  const dir = casDir(board, id);
-  const token = join(dir, h);
-  try {
-    writeFileSync(token, String(process.pid), { flag: 'wx' });
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code !== 'ENOENT') throw e;
-    mkdirSync(dir, { recursive: true });
-    return consumeVersion(board, id, h);
-  }
-}
-
-/** Forget version tokens old enough that no writer can still be working from them. */
-function pruneVersions(board: Board, id: string, keep: string): void {
-  const dir = casDir(board, id);
-  const limit = Date.now() - CAS_KEEP_MS;
-  try {
-    for (const name of readdirSync(dir)) {
-      if (name === keep) continue;
-      const p = join(dir, name);
-      try {
-        if (statSync(p).mtimeMs < limit) rmSync(p, { force: true });
-      } catch { /* gone */ }
-    }
-  } catch { /* no folder */ }
-}
+const casDir = (board: Board, id: string) => join(board.locksDir, `${id}.cas`);
+const MUTATE_PATIENCE_MS = 60_000;
 
 /**
  * Edit one ticket safely (see the top of this file). `apply` changes the editor's Document;
@@ -245,6 +218,7 @@ export async function mutateTicket(
   const file = board.ticketFile(id);
   const display = board.rel(file);
   return withLock(board, `ticket-${id}`, async () => {
+    const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const cur = readTicket(board, id);
       const before = cur.ticket;
@@ -265,22 +239,29 @@ export async function mutateTicket(
       checkAgainstBoard(board, before, after);
       opts.check?.(before, after);
 
-      const h = sha(cur.raw);
-      if (!consumeVersion(board, id, h)) {
-        // someone else replaced this version: read again and re-apply on top of theirs
-        await new Promise((r) => setTimeout(r, 2 + Math.random() * 10));
-        continue;
+      const staged = stage(board.tmpDir, text);
+      let token: string | null = null;
+      let written = false;
+      try {
+        token = takeVersion(casDir(board, id), cur.version);
+        if (token && currentKey(file, display) === cur.version) {
+          renameSync(staged, file);
+          written = true;
+          return { before, after, changed: true };
+        }
+      } finally {
+        if (!written) rmSync(staged, { force: true });
+        if (token) {
+          if (written) forgetVersion(casDir(board, id), cur.version);
+          else dropToken(token);
+        }
       }
-      // last look: a hand edit (no lock) between our read and now is not overwritten
-      let latest: string | undefined;
-      try { latest = readFileSync(file, 'utf8'); } catch { /* removed */ }
-      if (latest !== cur.raw) {
-        if (attempt > 50) throw conflict(`${display} keeps changing under the board; try again`, { file: display });
-        continue;
+      // Another writer holds or already replaced this version, or a hand edit (no lock)
+      // changed the file since we read it: read again and re-apply on top of theirs.
+      if (Date.now() - started > MUTATE_PATIENCE_MS || attempt > 5000) {
+        throw conflict(`${display} keeps changing under the board; try again`, { file: display });
       }
-      writeAtomic(board.tmpDir, file, text);
-      pruneVersions(board, id, h);
-      return { before, after, changed: true };
+      await new Promise((r) => setTimeout(r, 2 + Math.random() * 10));
     }
   });
 }

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { afterTicketChange } from '../../store/events.js';
+import { claimNext } from '../../store/claims.js';
+import { leaseOption, leaseText, printTicketResult } from '../claim-output.js';
+import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
+
+interface Options extends CommonOptions {
+  lease?: number;
+}
+
+export function register(program: Command): Command {
+  const cmd = program
+    .command('next')
+    .description('claim the best ready ticket for you and print it (exit 3 when nothing is ready)');
+  leaseOption(cmd);
+  common(cmd, { as: true });
+  return cmd
+    .addHelpText(
+      'after',
+      '\nPicks among ready tickets assigned to you first, then unassigned ones (never ones assigned to\n' +
+        'someone else); by priority (0 first), then age, then id. Concurrent `next` calls never get\n' +
+        'the same ticket: a candidate taken meanwhile moves on to the next one.\n' +
+        'Prints the ticket id and title (--json: the ticket). Example: board next --as alice',
+    )
+    .action(
+      action(async (opts: Options) => {
+        const actor = actorOf(opts);
+        const board = openBoard(opts);
+        const { result: r } = await claimNext(board, { actor, leaseMs: opts.lease });
+        if (r.changed) await afterTicketChange(board, r.before, r.after, actor);
+        printTicketResult(board, r.after, opts.json, `${r.after.id}\t${r.after.title}\t(claimed: ${leaseText(r.after)})`);
+      }),
+    );
+}

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { checkTicketId } from '../../core/names.js';
+import { afterTicketChange } from '../../store/events.js';
+import { renewClaim } from '../../store/claims.js';
+import { leaseOption, leaseText, printTicketResult } from '../claim-output.js';
+import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
+
+interface Options extends CommonOptions {
+  lease?: number;
+}
+
+export function register(program: Command): Command {
+  const cmd = program
+    .command('renew')
+    .description('extend your claim on a ticket by a new lease')
+    .argument('<id>', 'ticket id');
+  leaseOption(cmd);
+  common(cmd, { as: true });
+  return cmd
+    .addHelpText(
+      'after',
+      '\nOnly the holder can renew. A lease that already ran out is taken again if nobody else took\n' +
+        'the ticket meanwhile (exit 4 otherwise, naming who holds it now).\n' +
+        'Example: board renew T-4k9x --as alice --lease 1h',
+    )
+    .action(
+      action(async (id: string, opts: Options) => {
+        checkTicketId(id);
+        const actor = actorOf(opts);
+        const board = openBoard(opts);
+        const r = await renewClaim(board, id, { actor, leaseMs: opts.lease });
+        if (r.changed) await afterTicketChange(board, r.before, r.after, actor);
+        printTicketResult(board, r.after, opts.json, `${r.renewal ? 'renewed' : 'claimed again'} ${id}: ${leaseText(r.after)}`);
+      }),
+    );
+}

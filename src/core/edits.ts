@@ -1,0 +1,160 @@
+/**
+ * Checking a hand edit of a ticket file (an agent saving the file with its own tools) against
+ * the rules of SPEC §5. Pure: the caller (the watcher) supplies the last valid version, the
+ * parsed new version, who made the edit and a view of the other tickets; this returns every
+ * rule the edit breaks, so the caller can undo it, keep the refused file and tell the author.
+ *
+ * Front-matter that cannot be parsed at all never gets here: the caller handles it (it is
+ * itself a broken rule). Edits the board makes itself (claim, close, ...) are not hand
+ * edits and must not be passed here: claims are only written by the board.
+ *
+ * The author of a hand edit is a name written in the file (`updated_by`, else the claim
+ * holder, else the assignee): files carry no proof of identity. So the rules that depend on
+ * who edits (status or assignee of a ticket held by someone else) take that name at its
+ * word, while the claim itself is protected without trusting it: a claim written, changed
+ * or removed by hand is always refused (only a lapsed claim may be dropped by hand).
+ */
+import { activeClaim, checkClaimRespected, sameClaim } from './claims.js';
+import type { BoardGraph } from './graph.js';
+import { checkBoardRules, type RuleProblem } from './rules.js';
+import type { Problem, Ticket } from './ticket.js';
+
+export type EditRule =
+  | 'invalid_field' // a field the ticket model refuses (missing title, bad priority, ...)
+  | 'unknown_status'
+  | 'id_mismatch'
+  | 'claim_respected' // claim, assignee or status of a ticket held by someone else
+  | 'claim_by_hand'
+  | 'done_with_open_deps'
+  | 'dependency_cycle'
+  | 'unknown_dependency';
+
+export interface EditViolation {
+  rule: EditRule;
+  kind: 'invalid' | 'conflict';
+  field: string;
+  message: string;
+  hint?: string;
+  data?: Record<string, unknown>;
+}
+
+/** The new version as parsed (ticketFromData's result for the file's id). */
+export interface ParsedTicket {
+  ticket: Ticket;
+  problems: Problem[];
+}
+
+/** What the check may know of the rest of the board. */
+export interface BoardView {
+  /** Another ticket by id (the edited ticket's own entry, if any, is ignored). */
+  lookup(id: string): Pick<Ticket, 'id' | 'status' | 'deps'> | undefined;
+  /**
+   * Optional: the graph recomputed with the new version in it. Without it, cycles through
+   * the edited ticket are found by a walk from its dependencies (only what it reaches).
+   */
+  graph?: BoardGraph;
+}
+
+/** Who to hold responsible for a version of a ticket: updated_by, else the holder, else the assignee. */
+export function authorOf(t: Pick<Ticket, 'updated_by' | 'claim' | 'assignee'>): string | null {
+  return t.updated_by ?? t.claim?.by ?? t.assignee ?? null;
+}
+
+/** A cycle through `start` following deps, as the list of its ticket ids, or null. */
+export function cycleThrough(start: Pick<Ticket, 'id' | 'deps'>, deps: (id: string) => readonly string[] | undefined): string[] | null {
+  // iterative DFS remembering the path, so the cycle can be named in full
+  const seen = new Set<string>();
+  const stack: Array<{ id: string; deps: readonly string[]; i: number }> = [{ id: start.id, deps: start.deps, i: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.deps.length) {
+      stack.pop();
+      continue;
+    }
+    const d = top.deps[top.i++];
+    if (d === start.id) return stack.map((f) => f.id);
+    if (seen.has(d)) continue;
+    seen.add(d);
+    const next = deps(d);
+    if (next) stack.push({ id: d, deps: next, i: 0 });
+  }
+  return null;
+}
+
+function fromProblem(p: Problem): EditViolation {
+  const rule: EditRule = p.field === 'status' ? 'unknown_status' : p.field === 'id' ? 'id_mismatch' : 'invalid_field';
+  return { rule, kind: 'invalid', field: p.field, message: p.message, hint: p.hint };
+}
+
+function fromRule(p: RuleProblem, rule: EditRule): EditViolation {
+  return { rule, kind: p.kind, field: p.field, message: p.message, hint: p.hint, data: p.data };
+}
+
+/**
+ * Every rule of SPEC §5 the hand edit `before -> after` breaks (empty: the edit stands).
+ * `before` is the last valid version (null for a ticket created by hand).
+ */
+export function checkHandEdit(
+  before: Ticket | null,
+  after: ParsedTicket,
+  author: string | null,
+  now: Date,
+  board: BoardView,
+): EditViolation[] {
+  const out: EditViolation[] = [];
+  const t = after.ticket;
+  for (const p of after.problems) out.push(fromProblem(p));
+
+  // the claim: written by the board only
+  const beforeClaim = before?.claim ?? null;
+  if (!sameClaim(beforeClaim, t.claim)) {
+    const lapsedDrop = t.claim === null && beforeClaim !== null && !activeClaim({ claim: beforeClaim }, now);
+    if (!lapsedDrop) {
+      const what = t.claim === null ? 'removed' : beforeClaim === null ? 'written' : 'changed';
+      out.push({
+        rule: 'claim_by_hand',
+        kind: 'conflict',
+        field: 'claim',
+        message: `the claim of ${t.id} was ${what} by hand; claims are written by the board only`,
+        hint: t.claim === null
+          ? `use board release ${t.id}`
+          : beforeClaim?.by === t.claim.by
+            ? `use board renew ${t.id} --as ${t.claim.by}`
+            : `use board claim ${t.id} --as NAME`,
+        data: { before: beforeClaim, after: t.claim },
+      });
+    }
+  }
+
+  // a ticket held by someone else: its claim, assignee and status are the holder's
+  if (before) {
+    const p = checkClaimRespected(before, t, author ?? '(unknown)', now)[0];
+    if (p) out.push(fromRule(p, 'claim_respected'));
+  }
+
+  // board rules that involve other tickets, checked when the edit touches them
+  const depsChanged = !before || before.deps.join('\0') !== t.deps.join('\0');
+  const closing = t.status === 'done' && before?.status !== 'done';
+  if (depsChanged || closing) {
+    const lookup = (id: string) => (id === t.id ? t : board.lookup(id));
+    for (const p of checkBoardRules(t, lookup, depsChanged ? board.graph : undefined)) {
+      const rule: EditRule = p.field === 'status' ? 'done_with_open_deps' : p.data?.cycle ? 'dependency_cycle' : 'unknown_dependency';
+      out.push(fromRule(p, rule));
+    }
+    if (depsChanged && !board.graph) {
+      const cycle = cycleThrough(t, (id) => (id === t.id ? t.deps : board.lookup(id)?.deps));
+      if (cycle) {
+        const sorted = [...cycle].sort();
+        out.push({
+          rule: 'dependency_cycle',
+          kind: 'invalid',
+          field: 'deps',
+          message: `dependency cycle through ${sorted.join(', ')}`,
+          hint: 'remove one of these dependencies so the plan has an order',
+          data: { cycle: sorted },
+        });
+      }
+    }
+  }
+  return out;
+}
