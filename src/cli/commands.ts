@@ -17,4 +17,10 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'close', file: 'close', summary: 'mark a ticket done (or cancelled) and end its claim' },
   { name: 'reopen', file: 'reopen', summary: 'put a done or cancelled ticket back to todo' },
   { name: 'doctor', file: 'doctor', summary: 'check every board file and report all problems' },
+  { name: 'send', file: 'send', summary: 'send a recado to an agent, a list, "all" or "@role" (no watcher needed)' },
+  { name: 'inbox', file: 'inbox', summary: 'list your unread recados (--all: every one)' },
+  { name: 'read', file: 'read', summary: 'print a recado and mark it read' },
+  { name: 'thread', file: 'thread', summary: 'show a conversation (follows reply_to both ways)' },
+  { name: 'watch', file: 'watch', summary: 'run the watcher: routes recados, checks edits (--detach, --stop)' },
+  { name: 'agent', file: 'agent', summary: 'add, list and remove agents (their inbox and outbox)' },
 ];
