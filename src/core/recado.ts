@@ -292,6 +292,11 @@ export function recadoFromData(data: Record<string, unknown>, body: string, file
  * changing and never becomes valid bounces after GIVE_UP_MS.
  */
 export const RETRY_DELAYS_MS = [10, 25, 50, 100, 200, 400, 800, 1000] as const;
+/**
+ * A file that parses is still left alone until it has not changed for QUIET_MS: an editor
+ * writing in several chunks may have closed the front-matter before the body is all there.
+ */
+export const QUIET_MS = 20;
 export const SETTLE_MS = 2000;
 export const GIVE_UP_MS = 30_000;
 

@@ -301,9 +301,13 @@ export function sendFromBoard(board: Board, notice: BoardNotice, now = new Date(
 /* ------------------------------------------------- the watcher's outbox route ---- */
 
 /** What reading a file in an outbox (or taken from one) gave. */
-export type Inspection =
+export type Inspection = (
   | { ok: true; raw: string; draft: RecadoDraft; body: string }
-  | { ok: false; definitive: boolean; message: string; hint?: string; subject?: string | null; ticket?: string | null };
+  | { ok: false; definitive: boolean; message: string; hint?: string; subject?: string | null; ticket?: string | null }
+) & {
+  /** When the file last changed (ms since 1970: the later of mtime and ctime). */
+  changed: number;
+};
 
 /**
  * Read and check an outbox file. Not yet valid (`definitive: false`): it may still be being
@@ -319,10 +323,11 @@ export function inspectRecadoFile(path: string, display: string, from: string, k
     if (code(e) === 'ENOENT') return null;
     throw e;
   }
-  if (st.isSymbolicLink()) return { ok: false, definitive: true, message: 'it is a symbolic link; the board does not follow links', hint: 'write the recado as a regular file' };
-  if (!st.isFile()) return { ok: false, definitive: true, message: 'it is not a regular file' };
+  const changed = Math.max(st.mtimeMs, st.ctimeMs);
+  if (st.isSymbolicLink()) return { ok: false, definitive: true, message: 'it is a symbolic link; the board does not follow links', hint: 'write the recado as a regular file', changed };
+  if (!st.isFile()) return { ok: false, definitive: true, message: 'it is not a regular file', changed };
   if (st.size > MAX_RECADO_BYTES) {
-    return { ok: false, definitive: true, message: `it is ${st.size} bytes, over the limit of ${MAX_RECADO_BYTES} bytes`, hint: 'keep recados short; put large material in the repository and name the path' };
+    return { ok: false, definitive: true, message: `it is ${st.size} bytes, over the limit of ${MAX_RECADO_BYTES} bytes`, hint: 'keep recados short; put large material in the repository and name the path', changed };
   }
   let raw: string;
   try {
@@ -330,24 +335,24 @@ export function inspectRecadoFile(path: string, display: string, from: string, k
   } catch (e) {
     if (e instanceof BoardError) {
       if (e.kind === 'not_found') return null;
-      return { ok: false, definitive: true, message: e.message.replace(`${display} `, 'it ').replace(`${display}: `, ''), hint: e.details.hint };
+      return { ok: false, definitive: true, message: e.message.replace(`${display} `, 'it ').replace(`${display}: `, ''), hint: e.details.hint, changed };
     }
     throw e;
   }
-  if (known?.ok && known.raw === raw) return known;
+  if (known?.ok && known.raw === raw) return { ...known, changed };
   let parsed;
   try {
     parsed = parseFrontmatter(raw, display);
   } catch (e) {
     if (!(e instanceof BoardError)) throw e;
     const message = raw.length === 0 ? 'the file is empty' : e.message.startsWith(`${display}: `) ? e.message.slice(display.length + 2) : e.message;
-    return { ok: false, definitive: false, message, hint: e.details.hint };
+    return { ok: false, definitive: false, message, hint: e.details.hint, changed };
   }
   const { draft, problems } = draftFromData(parsed.data, parsed.body, from);
   if (problems.length) {
-    return { ok: false, definitive: false, message: problems[0].message, hint: problems[0].hint, subject: draft.subject, ticket: draft.ticket };
+    return { ok: false, definitive: false, message: problems[0].message, hint: problems[0].hint, subject: draft.subject, ticket: draft.ticket, changed };
   }
-  return { ok: true, raw, draft, body: parsed.body };
+  return { ok: true, raw, draft, body: parsed.body, changed };
 }
 
 /**

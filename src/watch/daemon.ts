@@ -146,12 +146,18 @@ export function alreadyRunning(info: InstanceInfo): BoardError {
   });
 }
 
-function alive(pid: number): boolean {
+/** Is `pid` a running process? (A zombie, ended but not yet reaped by its parent, is not.) */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): trust kill(0)
   }
 }
 

@@ -12,7 +12,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { BoardConfig } from '../core/config.js';
-import { retryDelay } from '../core/recado.js';
+import { QUIET_MS, retryDelay } from '../core/recado.js';
 import type { Board } from '../store/board.js';
 import {
   inspectRecadoFile, isOutboxFileName, listOutgoing, outgoingDir, rejectUnsent, routeOutgoing, takeOutboxFile,
@@ -231,6 +231,12 @@ export class Router {
       return;
     }
     let giveUp = false;
+    const age = Date.now() - ins.changed;
+    if (ins.ok && age < QUIET_MS) {
+      // valid, but written a moment ago: let a writer that is still at it finish
+      this.later(path, this.state(path), QUIET_MS - Math.max(0, age) + 1);
+      return;
+    }
     if (!ins.ok && !ins.definitive) {
       const s = this.state(path);
       s.attempts++;
