@@ -42,7 +42,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, unlinkSync, type Stats,
+  closeSync, constants, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync,
+  type Stats,
 } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Document } from 'yaml';
@@ -465,7 +466,30 @@ export interface RouteOptions {
   giveUp?: boolean;
   /** What the outbox attempt read just before taking the file. */
   known?: Inspection;
+  /** An empty file of the caller's to write the stamped copy into (see watch/spares.ts), or null. */
+  spare?: () => string | null;
   now?: Date;
+}
+
+/** Write `text` into a new file aside (a spare if one is given, else a fresh one in tmp/). */
+function writeAside(board: Board, text: string, spare?: () => string | null): string {
+  const p = spare?.();
+  if (p) {
+    try {
+      const fd = openSync(p, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
+      try {
+        const buf = Buffer.from(text, 'utf8');
+        let off = 0;
+        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      } finally {
+        closeSync(fd);
+      }
+      return p;
+    } catch {
+      try { unlinkSync(p); } catch { /* gone */ }
+    }
+  }
+  return stage(board.tmpDir, text, { fsync: false });
 }
 
 /**
@@ -501,7 +525,7 @@ export function routeOutgoing(board: Board, name: string, opts: RouteOptions): R
   const text = renderRecado(fields, ins.body);
   // The stamped copy is written aside (the taken file is the sender's text and is kept
   // until every copy is in place), then linked into every inbox.
-  const src = text === ins.raw ? path : stage(board.tmpDir, text, { fsync: false });
+  const src = text === ins.raw ? path : writeAside(board, text, opts.spare);
   let d: DeliveryResult;
   try {
     d = deliverCopies(board, src, on.id, res.recipients);

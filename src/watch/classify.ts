@@ -61,11 +61,13 @@ export function isSenderFolder(name: string): boolean {
 }
 
 /**
- * The paths chokidar watches: board.yaml, templates/, and outbox/ down to the files in each
- * agent's folder. Everything else is left out on purpose: tickets/ and the inboxes can hold
- * thousands of files, and chokidar keeps one watch per file and re-reads a whole folder on
- * every event in it; the watcher follows those folders with one directory watch each.
- * Called by chokidar twice per path, once without `isFile` (unknown yet).
+ * The paths chokidar watches: board.yaml, templates/, and outbox/ itself (its agent folders
+ * coming and going, and stray files). Everything else is left out on purpose: chokidar keeps
+ * one watch per file and re-reads (and stats) a whole folder on every event in it, which on
+ * tickets/ (thousands of files) or an outbox in a burst costs far more than the work itself;
+ * the watcher follows tickets/, each outbox/<agent>/ and each inbox/<agent>/new/ with one
+ * directory watch each (dirwatch.ts). Called by chokidar twice per path, once without
+ * `isFile` (unknown yet).
  */
 export function ignoredByChokidar(rel: string, isFile?: boolean): boolean {
   if (rel === '') return false;
@@ -79,7 +81,6 @@ export function ignoredByChokidar(rel: string, isFile?: boolean): boolean {
     case 'outbox':
       if (parts.length === 1) return isFile === true;
       if (parts.length === 2) return name.startsWith('.') || (isFile === true && !name.endsWith('.md'));
-      if (parts.length === 3) return isFile === false || name.startsWith('.') || !name.endsWith('.md');
       return true;
     default:
       return true;

@@ -3,7 +3,8 @@
  * board's files and runs the pipeline described in plugin.ts:
  *
  *   events ──► classify ──► built-in handlers ──► plugins
- *     chokidar: board.yaml, templates/, outbox/<agent>/*.md     → router (recados), config reload
+ *     chokidar: board.yaml, templates/, outbox/ (its folders)   → config reload, outbox watches
+ *     one directory watch per folder: outbox/<name>/            → router (recados)
  *     one directory watch: tickets/                             → last-seen ticket memory → onTicketEvent
  *     one directory watch per agent: inbox/<agent>/new/         → onRecadoDelivered (via 'send')
  *     every second: a scan of the outbox folders and run/outgoing (never the whole board),
@@ -21,7 +22,7 @@ import { retryDelay } from '../core/recado.js';
 import { writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
 import {
-  outgoingDir, readConfig, readRecado, sendRecado, type BoardNotice, type RouteResult, type SendResult,
+  isOutboxFileName, outgoingDir, readConfig, readRecado, sendRecado, type BoardNotice, type RouteResult, type SendResult,
 } from '../store/mailbox.js';
 import { classify, ignoredByChokidar, type BoardPath } from './classify.js';
 import { DirWatch } from './dirwatch.js';
@@ -29,6 +30,7 @@ import type {
   Awaitable, Cancel, FileEvent, RecadoDelivered, RecadoRejected, TicketEvent, WatchContext, WatchEvent, WatchPlugin,
 } from './plugin.js';
 import { Router, type RouterHost } from './router.js';
+import { SparePool } from './spares.js';
 import { watcherStateFile, type HostState, type WatcherState } from './state.js';
 import { idOfName, TicketMemory, type Snapshot } from './tickets.js';
 
@@ -74,6 +76,7 @@ export class WatchHost implements RouterHost {
   private chok: FSWatcher | null = null;
   private ticketWatch: DirWatch;
   private readonly inboxes = new Map<string, { watch: DirWatch; known: Set<string> }>();
+  private readonly outboxes = new Map<string, DirWatch>();
   private readonly marks = new Map<string, Mark>();
   private readonly holds = new Map<string, { attempts: number; first: number; timer: NodeJS.Timeout | null }>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -82,12 +85,15 @@ export class WatchHost implements RouterHost {
   private stateDirty = true;
   private stateWritten = 0;
   private stopPromise: Promise<void> | null = null;
+  private readonly spares: SparePool;
+  private filling: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: HostOptions) {
     this.board = opts.board;
     this.plugins = opts.plugins ?? [];
     this.router = new Router(this);
     this.memory = new TicketMemory(this.board);
+    this.spares = new SparePool(join(this.board.tmpDir, 'spare'));
     this.ticketWatch = new DirWatch(this.board.ticketsDir, (n) => this.onTicketName(n), (e) => this.watchLost('tickets/', e));
   }
 
@@ -115,15 +121,17 @@ export class WatchHost implements RouterHost {
     this.log({ type: 'started', pid: process.pid, board: b.root });
     this.writeState();
 
+    this.spares.reset();
     const tickets = this.memory.fill();
     this.ticketWatch.start();
     this.syncInboxWatches();
+    this.syncOutboxWatches();
 
     const { watch } = await import('chokidar');
     const root = b.root;
     this.chok = watch(root, {
       ignoreInitial: true,
-      depth: 2,
+      depth: 1,
       ignored: (p: string, st?: { isFile(): boolean }) => ignoredByChokidar(relPosix(root, p), st ? st.isFile() : undefined),
     });
     this.chok.on('all', (event, path) => this.onChokidar(event, path));
@@ -148,6 +156,21 @@ export class WatchHost implements RouterHost {
     this.stateDirty = true;
     this.writeState();
     this.log({ type: 'ready', tickets, delivered: this.router.counts.delivered, rejected: this.router.counts.rejected, waiting: this.router.waiting, ms: Date.now() - t0 });
+    this.idle();
+  }
+
+  spare(): string | null {
+    return this.spares.take();
+  }
+
+  /** Background work while no recado is queued: make spare files, a few ms at a time. */
+  idle(): void {
+    if (this.filling || this.stopping || this.state !== 'running') return;
+    this.filling = setTimeout(() => {
+      this.filling = null;
+      if (this.stopping || !this.router.quiet) return;
+      if (this.spares.fill()) this.idle();
+    }, 1);
   }
 
   /** Stop: no new work is started; plugins finish what they were handed (up to 10 s). */
@@ -160,6 +183,7 @@ export class WatchHost implements RouterHost {
     this.state = 'stopping';
     this.log({ type: 'stopping', ...(reason ? { reason } : {}) });
     if (this.tick) clearInterval(this.tick);
+    if (this.filling) clearTimeout(this.filling);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const h of this.holds.values()) if (h.timer) clearTimeout(h.timer);
@@ -167,6 +191,7 @@ export class WatchHost implements RouterHost {
     this.router.stop();
     this.ticketWatch.close();
     for (const w of this.inboxes.values()) w.watch.close();
+    for (const w of this.outboxes.values()) w.close();
     await this.chok?.close().catch(() => undefined);
     await withTimeout(Promise.all(this.chains.values()), STOP_GRACE_MS);
     for (const p of this.plugins) {
@@ -195,12 +220,53 @@ export class WatchHost implements RouterHost {
   }
 
   private onChokidar(event: string, abs: string): void {
-    if (this.stopping || (event !== 'add' && event !== 'change' && event !== 'unlink')) return;
+    if (this.stopping) return;
     const where = classify(relPosix(this.board.root, abs));
+    if (event === 'addDir' || event === 'unlinkDir') {
+      if (where.kind === 'outbox-folder') this.syncOutboxWatches();
+      return;
+    }
+    if (event !== 'add' && event !== 'change' && event !== 'unlink') return;
     this.touch();
-    if ((where.kind === 'outbox' || where.kind === 'outbox-folder') && event !== 'unlink') this.router.enqueue(abs);
-    else if (where.kind === 'config') this.reloadConfig();
+    if (where.kind === 'outbox-folder') {
+      if (event !== 'unlink') this.router.enqueue(abs); // a file right in outbox/: refused
+      return;
+    }
+    if (where.kind === 'config') this.reloadConfig();
     this.fileEvent(event, abs, where, this.takeMark(abs, undefined));
+  }
+
+  /* ---------------------------------------------------------------- outboxes ---- */
+
+  /** One directory watch per folder in outbox/ (agents' and any other, which gets refused). */
+  private syncOutboxWatches(): void {
+    const dir = this.board.outboxDir;
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+    } catch { /* no outbox folder */ }
+    const want = new Set(names);
+    for (const [name, w] of this.outboxes) {
+      if (!want.has(name)) {
+        w.close();
+        this.outboxes.delete(name);
+      }
+    }
+    for (const name of want) {
+      const have = this.outboxes.get(name);
+      if (have?.healthy()) continue;
+      const folder = join(dir, name);
+      const w = have ?? new DirWatch(folder, (n) => this.onOutboxName(folder, n), (e) => this.watchLost(`outbox/${name}/`, e));
+      if (!w.start()) continue;
+      this.outboxes.set(name, w);
+      this.router.scanFolder(folder); // files dropped before the watch began
+    }
+  }
+
+  private onOutboxName(folder: string, name: string | null): void {
+    if (this.stopping) return;
+    if (name === null) this.router.scanFolder(folder);
+    else if (isOutboxFileName(name)) this.router.enqueue(join(folder, name));
   }
 
   private fileEvent(type: string, path: string, where: BoardPath, own: string | null): void {
@@ -519,6 +585,7 @@ export class WatchHost implements RouterHost {
         this.resyncTickets();
       }
       this.syncInboxWatches();
+      this.syncOutboxWatches();
       const old = Date.now() - MARK_TTL_MS;
       for (const [k, m] of this.marks) if (m.at < old) this.marks.delete(k);
       if (this.stateDirty || Date.now() - this.stateWritten > STATE_HEARTBEAT_MS) this.writeState();

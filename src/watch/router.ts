@@ -31,6 +31,10 @@ export interface RouterHost {
   routed(r: RouteResult & { kind: 'delivered' | 'rejected' }): void;
   /** The unsent file at `path` was removed by the watcher (taken or rejected). */
   tookAway(path: string): void;
+  /** An empty file to write a stamped copy into, or null. */
+  spare(): string | null;
+  /** Nothing is queued: a moment for background work. */
+  idle(): void;
   /** Rejected from a folder with no valid sender. */
   rejectedUnsent(r: { id: string; folder: string | null; reason: string; hint: string; source: string; file: string; reasonFile: string }): void;
 }
@@ -53,6 +57,8 @@ export class Router {
   private readonly pending = new Map<string, Pending>();
   private scheduled = false;
   private stopped = false;
+  /** Until catchUp(): events are queued, nothing is routed (plugins are not started yet). */
+  private paused = true;
   private readonly outgoing: string;
   private idleWaiters: Array<() => void> = [];
   /** Counts for the log and watcher.json. */
@@ -66,7 +72,7 @@ export class Router {
   enqueue(path: string): void {
     if (this.stopped) return;
     this.queue.add(path);
-    if (!this.scheduled) {
+    if (!this.scheduled && !this.paused) {
       this.scheduled = true;
       setImmediate(() => this.drain());
     }
@@ -74,8 +80,12 @@ export class Router {
 
   /** Everything waiting on disk: run/outgoing first (oldest first), then every outbox. */
   catchUp(): void {
+    const queued = [...this.queue];
+    this.queue.clear();
+    this.paused = false;
     for (const name of listOutgoing(this.host.board)) this.enqueue(join(this.outgoing, name));
     this.scanOutboxes(true);
+    for (const p of queued) this.enqueue(p);
   }
 
   /** The periodic scan: outbox folders, and files left in run/outgoing by a killed process. */
@@ -89,6 +99,17 @@ export class Router {
         if (now - lstatSync(path).ctimeMs > ABANDONED_MS) this.enqueue(path);
       } catch { /* finished meanwhile */ }
     }
+  }
+
+  /** Queue every outbox file in one folder. */
+  scanFolder(folder: string): void {
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch {
+      return;
+    }
+    for (const n of names) if (isOutboxFileName(n)) this.enqueue(join(folder, n));
   }
 
   private scanOutboxes(all: boolean): void {
@@ -121,8 +142,13 @@ export class Router {
 
   /** Resolves when nothing is queued (files waiting for a retry do not count). */
   idle(): Promise<void> {
-    if (this.queue.size === 0 && !this.scheduled) return Promise.resolve();
+    if ((this.queue.size === 0 && !this.scheduled) || this.paused) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Nothing queued. */
+  get quiet(): boolean {
+    return !this.paused && this.queue.size === 0 && !this.scheduled;
   }
 
   /** How many files are waiting for a retry. */
@@ -164,6 +190,7 @@ export class Router {
       setImmediate(() => this.drain());
     } else {
       this.wakeIdle();
+      if (!this.stopped) this.host.idle();
     }
   }
 
@@ -277,6 +304,7 @@ export class Router {
       reloadConfig: () => this.host.reloadConfig(true),
       giveUp,
       known,
+      spare: () => this.host.spare(),
     });
     if (r.kind === 'retry') {
       const s = this.state(path);
