@@ -99,6 +99,27 @@ describe('the retry schedule of files that are not valid yet', () => {
   });
 });
 
+describe('writing front-matter', () => {
+  it('renders strings that read back exactly, quoting whatever YAML would read otherwise', async () => {
+    const { renderRecado, yamlString } = await import('../src/store/mailbox.js');
+    const { parseFrontmatter } = await import('../src/store/frontmatter.js');
+    const tricky = [
+      'plain words', 'T-4k9x', 'mwptty5g-shy3fjp1', 'mwp.bounce', '2026-11-21T10:00:00Z', '123', '1.5', '1e3', '0x1f', 'true', 'No', 'null',
+      '~', '', ' lead', 'trail ', 'a: b', 'a #b', '#c', '@backend', '*alias', '&a', '!tag', '- item', '? q', '[x]', '{y}', '"q"', "it's",
+      'multi\nline', 'tab\there', 'ünïcødé', '%x', '`x`', '|', '>', 'a,b', '.5', '5.', '-1', '+1', '.inf', 'NaN',
+    ];
+    for (const s of tricky) {
+      const text = renderRecado({ subject: s, to: [s, 'bob'] }, '');
+      const { data } = parseFrontmatter(text, 'x');
+      expect(data.subject, `${JSON.stringify(s)} -> ${yamlString(s)}`).toBe(s);
+      expect(data.to).toEqual([s, 'bob']);
+    }
+    // other values go through the yaml library
+    const { data } = parseFrontmatter(renderRecado({ subject: 'x', mood: { a: [1, 2] } }, 'b'), 'x');
+    expect(data.mood).toEqual({ a: [1, 2] });
+  });
+});
+
 describe('classify', () => {
   it('names every kind of board path', () => {
     expect(classify('board.yaml')).toEqual({ kind: 'config' });

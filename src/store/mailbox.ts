@@ -103,8 +103,39 @@ const code = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 
 /* -------------------------------------------------------------- rendering ---- */
 
-/** The Markdown text of a recado: front-matter in the order given, then the body. */
+const PLAIN = /^[A-Za-z_][A-Za-z0-9_ .\/()-]*$/;
+const PLAIN_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+const PLAIN_ID = /^[a-z0-9][a-z0-9._-]*$/;
+const WORDS = new Set(['true', 'false', 'null', 'yes', 'no', 'on', 'off', 'y', 'n']);
+
+/**
+ * A YAML scalar for a string: plain when that cannot be read as anything else (a number,
+ * true/null, an indicator, a comment, a key), else double-quoted (a JSON string is a valid
+ * YAML double-quoted scalar).
+ */
+export function yamlString(s: string): string {
+  const plain =
+    !WORDS.has(s.toLowerCase()) && (PLAIN.test(s) && !s.endsWith(' ')) ||
+    PLAIN_TIME.test(s) ||
+    (!WORDS.has(s) && PLAIN_ID.test(s) && /[a-z]/.test(s) && !/^(0x|0o|\d+e)/.test(s) && !/^[\d.]+$/.test(s) && !s.endsWith('.'));
+  return plain ? s : JSON.stringify(s);
+}
+
+/**
+ * The Markdown text of a recado: front-matter in the order given, then the body. Strings and
+ * lists of strings (the fields the board knows) are written directly; anything else (keys a
+ * sender added) goes through the yaml library.
+ */
 export function renderRecado(fields: Record<string, unknown>, body: string): string {
+  const text = (body === '' || body.endsWith('\n')) ? body : body + '\n';
+  const simple = Object.values(fields).every((v) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')));
+  if (simple) {
+    let fm = '';
+    for (const [k, v] of Object.entries(fields)) {
+      fm += `${k}: ${Array.isArray(v) ? `[${v.map(yamlString).join(', ')}]` : yamlString(v as string)}\n`;
+    }
+    return `---\n${fm}---\n${text}`;
+  }
   const Y = yaml();
   const doc = new Y.Document({}) as Document;
   for (const [k, v] of Object.entries(fields)) setField(doc, k, v);
