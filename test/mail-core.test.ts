@@ -120,6 +120,45 @@ describe('writing front-matter', () => {
   });
 });
 
+describe('reading front-matter fast', () => {
+  it('gives exactly what the YAML parser gives, or leaves the file to it', async () => {
+    const { fastFrontmatter, parseRecadoText } = await import('../src/store/mailbox.js');
+    const { parseFrontmatter } = await import('../src/store/frontmatter.js');
+    const values = ['bob', '[bob, carol]', '"@backend"', '@backend', 'all', 'Hello world', 'T-4k9x', '2026-11-21T10:00:00Z', '123', 'true', '~', 'null',
+      'a: b', 'x # y', '"esc \\" quote"', '"\\x41"', '[a, [b]]', '[a,b]', '[]', '[ a ]', "'single'", '|', '>', '&a', '*a', '!t x', '- x', 'it\'s', 'ünï', '"a, b"'];
+    const keys = ['to', 'subject', 'ticket', 'reply_to', 'from', 'mood'];
+    const bodies = ['', 'Body\n', '\nBody', 'a\n---\nb\n'];
+    let fast = 0;
+    for (let i = 0; i < 600; i++) {
+      const lines = [];
+      for (let k = 0; k < 1 + (i % 4); k++) lines.push(`${keys[(i + k * 7) % keys.length]}: ${values[(i * 13 + k * 5) % values.length]}`);
+      if (i % 17 === 0) lines.push('# a comment');
+      if (i % 19 === 0) lines.push('nested:\n  a: 1');
+      const text = `---\n${lines.join('\n')}\n---${i % 11 === 0 ? '' : '\n' + bodies[i % bodies.length]}`;
+      let want: unknown;
+      try {
+        const p = parseFrontmatter(text, 'x');
+        want = { data: p.data, body: p.body };
+      } catch (e) {
+        want = 'error';
+      }
+      let got: unknown;
+      try {
+        got = parseRecadoText(text, 'x');
+      } catch {
+        got = 'error';
+      }
+      expect(got, text).toEqual(want);
+      const f = fastFrontmatter(text);
+      if (f) {
+        fast++;
+        expect(f, text).toEqual(want);
+      }
+    }
+    expect(fast).toBeGreaterThan(50); // the simple ones did take the fast path
+  });
+});
+
 describe('classify', () => {
   it('names every kind of board path', () => {
     expect(classify('board.yaml')).toEqual({ kind: 'config' });

@@ -376,6 +376,14 @@ export class WatchHost implements RouterHost {
     if (!name.endsWith('.md') || name.startsWith('.')) return;
     const path = join(w.watch.dir, name);
     const where: BoardPath = { kind: 'inbox', agent, box: 'new', name };
+    const mark = this.marks.get(path);
+    if (mark && !w.known.has(name)) {
+      // a copy the watcher itself just delivered: no need to look at the disk
+      this.marks.delete(path);
+      w.known.add(name);
+      this.fileEvent('add', path, where, mark.by);
+      return;
+    }
     if (existsSync(path)) {
       if (w.known.has(name)) return;
       w.known.add(name);

@@ -251,6 +251,20 @@ export class Router {
         return;
       }
     }
+    // a file written a moment ago is left alone a little longer: a writer may still be at it
+    let st;
+    try {
+      st = lstatSync(path);
+    } catch {
+      this.forget(path);
+      return;
+    }
+    if (st.isDirectory()) return this.forget(path);
+    const age = Date.now() - Math.max(st.mtimeMs, st.ctimeMs);
+    if (age < QUIET_MS) {
+      this.later(path, this.state(path), QUIET_MS - Math.max(0, age) + 1);
+      return;
+    }
     const display = board.rel(path);
     const ins = inspectRecadoFile(path, display, where.agent, p?.known);
     if (ins === null) {
@@ -258,12 +272,6 @@ export class Router {
       return;
     }
     let giveUp = false;
-    const age = Date.now() - ins.changed;
-    if (ins.ok && age < QUIET_MS) {
-      // valid, but written a moment ago: let a writer that is still at it finish
-      this.later(path, this.state(path), QUIET_MS - Math.max(0, age) + 1);
-      return;
-    }
     if (!ins.ok && !ins.definitive) {
       const s = this.state(path);
       s.attempts++;
@@ -284,7 +292,7 @@ export class Router {
     if (!taken) return;
     this.host.tookAway(path);
     if (s) this.pending.set(taken.path, { ...s, timer: null });
-    this.route(taken.name, giveUp, ins);
+    this.route(taken.name, giveUp, ins, true);
   }
 
   private delayFor(path: string, p: Pending): number | null {
@@ -297,13 +305,15 @@ export class Router {
     return retryDelay(p.attempts, Math.max(0, now - changed), now - p.first);
   }
 
-  private route(name: string, giveUp: boolean, known?: Inspection): void {
+  /** `fresh`: taken just now under a new id, so no copy of it can exist yet. */
+  private route(name: string, giveUp: boolean, known?: Inspection, fresh = false): void {
     const path = join(this.outgoing, name);
     const r = routeOutgoing(this.host.board, name, {
       config: this.host.config,
       reloadConfig: () => this.host.reloadConfig(true),
       giveUp,
       known,
+      fresh,
       spare: () => this.host.spare(),
     });
     if (r.kind === 'retry') {
