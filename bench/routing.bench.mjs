@@ -2,7 +2,7 @@
 // the watcher catching up with a backlog, and the watcher's start-up and memory on a board
 // of 10,000 tickets.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ROOT, board, env, sleep, summarize, tempBoard } from './lib.mjs';
 
@@ -94,6 +94,12 @@ async function burst() {
   try {
     const names = Array.from({ length: WRITERS }, (_, i) => `w${i + 1}`);
     for (const a of [...names, 'bob']) board(['agent', 'add', a], dir);
+    // the same writers with no watcher running: what creating the files alone costs here
+    const tw = performance.now();
+    await Promise.all(names.map((a) => writer(join(dir, '.board'), a, PER_WRITER)));
+    const writersAlone = performance.now() - tw;
+    for (const a of names) for (const f of readdirSync(join(dir, '.board/outbox', a))) unlinkSync(join(dir, '.board/outbox', a, f));
+
     const w = startWatcher(dir);
     await w.ready;
     await sleep(2500); // spare files made while idle
@@ -107,7 +113,43 @@ async function burst() {
     const ms = performance.now() - t0;
     const delivered = count(inbox);
     await w.stop();
-    return { recados: total, delivered, ms: Math.round(ms), per_second: Math.round((delivered / ms) * 1000), writers_ms: Math.round(writersDone) };
+    return {
+      recados: total,
+      delivered,
+      ms: Math.round(ms),
+      per_second: Math.round((delivered / ms) * 1000),
+      writers_ms: Math.round(writersDone),
+      writers_alone_ms: Math.round(writersAlone),
+    };
+  } finally {
+    cleanup();
+  }
+}
+
+/**
+ * The router alone: 1,000 recados written beforehand and moved into the outbox at once
+ * (renames), so the time is the watcher's, not the writers' file creation.
+ */
+async function arrivedAtOnce() {
+  const { dir, cleanup } = tempBoard();
+  try {
+    for (const a of ['alice', 'bob']) board(['agent', 'add', a], dir);
+    const stage = join(dir, 'stage');
+    mkdirSync(stage);
+    for (let i = 0; i < 1000; i++) writeFileSync(join(stage, `m${i}.md`), `---\nto: bob\nsubject: m${i}\n---\nmessage ${i}\n`);
+    const w = startWatcher(dir);
+    await w.ready;
+    await sleep(2500);
+    const outbox = join(dir, '.board/outbox/alice');
+    const inbox = join(dir, '.board/inbox/bob/new');
+    const t0 = performance.now();
+    for (const f of readdirSync(stage)) renameSync(join(stage, f), join(outbox, f));
+    const moved = performance.now() - t0;
+    const end = Date.now() + 60_000;
+    while (count(inbox) < 1000 && Date.now() < end) await sleep(5);
+    const ms = performance.now() - t0;
+    await w.stop();
+    return { recados: 1000, delivered: count(inbox), moved_in_ms: Math.round(moved), ms: Math.round(ms), per_second: Math.round((count(inbox) / ms) * 1000) };
   } finally {
     cleanup();
   }
@@ -173,10 +215,11 @@ async function bigBoard() {
 export async function run() {
   const lat = await latency();
   const b = await burst();
+  const once = await arrivedAtOnce();
   const c = await catchUp();
   const big = await bigBoard();
   return {
-    figures: { latency_ms: lat, burst: b, catch_up: c, big_board: big },
+    figures: { latency_ms: lat, burst: b, burst_arrived_at_once: once, catch_up: c, big_board: big },
     checks: [
       { what: `latency p99 at ${RATE} recados/s (ms)`, value: lat.p99, limit: '<= 100', ok: lat.p99 <= 100 && lat.delivered === LATENCY_N },
       { what: `burst ${WRITERS} writers x ${PER_WRITER}: recados/s, all delivered`, value: `${b.per_second} (${b.delivered}/${b.recados})`, limit: '>= 1000', ok: b.per_second >= 1000 && b.delivered === b.recados },

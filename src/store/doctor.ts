@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { BoardError } from '../core/errors.js';
 import type { Board } from './board.js';
 import { loadConfig } from './config.js';
+import { checkMailboxes } from './mailbox.js';
 import { loadBoard } from './tickets.js';
 
 export interface Finding {
@@ -112,7 +113,7 @@ const checkStrayFiles: Check = (board) => {
   return out;
 };
 
-export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles];
+export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkMailboxes];
 
 export function runChecks(board: Board): Finding[] {
   return CHECKS.flatMap((c) => c(board));

@@ -874,7 +874,7 @@ export function checkMailboxes(board: Board): Finding[] {
   for (const name of Object.keys(agents)) {
     for (const dir of [board.inboxNew(name), board.inboxCur(name), board.outbox(name)]) {
       if (!existsSync(dir)) {
-        out.push({ severity: 'warning', file: board.rel(dir), message: `${board.rel(dir)} is missing for agent ${name}`, hint: `\`board agent add ${name}\` creates it again` });
+        out.push({ severity: 'warning', file: board.rel(dir), message: `${board.rel(dir)}: missing for agent ${name}`, hint: `\`board agent add ${name}\` creates it again` });
       }
     }
   }
@@ -889,18 +889,18 @@ export function checkMailboxes(board: Board): Finding[] {
     let st: Stats;
     try { st = lstatSync(p); } catch { continue; }
     if (!st.isDirectory()) {
-      if (isOutboxFileName(f)) out.push({ severity: 'warning', file: board.rel(p), message: `${board.rel(p)} is not in an agent's outbox folder; it will be refused`, hint: 'move it into .board/outbox/<your name>/' });
+      if (isOutboxFileName(f)) out.push({ severity: 'warning', file: board.rel(p), message: `${board.rel(p)}: not in an agent's outbox folder; it will be refused`, hint: 'move it into .board/outbox/<your name>/' });
       continue;
     }
     if (!(f in agents)) {
       const files = mdNames(p);
-      if (files.length) out.push({ severity: 'warning', file: board.rel(p), message: `${board.rel(p)} is not the outbox of an agent; its ${files.length} file(s) will be refused`, hint: `\`board agent add ${f}\` if ${f} should send recados` });
+      if (files.length) out.push({ severity: 'warning', file: board.rel(p), message: `${board.rel(p)}: not the outbox of an agent; its ${files.length} file(s) will be refused`, hint: `\`board agent add ${f}\` if ${f} should send recados` });
       continue;
     }
     for (const n of readdirSync(p)) {
       const fp = join(p, n);
       if (!isOutboxFileName(n)) {
-        if (!n.startsWith('.')) out.push({ severity: 'warning', file: board.rel(fp), message: `${board.rel(fp)} is ignored: only .md files are sent` });
+        if (!n.startsWith('.')) out.push({ severity: 'warning', file: board.rel(fp), message: `${board.rel(fp)}: ignored, only .md files are sent` });
         continue;
       }
       try { if (now - lstatSync(fp).mtimeMs > STUCK_MS) waiting++; } catch { /* sent meanwhile */ }
