@@ -180,7 +180,6 @@ export async function startDetached(board: Board, args: string[], timeoutMs = 30
   const child = spawn(process.execPath, [packagePath('bin', 'board'), 'watch', '--board', board.root, ...args], {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, BOARD_WATCH_DETACHED: '1' },
   });
   closeSync(fd);
   let exit: number | null = null;
