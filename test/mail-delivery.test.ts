@@ -2,7 +2,7 @@
  * The delivery adapter, in-process: resuming a delivery cut short (including a recipient
  * that read its copy before the restart), a stamped `board send` left half-done, bounces.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addAgent } from '../src/store/agents.js';
@@ -112,6 +112,17 @@ describe('bounces', () => {
     const r = routeOutgoing(board, taken.name, { config: readConfig(board), giveUp: true });
     expect(r.kind).toBe('rejected');
     if (r.kind === 'rejected') expect(r.reason).toMatch(/not closed/);
+  });
+});
+
+describe('symbolic links', () => {
+  it('never delivers through an inbox that is a link to elsewhere', () => {
+    const elsewhere = join(repo.dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    rmSync(board.inboxNew('bob'), { recursive: true });
+    symlinkSync(elsewhere, board.inboxNew('bob'));
+    expect(() => sendRecado(board, { from: 'alice', to: ['bob'], body: 'x' })).toThrow(/not a folder/);
+    expect(readdirSync(elsewhere)).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@
  * folders that belong to no agent, agents added while it runs.
  */
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, openSync, writeSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, symlinkSync, writeSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boardSpawn, sleep, tempRepo, waitFor, type TempRepo } from './helpers.js';
@@ -127,6 +127,16 @@ describe('the watcher routes outbox files', () => {
     expect(withSubject('bob', 'from mallory')).toEqual([]);
     expect(withSubject('bob', 'stray')).toEqual([]);
     expect(existsSync(repo.path(String(m.file)))).toBe(true);
+  });
+
+  it('does not follow an outbox folder that is a link out of the board', async () => {
+    const outside = repo.path('outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'secret.md'), '---\nto: bob\nsubject: secret\n---\nfrom outside\n');
+    symlinkSync(outside, B('outbox', 'dave-link'));
+    await sleep(1500); // a scan of the outboxes has run
+    expect(existsSync(join(outside, 'secret.md'))).toBe(true);
+    expect(events().some((e) => e.subject === 'secret' || String(e.source ?? '').includes('dave-link'))).toBe(false);
   });
 
   it('knows an agent added while it runs', async () => {

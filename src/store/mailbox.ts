@@ -151,6 +151,7 @@ export function renderRecado(fields: Record<string, unknown>, body: string): str
  * Returns the path delivered, or null when `to` already had it.
  */
 export function deliverOne(board: Board, src: string, id: string, to: string, fresh = false): string | null {
+  checkRealInbox(board, to);
   const name = `${id}.md`;
   const cur = join(board.inboxCur(to), name);
   const target = join(board.inboxNew(to), name);
@@ -177,6 +178,24 @@ export function deliverOne(board: Board, src: string, id: string, to: string, fr
     return null;
   }
   return target;
+}
+
+/** An inbox that is a symbolic link (to anywhere) is never written through. */
+function checkRealInbox(board: Board, to: string): void {
+  for (const dir of [join(board.inboxDir, to), board.inboxNew(to)]) {
+    let st: Stats;
+    try {
+      st = lstatSync(dir);
+    } catch {
+      continue; // missing: created below
+    }
+    if (!st.isDirectory()) {
+      throw invalid(`${board.rel(dir)} is not a folder (a symbolic link?); nothing is delivered through it`, {
+        file: board.rel(dir),
+        hint: `replace it with a real folder (\`board agent add ${to}\` creates the missing ones)`,
+      });
+    }
+  }
 }
 
 export interface DeliveryResult {

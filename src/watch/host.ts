@@ -131,6 +131,7 @@ export class WatchHost implements RouterHost {
     const root = b.root;
     this.chok = watch(root, {
       ignoreInitial: true,
+      followSymlinks: false,
       depth: 1,
       ignored: (p: string, st?: { isFile(): boolean }) => ignoredByChokidar(relPosix(root, p), st ? st.isFile() : undefined),
     });

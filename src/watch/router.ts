@@ -9,8 +9,8 @@
  * cheap scan of the outbox folders (never the rest of the board) every second catches what
  * an event did not report.
  */
-import { lstatSync, readdirSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import type { BoardConfig } from '../core/config.js';
 import { QUIET_MS, retryDelay } from '../core/recado.js';
 import type { Board } from '../store/board.js';
@@ -45,6 +45,14 @@ interface Pending {
   timer: NodeJS.Timeout | null;
   known?: Inspection;
   logged: boolean;
+}
+
+function isRealDir(p: string): boolean {
+  try {
+    return lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Files in run/outgoing older than this are resumed by the periodic scan (younger ones may be a `board send` at work). */
@@ -114,20 +122,24 @@ export class Router {
 
   private scanOutboxes(all: boolean): void {
     const dir = this.host.board.outboxDir;
-    let folders: string[];
+    let entries: Dirent[];
     try {
-      folders = readdirSync(dir);
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
-    for (const f of folders) {
-      if (f.startsWith('.')) continue;
-      const p = join(dir, f);
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const p = join(dir, e.name);
+      if (e.isFile() || e.isSymbolicLink()) {
+        if (isOutboxFileName(e.name)) this.enqueue(p); // a stray file: refused
+        continue;
+      }
+      if (!e.isDirectory()) continue; // (a link to a folder is not followed)
       let names: string[];
       try {
         names = readdirSync(p);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOTDIR' && isOutboxFileName(f)) this.enqueue(p); // a stray file
+      } catch {
         continue;
       }
       for (const n of names) {
@@ -245,12 +257,6 @@ export class Router {
       clearTimeout(p.timer); // an event came before the retry: try now
       p.timer = null;
     }
-    if (!isSenderFolder(where.agent) || !(where.agent in this.host.config.agents)) {
-      if (!isSenderFolder(where.agent) || !(where.agent in this.host.reloadConfig().agents)) {
-        this.unsent(path, where.agent);
-        return;
-      }
-    }
     // a file written a moment ago is left alone a little longer: a writer may still be at it
     let st;
     try {
@@ -259,11 +265,17 @@ export class Router {
       this.forget(path);
       return;
     }
-    if (st.isDirectory()) return this.forget(path);
+    if (st.isDirectory() || !isRealDir(dirname(path))) return this.forget(path); // never through a linked folder
     const age = Date.now() - Math.max(st.mtimeMs, st.ctimeMs);
     if (age < QUIET_MS) {
       this.later(path, this.state(path), QUIET_MS - Math.max(0, age) + 1);
       return;
+    }
+    if (!isSenderFolder(where.agent) || !(where.agent in this.host.config.agents)) {
+      if (!isSenderFolder(where.agent) || !(where.agent in this.host.reloadConfig().agents)) {
+        this.unsent(path, where.agent);
+        return;
+      }
     }
     const display = board.rel(path);
     const ins = inspectRecadoFile(path, display, where.agent, p?.known);
