@@ -230,7 +230,7 @@ export class WatchHost implements RouterHost {
     if (event !== 'add' && event !== 'change' && event !== 'unlink') return;
     this.touch();
     if (where.kind === 'outbox-folder') {
-      if (event !== 'unlink') this.router.enqueue(abs); // a file right in outbox/: refused
+      if (event !== 'unlink' && isOutboxFileName(where.agent)) this.router.enqueue(abs); // a recado right in outbox/: refused
       return;
     }
     if (where.kind === 'config') this.reloadConfig();
