@@ -29,4 +29,10 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'log', file: 'log', summary: 'history of a ticket or of the board, from the git audit branch' },
   { name: 'sync', file: 'sync', summary: 'exchange the board with other clones through a git remote' },
   { name: 'commit', file: 'commit', summary: 'commit board changes to the audit branch now' },
+  { name: 'send', file: 'send', summary: 'send a recado to an agent, a list, "all" or "@role" (no watcher needed)' },
+  { name: 'inbox', file: 'inbox', summary: 'list your unread recados (--all: every one)' },
+  { name: 'read', file: 'read', summary: 'print a recado and mark it read' },
+  { name: 'thread', file: 'thread', summary: 'show a conversation (follows reply_to both ways)' },
+  { name: 'watch', file: 'watch', summary: 'run the watcher: routes recados, checks edits (--detach, --stop)' },
+  { name: 'agent', file: 'agent', summary: 'add, list and remove agents (their inbox and outbox)' },
 ];

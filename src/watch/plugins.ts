@@ -1,0 +1,13 @@
+/**
+ * The plugins `board watch` runs, in this order (see plugin.ts for how to write one).
+ * Each entry loads its module only when the watcher starts: add one line per plugin.
+ */
+import type { WatchPlugin } from './plugin.js';
+
+export const PLUGINS: Array<() => Promise<WatchPlugin>> = [
+  // async () => (await import('./enforce.js')).enforcePlugin(),
+];
+
+export async function loadPlugins(): Promise<WatchPlugin[]> {
+  return Promise.all(PLUGINS.map((load) => load()));
+}
