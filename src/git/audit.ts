@@ -45,6 +45,11 @@ export interface AuditChange {
   ticket?: string;
   /** When it happened (default: when recorded). */
   at?: Date;
+  /**
+   * Committed, but not listed in the message: another change of the same batch says what
+   * happened (the cur/ copy of a read recado, the other recipients of one recado).
+   */
+  quiet?: boolean;
 }
 
 export interface AuditCommit {
@@ -88,6 +93,12 @@ export interface AuditOptions {
   explicit?: boolean;
   /** Progress and failures; default: failures are written to stderr. */
   onEvent?: (e: AuditEvent) => void;
+  /**
+   * Runs each commit (reading the branch tip and the files, up to moving the branch) inside
+   * this, e.g. under a lock shared with another writer of `.board/`. If it throws, the commit
+   * fails like any other: the changes stay queued for the next batch.
+   */
+  exclusive?: <T>(commit: () => Promise<T>) => Promise<T>;
 }
 
 /** Files larger than this are not recorded (the board refuses files over 1 MiB anyway). */
@@ -99,6 +110,7 @@ interface PendingItem {
   path: string;
   what?: string;
   ticket?: string;
+  quiet?: boolean;
 }
 
 interface Pending extends PendingItem {
@@ -178,7 +190,7 @@ export class AuditLog {
     const at = change.at?.getTime() ?? Date.now();
     const last = this.pending[this.pending.length - 1];
     if (last && last.path === rel && last.author === author && last.what === change.what && last.ticket === change.ticket) return;
-    this.pending.push({ path: rel, author, what: change.what?.trim() || undefined, ticket: change.ticket, at });
+    this.pending.push({ path: rel, author, what: change.what?.trim() || undefined, ticket: change.ticket, at, ...(change.quiet ? { quiet: true } : {}) });
     this.firstAt ??= Date.now();
     this.schedule();
   }
@@ -267,11 +279,12 @@ export class AuditLog {
       let g = groups.get(p.author);
       if (!g) groups.set(p.author, (g = { author: p.author, at: p.at, items: [] }));
       g.at = Math.min(g.at, p.at);
-      g.items.push({ path: p.path, what: p.what, ticket: p.ticket });
+      g.items.push({ path: p.path, what: p.what, ticket: p.ticket, ...(p.quiet ? { quiet: true } : {}) });
     }
     try {
       this.config = boardConfig(this.board);
-      const { commits, skipped } = await this.commitGroups([...groups.values()].sort((a, b) => a.at - b.at), owner);
+      const commit = () => this.commitGroups([...groups.values()].sort((a, b) => a.at - b.at), owner);
+      const { commits, skipped } = await (this.opts.exclusive ? this.opts.exclusive(commit) : commit());
       this.failures = 0;
       this.retryUntil = 0;
       const ms = Date.now() - t0;
@@ -349,7 +362,7 @@ export class AuditLog {
       const newText = c.status === 'deleted' ? null : readText(join(this.board.root, c.rel));
       const a = describeFile(c.rel, c.status, oldText, newText);
       const author = q?.author ?? (a.author && (isAgentName(a.author) || a.author === 'board') ? a.author : fallbackAuthor);
-      out.push({ path: c.rel, author, what: a.what, ticket: a.ticket, at: q?.at ?? now });
+      out.push({ path: c.rel, author, what: a.what, ticket: a.ticket, at: q?.at ?? now, ...(q?.quiet ? { quiet: true } : {}) });
     }
     // queued changes whose files show no difference any more still say what happened
     for (const q of queued) if (q.what && !out.includes(q)) out.push(q);
@@ -437,7 +450,8 @@ export class AuditLog {
           const rm = removals.get(g.author) ?? [];
           await idx.update(set, rm);
           const tree = set.size || rm.length ? await idx.writeTree() : prevTree;
-          const items = [...carried, ...g.items.filter((i) => i.what).map((i) => ({ what: i.what!, ticket: i.ticket }))];
+          const said = g.items.filter((i) => i.what && !i.quiet);
+          const items = [...carried, ...(said.length ? said : g.items.filter((i) => i.what)).map((i) => ({ what: i.what!, ticket: i.ticket }))];
           if (tree === prevTree) {
             carried = items; // nothing of theirs left to commit: mention it in the next commit
             continue;
