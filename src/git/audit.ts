@@ -50,6 +50,13 @@ export interface AuditChange {
    * happened (the cur/ copy of a read recado, the other recipients of one recado).
    */
   quiet?: boolean;
+  /**
+   * The file's text as this change left it, when the caller has it (the watcher does for
+   * tickets). When another author changes the same file later in the same batch, this
+   * author's commit then holds this version, so each commit holds what its author wrote.
+   * Without it, the file is committed once, as the last author left it.
+   */
+  content?: string;
 }
 
 export interface AuditCommit {
@@ -111,6 +118,7 @@ interface PendingItem {
   what?: string;
   ticket?: string;
   quiet?: boolean;
+  content?: string;
 }
 
 interface Pending extends PendingItem {
@@ -189,8 +197,15 @@ export class AuditLog {
     const author = isAgentName(change.author) || change.author === 'board' ? change.author : 'board';
     const at = change.at?.getTime() ?? Date.now();
     const last = this.pending[this.pending.length - 1];
-    if (last && last.path === rel && last.author === author && last.what === change.what && last.ticket === change.ticket) return;
-    this.pending.push({ path: rel, author, what: change.what?.trim() || undefined, ticket: change.ticket, at, ...(change.quiet ? { quiet: true } : {}) });
+    if (last && last.path === rel && last.author === author && last.what === change.what && last.ticket === change.ticket) {
+      if (change.content !== undefined) last.content = change.content;
+      return;
+    }
+    this.pending.push({
+      path: rel, author, what: change.what?.trim() || undefined, ticket: change.ticket, at,
+      ...(change.quiet ? { quiet: true } : {}),
+      ...(change.content !== undefined ? { content: change.content } : {}),
+    });
     this.firstAt ??= Date.now();
     this.schedule();
   }
@@ -279,7 +294,7 @@ export class AuditLog {
       let g = groups.get(p.author);
       if (!g) groups.set(p.author, (g = { author: p.author, at: p.at, items: [] }));
       g.at = Math.min(g.at, p.at);
-      g.items.push({ path: p.path, what: p.what, ticket: p.ticket, ...(p.quiet ? { quiet: true } : {}) });
+      g.items.push({ path: p.path, what: p.what, ticket: p.ticket, ...(p.quiet ? { quiet: true } : {}), ...(p.content !== undefined ? { content: p.content } : {}) });
     }
     try {
       this.config = boardConfig(this.board);
@@ -330,10 +345,11 @@ export class AuditLog {
     const tree = await this.repo.listTree(tip?.tree ?? null, this.prefix);
     const { files, skipped } = walkBoard(this.board.root);
     if (skipped.length) this.emit({ type: 'skipped', paths: skipped, reason: `not regular files, or over ${MAX_AUDIT_FILE_BYTES} bytes` });
-    const oids = await this.repo.hashFiles(files.map((f) => this.treePath(f.rel)));
+    const oids = await this.repo.hashPresentFiles(files.map((f) => this.treePath(f.rel)));
     const changed: { rel: string; status: 'added' | 'modified' | 'deleted'; old?: string }[] = [];
     const onDisk = new Set<string>();
     files.forEach((f, i) => {
+      if (oids[i] === null) return; // removed since the walk (routed, read): not on disk
       const tp = this.treePath(f.rel);
       onDisk.add(tp);
       const old = tree.get(tp);
@@ -407,8 +423,16 @@ export class AuditLog {
             skipped.push(rel);
           }
         }
-        const fileRels = [...files.keys()];
-        const oids = await this.repo.hashFiles(fileRels.map((r) => this.treePath(r)));
+        let fileRels = [...files.keys()];
+        const hashed = await this.repo.hashPresentFiles(fileRels.map((r) => this.treePath(r)));
+        // a file removed since it was looked at (a recado read or routed meanwhile) is gone
+        fileRels.forEach((rel, i) => {
+          if (hashed[i] !== null) return;
+          folders.push({ rel, owner: files.get(rel)!.owner });
+          files.delete(rel);
+        });
+        const oids = hashed.filter((o): o is string => o !== null);
+        fileRels = [...files.keys()];
         const before = await idx.list(recorded.map((r) => this.treePath(r)));
 
         const sets = new Map<string, Map<string, TreeEntry>>();
@@ -433,6 +457,33 @@ export class AuditLog {
           if (who === undefined) continue;
           if (!removals.has(who)) removals.set(who, []);
           removals.get(who)!.push(tp);
+        }
+
+        // a file changed by several authors in this batch: an earlier author's commit holds the
+        // version they left (when it was recorded with its content), as long as that commit
+        // comes before the one of the author who changed it last
+        const order = new Map(groups.map((g, i) => [g.author, i]));
+        const oidOf = new Map(fileRels.map((rel, i) => [rel, oids[i]]));
+        for (const g of groups) {
+          const versions = new Map<string, string>();
+          for (const it of g.items) if (it.content !== undefined && owner.get(it.path) !== g.author) versions.set(it.path, it.content);
+          for (const [rel, content] of versions) {
+            if (order.get(owner.get(rel)!)! < order.get(g.author)!) continue;
+            const tp = this.treePath(rel);
+            const mode = files.get(rel)?.mode ?? before.get(tp)?.mode ?? '100644';
+            if (!sets.has(g.author)) sets.set(g.author, new Map());
+            sets.get(g.author)!.set(tp, { mode, oid: await this.repo.hashContent(content) });
+            // and the last author's commit then sets the file as it is now, even if that is
+            // what the branch held before the batch
+            const last = owner.get(rel)!;
+            if (oidOf.has(rel)) {
+              if (!sets.has(last)) sets.set(last, new Map());
+              sets.get(last)!.set(tp, { mode, oid: oidOf.get(rel)! });
+            } else if (!removals.get(last)?.includes(tp)) {
+              if (!removals.has(last)) removals.set(last, []);
+              removals.get(last)!.push(tp);
+            }
+          }
         }
 
         // say what happened where the watcher did not

@@ -29,8 +29,8 @@
  * sees the branch move under it; what sync wrote is already on the branch, so recording it
  * again adds nothing.
  */
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { announcementKindOf } from '../core/announce.js';
 import { describeTicketChange } from '../core/describe.js';
 import { authorOf } from '../core/edits.js';
@@ -57,6 +57,16 @@ export function ticketWhat(ev: Pick<TicketEvent, 'type' | 'before' | 'after' | '
   if (what === 'no change') what = 'edited (no field changed)';
   const problem = ev.after.problems[0];
   return problem ? `${what} (invalid: ${problem.message})` : what;
+}
+
+/** A delivered copy's text: in new/, or in cur/ if it was read already; undefined when gone. */
+function readCopy(path: string): string | undefined {
+  for (const p of [path, join(dirname(dirname(path)), 'cur', basename(path))]) {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch { /* not there */ }
+  }
+  return undefined;
 }
 
 export class AuditPlugin implements WatchPlugin {
@@ -163,7 +173,9 @@ export class AuditPlugin implements WatchPlugin {
     if (!this.audit) return;
     const t = ev.after?.ticket ?? null;
     const author = ev.own || !t ? BOARD_SENDER : authorName(authorOf(t));
-    this.audit.record({ path: ev.path, author, what: ticketWhat(ev), ticket: ev.id, at: ev.time });
+    // with its text: if another agent changes it again before the batch is committed, each
+    // one's commit still holds the version they wrote
+    this.audit.record({ path: ev.path, author, what: ticketWhat(ev), ticket: ev.id, at: ev.time, content: ev.after?.raw });
     void ctx;
   }
 
@@ -175,9 +187,12 @@ export class AuditPlugin implements WatchPlugin {
     const what = r.from === BOARD_SENDER && announcementKindOf(r.id) === 'wave_open'
       ? r.subject
       : `recado ${r.from} -> ${ev.recipients.join(', ')}: ${r.subject || '(no subject)'}`;
+    // its text, in case the recipient reads it (moves it to cur/) before the batch is
+    // committed: the sender's commit still holds the delivery (every copy has the same text)
+    const content = ev.paths.length ? readCopy(ev.paths[0]) : undefined;
     ev.paths.forEach((path, i) => {
       this.see(path);
-      this.audit!.record({ path, author, what: i === 0 ? what : undefined, quiet: i > 0, ticket: r.ticket ?? undefined, at: ev.time });
+      this.audit!.record({ path, author, what: i === 0 ? what : undefined, quiet: i > 0, ticket: r.ticket ?? undefined, at: ev.time, content });
     });
     // the outbox file it came from is gone (it may have been committed while it waited)
     if (ev.source) this.audit.record({ path: join(ctx.board.repo, ev.source), author, quiet: true, at: ev.time });
