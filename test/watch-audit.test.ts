@@ -291,7 +291,7 @@ describe('board sync while the watcher commits', () => {
         p.stderr!.on('data', (d) => (err += d));
         p.once('exit', (code) => res({ code: code ?? -1, stdout: out, stderr: err }));
       });
-      syncs.push(ok(s, 'board sync in A'));
+      syncs.push(ok(s, "board sync in A"));
     }
     writing = false;
     await writer;

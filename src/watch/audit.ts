@@ -44,6 +44,8 @@ import type { FileEvent, RecadoDelivered, RecadoRejected, TicketEvent, WatchCont
 
 /** Paths recorded from a recado event, so the file event of the same file does not record it twice. */
 const SEEN_TTL_MS = 60_000;
+/** The least time the sync lock stays free between two of the watcher's commits. */
+const LOCK_GAP_MS = 400;
 
 const authorName = (name: string | null | undefined) => (name && (isAgentName(name) || name === BOARD_SENDER) ? name : BOARD_SENDER);
 
@@ -75,6 +77,7 @@ export class AuditPlugin implements WatchPlugin {
   private opening: Promise<void> | null = null;
   private rejected: DirWatch | null = null;
   private readonly seen = new Map<string, number>();
+  private lockFreed = 0;
 
   start(ctx: WatchContext): void {
     this.opening ??= this.open(ctx);
@@ -104,8 +107,14 @@ export class AuditPlugin implements WatchPlugin {
     void audit.commitAll();
   }
 
-  /** Commit while holding sync's lock: a `board sync` in progress is waited for, never raced. */
+  /**
+   * Commit while holding sync's lock: a `board sync` in progress is waited for, never raced.
+   * Between two commits the lock stays free for a moment, so a sync waiting for it (it looks
+   * every 100-200 ms) gets it even while the watcher commits often.
+   */
   private async underSyncLock<T>(ctx: WatchContext, commit: () => Promise<T>): Promise<T> {
+    const wait = this.lockFreed + LOCK_GAP_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     let entered = false;
     try {
       return await withLock(ctx.board, SYNC_LOCK_KEY, () => {
@@ -117,6 +126,8 @@ export class AuditPlugin implements WatchPlugin {
       throw conflict(`board sync is running (it holds the lock ${SYNC_LOCK_KEY}); the watcher waits for it before committing`, {
         hint: 'the changes stay queued and are committed once the sync is over',
       });
+    } finally {
+      this.lockFreed = Date.now();
     }
   }
 
