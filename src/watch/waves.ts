@@ -39,6 +39,7 @@ import { writeAtomic } from '../store/atomic.js';
 import { announceChange, type AnnounceEvent } from '../store/announce.js';
 import type { Board } from '../store/board.js';
 import { readBoardFile } from '../store/read.js';
+import { parseTicketText } from '../store/tickets.js';
 import type { TicketEvent, TicketSnapshot, WatchContext, WatchPlugin } from './plugin.js';
 
 /** How long a version that breaks a hand-edit rule waits for its restore before it counts. */
@@ -124,6 +125,20 @@ function readState(board: Board): SavedState | null {
   }
 }
 
+/**
+ * The ticket a text holds if it is valid, else null. Parsed here rather than through the
+ * snapshot, which would keep the parsed ticket in the watcher's memory for good (10,000
+ * tickets: tens of MB); a snapshot parses itself when an event needs it.
+ */
+function validTicket(board: Board, id: string, raw: string): Ticket | null {
+  try {
+    const { ticket, problems } = parseTicketText(raw, id, board.rel(join(board.ticketsDir, `${id}.md`)));
+    return problems.length ? null : ticket;
+  } catch {
+    return null;
+  }
+}
+
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 export class WavesPlugin implements WatchPlugin {
@@ -189,7 +204,8 @@ export class WavesPlugin implements WatchPlugin {
         continue;
       }
       parsed++;
-      if (snap.valid) this.accepted.set(id, { hash, node: nodeOf(snap.ticket!), snap });
+      const t = validTicket(ctx.board, id, snap.raw);
+      if (t) this.accepted.set(id, { hash, node: nodeOf(t), snap });
       else if (known) this.accepted.set(id, { hash: known.h, node: known.n, snap: null }); // its last valid version
     }
     this.graph = computeGraph([...this.accepted.values()].map((a) => a.node), ctx.config.waves);
