@@ -158,6 +158,10 @@ describe('the watcher commits board activity', () => {
     await waitFor(() => commitsOf(/^board: alice read a recado$/).length === 1);
     handEdit(r.dir, id, { status: 'done', updated_by: 'alice' }); // closed by hand, as an agent does
     await waitFor(() => commitsOf(new RegExp(`^board\\(${id}\\): closed by alice$`)).length === 1);
+    // a recado to nobody bounces (kept in rejected/, bob told); a file kept there by the board
+    r.write('.board/outbox/bob/lost.md', '---\nto: nobody\nsubject: lost\n---\n?\n');
+    await waitFor(() => w.events().some((e) => e.type === 'rejected' && e.from === 'bob'));
+    r.write('.board/rejected/refused-edit.md', 'a refused ticket edit, kept\n');
     await waitFor(() => inSync(r.dir));
 
     // a burst: 320 recados from bob and carol to alice, as fast as they can be written
@@ -193,6 +197,10 @@ describe('the watcher commits board activity', () => {
     expect(log).toContain(`alice <alice@board>|board(${id}): closed by alice`);
     expect(log).toContain(`carol <carol@board>|board(${id}): created`);
     expect(git(['log', '--author=bob', '--format=%B', 'recado'], r.dir)).toContain('recado bob -> alice: hello');
+    const boardBodies = git(['log', '--author=recado', '--format=%B', 'recado'], r.dir);
+    expect(boardBodies).toContain('refused recado from bob (.board/outbox/bob/lost.md): unknown recipient "nobody"');
+    expect(boardBodies).toMatch(/refused refused-edit\.md/);
+    expect(git(['ls-tree', '-r', '--name-only', 'recado', '--', '.board/rejected'], r.dir)).toMatch(/\+bob\+lost\.md\n[^\n]*\+bob\+lost\.md\.reason\n/);
     expect(git(['log', '--author=alice', '--format=%s', 'recado'], r.dir)).toContain('board: alice read a recado');
     // the burst: bob's recados in bob's commits, carol's in carol's
     const bobFiles = git(['log', '--author=bob', '--format=', '--name-only', 'recado'], r.dir).split('\n').filter((p) => p.startsWith('.board/inbox/alice/new/'));

@@ -202,7 +202,7 @@ export class AuditPlugin implements WatchPlugin {
     // committed: the sender's commit still holds the delivery (every copy has the same text)
     const content = ev.paths.length ? readCopy(ev.paths[0]) : undefined;
     ev.paths.forEach((path, i) => {
-      this.see(path);
+      if (ev.via === 'send') this.see(path); // its file event comes unmarked: not to be recorded again
       this.audit!.record({ path, author, what: i === 0 ? what : undefined, quiet: i > 0, ticket: r.ticket ?? undefined, at: ev.time, content });
     });
     // the outbox file it came from is gone (it may have been committed while it waited)

@@ -49,6 +49,9 @@ const SAVE_EVERY_MS = 2_000;
 /** While building the graph at start, the event loop is let go this often (ms), so routing goes on. */
 const BUILD_SLICE_MS = 10;
 const STATE_VERSION = 2;
+/** A failed announcement is tried this many times in all, 5 s, then 10 s, ... apart. */
+const ANNOUNCE_ATTEMPTS = 4;
+const ANNOUNCE_RETRY_MS = 5_000;
 
 export function wavesStateFile(board: Board): string {
   return join(board.runDir, 'waves.json');
@@ -251,7 +254,10 @@ export class WavesPlugin implements WatchPlugin {
       return;
     }
     const snap = ev.after;
-    if (cur && cur.hash === hashOf(snap.raw)) return; // the version it has (a restore, a touch)
+    if (cur && cur.hash === hashOf(snap.raw)) {
+      cur.snap = snap; // the version it has (a restore, a touch)
+      return;
+    }
     if (!snap.valid) return; // unreadable or invalid: not a version of the ticket (it gets restored)
     if (!ev.own) {
       const broken = this.brokenRules(cur, snap.ticket!, ctx);
@@ -312,7 +318,9 @@ export class WavesPlugin implements WatchPlugin {
     }
   }
 
-  private announce(ctx: WatchContext, before: AnnounceState, after: AnnounceState, changed: string[] | undefined, extra: Record<string, unknown>): AnnounceEvent[] {
+  private announce(
+    ctx: WatchContext, before: AnnounceState, after: AnnounceState, changed: string[] | undefined, extra: Record<string, unknown>, attempt = 1,
+  ): AnnounceEvent[] {
     const events = announceChange(ctx.board, before, after, ctx.config.agents, {
       changed,
       send: (notice) => ctx.sendFromBoard(notice),
@@ -322,6 +330,13 @@ export class WavesPlugin implements WatchPlugin {
       void _t;
       if (kind === 'wave_open') ctx.log({ type: 'wave_open', ...rest, ...extra });
       else ctx.log({ type: 'announce', kind, ...rest, ...extra });
+    }
+    // a delivery that failed (disk full, permissions) is tried again: same ids, so whoever
+    // got it already is skipped
+    if (events.some((e) => e.error) && attempt < ANNOUNCE_ATTEMPTS) {
+      ctx.setTimer(ANNOUNCE_RETRY_MS * attempt, () => {
+        this.announce(ctx, before, after, changed, { ...extra, retry: attempt }, attempt + 1);
+      });
     }
     return events;
   }
