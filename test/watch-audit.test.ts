@@ -10,13 +10,21 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../src/git/audit.js';
+import { GitRepo } from '../src/git/git.js';
+import { locateBoard } from '../src/store/locate.js';
+import { WatchHost, type LoggedEvent } from '../src/watch/host.js';
+import { auditPlugin } from '../src/watch/audit.js';
 import { board, boardSpawn, git, tempRepo, waitFor, type RunResult, type TempRepo } from './helpers.js';
 
 const repos: TempRepo[] = [];
 const dirs: string[] = [];
 const procs: ChildProcess[] = [];
+let host: WatchHost | undefined;
 
-afterEach(() => {
+afterEach(async () => {
+  await host?.stop();
+  host = undefined;
   for (const p of procs.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   for (const r of repos.splice(0)) r.cleanup();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -323,4 +331,67 @@ describe('board sync while the watcher commits', () => {
     ok(board(['sync'], { cwd: b }));
     expect(diskBlobs(b)).toEqual(diskBlobs(a));
   }, 120_000);
+});
+
+describe('the audit log the watcher uses', () => {
+  it('commits each author\'s version of a file two authors changed in one batch', async () => {
+    const r = tempRepo();
+    repos.push(r);
+    ok(r.board(['commit']));
+    const audit = (await AuditLog.open(locateBoard({ cwd: r.dir }), { debounceMs: 60_000, onEvent: () => undefined }))!;
+    const file = r.path('.board/tickets/T-1.md');
+    const v1 = '---\nid: T-1\ntitle: One\nupdated_by: carol\n---\nby carol\n';
+    const v2 = '---\nid: T-1\ntitle: One\nupdated_by: alice\n---\nby alice\n';
+    writeFileSync(file, v1);
+    audit.record({ path: file, author: 'carol', what: 'created', content: v1 });
+    writeFileSync(file, v2);
+    audit.record({ path: file, author: 'alice', what: 'body edited', content: v2 });
+    // and a file bob wrote that alice removed again, both before the commit
+    const note = r.path('.board/inbox/alice/new/n1.md');
+    mkdirSync(r.path('.board/inbox/alice/new'), { recursive: true });
+    writeFileSync(note, 'a note from bob\n');
+    audit.record({ path: note, author: 'bob', what: 'recado bob -> alice', content: 'a note from bob\n' });
+    rmSync(note);
+    audit.record({ path: note, author: 'alice', what: 'alice deleted an unread recado' });
+    const res = await audit.close();
+    expect(res.ok).toBe(true);
+    expect(res.commits.map((c) => `${c.author}: ${c.subject}`)).toEqual([
+      'carol: board(T-1): created', 'bob: board: recado bob -> alice', 'alice: board: 2 changes',
+    ]);
+    const [alice, bob, carol] = res.commits.map((c) => c.commit).reverse();
+    expect(git(['show', `${carol}:.board/tickets/T-1.md`], r.dir)).toBe(v1);
+    expect(git(['show', `${bob}:.board/inbox/alice/new/n1.md`], r.dir)).toBe('a note from bob\n');
+    expect(git(['show', `${alice}:.board/tickets/T-1.md`], r.dir)).toBe(v2);
+    expect(git(['ls-tree', '--name-only', alice, '--', '.board/inbox/alice/new/'], r.dir)).toBe('');
+    expect(inSync(r.dir)).toBe(true);
+  });
+
+  it('takes a file removed before git could read it as removed, not as a failure', async () => {
+    const r = tempRepo();
+    repos.push(r);
+    const repo = (await GitRepo.find(r.dir))!;
+    r.write('a.txt', 'a\n');
+    expect(await repo.hashPresentFiles(['a.txt', 'gone.txt', 'a.txt'], false)).toEqual([
+      git(['hash-object', 'a.txt'], r.dir).trim(), null, git(['hash-object', 'a.txt'], r.dir).trim(),
+    ]);
+  });
+
+  it('stops and starts with git.autocommit in board.yaml while the watcher runs', async () => {
+    const r = tempRepo();
+    repos.push(r);
+    const b = locateBoard({ cwd: r.dir });
+    const log: LoggedEvent[] = [];
+    host = new WatchHost({ board: b, plugins: [auditPlugin()], onEvent: (e) => log.push(e), tickMs: 100, stateFile: false });
+    await host.start();
+    await waitFor(() => inSync(r.dir));
+    setConfig(r.dir, (y) => y.replace('autocommit: true', 'autocommit: false'));
+    await waitFor(() => log.some((e) => e.type === 'audit_off'));
+    const tip = git(['rev-parse', 'recado'], r.dir).trim();
+    r.write('.board/tickets/T-9.md', '---\nid: T-9\ntitle: Nine\nupdated_by: ana\n---\n');
+    await waitFor(() => log.some((e) => e.type === 'ticket' && e.id === 'T-9'));
+    setConfig(r.dir, (y) => y.replace('autocommit: false', 'autocommit: true'));
+    await waitFor(() => inSync(r.dir)); // the catch-up on start again commits what changed meanwhile
+    expect(git(['rev-list', `${tip}..recado`], r.dir).trim().split('\n').length).toBeGreaterThanOrEqual(1);
+    expect(git(['log', '-1', '--format=%an|%s', 'recado', '--', '.board/tickets/T-9.md'], r.dir).trim()).toBe('ana|board(T-9): created');
+  });
 });

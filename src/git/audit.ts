@@ -124,16 +124,22 @@ interface PendingItem {
 interface Pending extends PendingItem {
   author: string;
   at: number;
+  /** Order of recording (timestamps tie within a millisecond). */
+  seq?: number;
 }
 
 interface Group {
   author: string;
+  /** The author's first change in the batch (the commit's date). */
   at: number;
+  /** Their last one (order of recording): commits are made in this order, so the author who changed a file last commits after the others who changed it. */
+  last: number;
   items: PendingItem[];
 }
 
 export class AuditLog {
   private pending: Pending[] = [];
+  private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   private firstAt: number | undefined;
   private failures = 0;
@@ -199,10 +205,11 @@ export class AuditLog {
     const last = this.pending[this.pending.length - 1];
     if (last && last.path === rel && last.author === author && last.what === change.what && last.ticket === change.ticket) {
       if (change.content !== undefined) last.content = change.content;
+      last.seq = ++this.seq;
       return;
     }
     this.pending.push({
-      path: rel, author, what: change.what?.trim() || undefined, ticket: change.ticket, at,
+      path: rel, author, what: change.what?.trim() || undefined, ticket: change.ticket, at, seq: ++this.seq,
       ...(change.quiet ? { quiet: true } : {}),
       ...(change.content !== undefined ? { content: change.content } : {}),
     });
@@ -292,13 +299,14 @@ export class AuditLog {
     const groups = new Map<string, Group>();
     for (const p of batch) {
       let g = groups.get(p.author);
-      if (!g) groups.set(p.author, (g = { author: p.author, at: p.at, items: [] }));
+      if (!g) groups.set(p.author, (g = { author: p.author, at: p.at, last: p.seq ?? 0, items: [] }));
       g.at = Math.min(g.at, p.at);
+      g.last = Math.max(g.last, p.seq ?? 0);
       g.items.push({ path: p.path, what: p.what, ticket: p.ticket, ...(p.quiet ? { quiet: true } : {}), ...(p.content !== undefined ? { content: p.content } : {}) });
     }
     try {
       this.config = boardConfig(this.board);
-      const commit = () => this.commitGroups([...groups.values()].sort((a, b) => a.at - b.at), owner);
+      const commit = () => this.commitGroups([...groups.values()].sort((a, b) => a.last - b.last || a.at - b.at), owner);
       const { commits, skipped } = await (this.opts.exclusive ? this.opts.exclusive(commit) : commit());
       this.failures = 0;
       this.retryUntil = 0;
@@ -378,7 +386,7 @@ export class AuditLog {
       const newText = c.status === 'deleted' ? null : readText(join(this.board.root, c.rel));
       const a = describeFile(c.rel, c.status, oldText, newText);
       const author = q?.author ?? (a.author && (isAgentName(a.author) || a.author === 'board') ? a.author : fallbackAuthor);
-      out.push({ path: c.rel, author, what: a.what, ticket: a.ticket, at: q?.at ?? now, ...(q?.quiet ? { quiet: true } : {}) });
+      out.push({ path: c.rel, author, what: a.what, ticket: a.ticket, at: q?.at ?? now, seq: q?.seq ?? 0, ...(q?.quiet ? { quiet: true } : {}) });
     }
     // queued changes whose files show no difference any more still say what happened
     for (const q of queued) if (q.what && !out.includes(q)) out.push(q);

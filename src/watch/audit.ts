@@ -78,6 +78,9 @@ export class AuditPlugin implements WatchPlugin {
   private rejected: DirWatch | null = null;
   private readonly seen = new Map<string, number>();
   private lockFreed = 0;
+  private checking: (() => void) | null = null;
+  /** Off because board.yaml says `autocommit: false` (turning it on starts again). */
+  private offByConfig = false;
 
   start(ctx: WatchContext): void {
     this.opening ??= this.open(ctx);
@@ -95,11 +98,15 @@ export class AuditPlugin implements WatchPlugin {
       ctx.log({ type: 'audit_off', reason: String((e as Error)?.message ?? e) });
       return;
     }
-    if (!audit) return; // the reason was reported ('disabled')
+    if (!audit) {
+      this.offByConfig = !ctx.config.git.autocommit; // else not a git work tree: nothing to wait for
+      return; // the reason was reported ('disabled')
+    }
+    this.offByConfig = false;
     this.audit = audit;
     this.watchRejected(ctx);
-    ctx.every(5_000, () => {
-      if (!this.rejected?.healthy()) this.watchRejected(ctx);
+    this.checking ??= ctx.every(5_000, () => {
+      if (this.audit && !this.rejected?.healthy()) this.watchRejected(ctx);
     });
     ctx.log({ type: 'audit', branch: audit.branch });
     // catch up with what changed while no watcher ran; not awaited: a large board takes a
@@ -246,6 +253,23 @@ export class AuditPlugin implements WatchPlugin {
         return;
       default:
         return; // tickets: onTicketEvent; outboxes: what matters is the delivery
+    }
+  }
+
+  /** `git.autocommit` switched in board.yaml while the watcher runs. */
+  async onConfig(config: WatchContext['config'], ctx: WatchContext): Promise<void> {
+    await this.opening;
+    if (!config.git.autocommit && this.audit) {
+      const audit = this.audit;
+      this.audit = null;
+      this.rejected?.close();
+      this.rejected = null;
+      this.offByConfig = true;
+      await audit.close(); // what was recorded until now is committed
+      ctx.log({ type: 'audit_off', reason: 'git.autocommit is false in board.yaml' });
+    } else if (config.git.autocommit && !this.audit && this.offByConfig) {
+      this.opening = this.open(ctx);
+      await this.opening;
     }
   }
 
