@@ -217,7 +217,6 @@ export class WavesPlugin implements WatchPlugin {
     let same = false;
     if (saved) {
       // what changed while no watcher ran: announce it now (a repeat is a no-op: same ids)
-      const before = computeGraph(Object.values(saved.tickets).map((s) => s.n), saved.policy);
       const changed: string[] = [];
       for (const [id, a] of this.accepted) {
         const old = saved.tickets[id];
@@ -226,6 +225,7 @@ export class WavesPlugin implements WatchPlugin {
       for (const id of Object.keys(saved.tickets)) if (!this.accepted.has(id)) changed.push(id);
       same = !changed.length && saved.policy === this.graph.policy && parsed === 0;
       if (changed.length || saved.policy !== this.graph.policy) {
+        const before = computeGraph(Object.values(saved.tickets).map((x) => x.n), saved.policy);
         caughtUp = this.announce(ctx, before, this.graph, saved.policy === this.graph.policy ? changed : undefined, { catch_up: true }).length;
       }
     }
