@@ -1,6 +1,8 @@
 // Recado routing: latency outbox → inbox at a steady rate, a burst from 4 writer processes,
 // the watcher catching up with a backlog, and the watcher's start-up and memory on a board
-// of 10,000 tickets.
+// of 10,000 tickets. Routing is measured with git.autocommit off (the router alone); the
+// start-up and memory with every plugin as a user runs them (autocommit on). The helpers
+// are exported for the other watcher benches (plugins.bench.mjs).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +17,14 @@ const WRITERS = 4;
 const PER_WRITER = 250;
 const TICKETS = 10_000;
 
-function startWatcher(dir) {
+/** Turn the watcher's git commits on or off for a bench board. */
+export function setAutocommit(dir, on) {
+  const file = join(dir, '.board', 'board.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^(\s*autocommit:) (true|false)/m, `$1 ${on}`));
+}
+
+/** A real `board watch --json` in `dir`: {proc, ready (resolves with {ms, event}), stop(), out()}. */
+export function startWatcher(dir) {
   const proc = spawn(process.execPath, [BIN, 'watch', '--json'], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const t0 = performance.now();
@@ -45,10 +54,16 @@ const rssMb = (pid) => {
 };
 const count = (dir) => readdirSync(dir).filter((n) => n.endsWith('.md')).length;
 
-async function latency() {
+/**
+ * Latency outbox → inbox of LATENCY_N recados written at RATE per second. `autocommit`: the
+ * watcher also commits every delivery to git (the audit trail) while routing. Returns the
+ * latency summary, plus the commits made when autocommit is on.
+ */
+export async function latency({ autocommit = false } = {}) {
   const { dir, cleanup } = tempBoard();
   try {
     for (const a of ['alice', 'bob']) board(['agent', 'add', a], dir);
+    setAutocommit(dir, autocommit);
     const w = startWatcher(dir);
     await w.ready;
     await sleep(1500); // let it make its spare files first, as a watcher that has run a while has
@@ -76,7 +91,8 @@ async function latency() {
       if (subject && t !== undefined) lat.push(t - written.get(subject));
     }
     await w.stop();
-    return { ...summarize(lat), delivered: count(inbox), sent: LATENCY_N, rate: RATE };
+    const commits = w.out().split('\n').filter((l) => l.includes('"type":"commit"')).length;
+    return { ...summarize(lat), delivered: count(inbox), sent: LATENCY_N, rate: RATE, autocommit, ...(autocommit ? { commits } : {}) };
   } finally {
     cleanup();
   }
@@ -92,6 +108,7 @@ function writer(boardDir, agent, n) {
 async function burst() {
   const { dir, cleanup } = tempBoard();
   try {
+    setAutocommit(dir, false);
     const names = Array.from({ length: WRITERS }, (_, i) => `w${i + 1}`);
     for (const a of [...names, 'bob']) board(['agent', 'add', a], dir);
     // the same writers with no watcher running: what creating the files alone costs here
@@ -133,6 +150,7 @@ async function burst() {
 async function arrivedAtOnce() {
   const { dir, cleanup } = tempBoard();
   try {
+    setAutocommit(dir, false);
     for (const a of ['alice', 'bob']) board(['agent', 'add', a], dir);
     const stage = join(dir, 'stage');
     mkdirSync(stage);
@@ -159,6 +177,7 @@ async function arrivedAtOnce() {
 async function catchUp() {
   const { dir, cleanup } = tempBoard();
   try {
+    setAutocommit(dir, false);
     for (const a of ['alice', 'bob']) board(['agent', 'add', a], dir);
     const outbox = join(dir, '.board/outbox/alice');
     for (let i = 0; i < 1000; i++) writeFileSync(join(outbox, `m${i}.md`), `---\nto: bob\nsubject: m${i}\n---\nmessage ${i}\n`);

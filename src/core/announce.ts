@@ -87,6 +87,19 @@ export function announcementId(kind: string, subject: string, basis: readonly st
   return `board-${kind}-${subject}-${h}`;
 }
 
+const ID_KINDS: ReadonlyArray<[string, AnnouncementKind]> = [
+  ['board-wave-', 'wave_open'],
+  ['board-ready-', 'ready'],
+  ['board-deps-', 'deps_done'],
+  ['board-assigned-', 'assigned'],
+];
+
+/** The kind of announcement a recado id names (see announcementId), or null for any other recado. */
+export function announcementKindOf(id: string): AnnouncementKind | null {
+  for (const [prefix, kind] of ID_KINDS) if (id.startsWith(prefix)) return kind;
+  return null;
+}
+
 const stamp = (t: AnnounceTicket | undefined, id: string) => `${id}@${t?.updated ?? ''}`;
 
 function depsBasis(state: AnnounceState, t: AnnounceTicket): string[] {

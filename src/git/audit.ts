@@ -45,6 +45,18 @@ export interface AuditChange {
   ticket?: string;
   /** When it happened (default: when recorded). */
   at?: Date;
+  /**
+   * Committed, but not listed in the message: another change of the same batch says what
+   * happened (the cur/ copy of a read recado, the other recipients of one recado).
+   */
+  quiet?: boolean;
+  /**
+   * The file's text as this change left it, when the caller has it (the watcher does for
+   * tickets). When another author changes the same file later in the same batch, this
+   * author's commit then holds this version, so each commit holds what its author wrote.
+   * Without it, the file is committed once, as the last author left it.
+   */
+  content?: string;
 }
 
 export interface AuditCommit {
@@ -88,6 +100,12 @@ export interface AuditOptions {
   explicit?: boolean;
   /** Progress and failures; default: failures are written to stderr. */
   onEvent?: (e: AuditEvent) => void;
+  /**
+   * Runs each commit (reading the branch tip and the files, up to moving the branch) inside
+   * this, e.g. under a lock shared with another writer of `.board/`. If it throws, the commit
+   * fails like any other: the changes stay queued for the next batch.
+   */
+  exclusive?: <T>(commit: () => Promise<T>) => Promise<T>;
 }
 
 /** Files larger than this are not recorded (the board refuses files over 1 MiB anyway). */
@@ -99,21 +117,29 @@ interface PendingItem {
   path: string;
   what?: string;
   ticket?: string;
+  quiet?: boolean;
+  content?: string;
 }
 
 interface Pending extends PendingItem {
   author: string;
   at: number;
+  /** Order of recording (timestamps tie within a millisecond). */
+  seq?: number;
 }
 
 interface Group {
   author: string;
+  /** The author's first change in the batch (the commit's date). */
   at: number;
+  /** Their last one (order of recording): commits are made in this order, so the author who changed a file last commits after the others who changed it. */
+  last: number;
   items: PendingItem[];
 }
 
 export class AuditLog {
   private pending: Pending[] = [];
+  private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   private firstAt: number | undefined;
   private failures = 0;
@@ -177,8 +203,16 @@ export class AuditLog {
     const author = isAgentName(change.author) || change.author === 'board' ? change.author : 'board';
     const at = change.at?.getTime() ?? Date.now();
     const last = this.pending[this.pending.length - 1];
-    if (last && last.path === rel && last.author === author && last.what === change.what && last.ticket === change.ticket) return;
-    this.pending.push({ path: rel, author, what: change.what?.trim() || undefined, ticket: change.ticket, at });
+    if (last && last.path === rel && last.author === author && last.what === change.what && last.ticket === change.ticket) {
+      if (change.content !== undefined) last.content = change.content;
+      last.seq = ++this.seq;
+      return;
+    }
+    this.pending.push({
+      path: rel, author, what: change.what?.trim() || undefined, ticket: change.ticket, at, seq: ++this.seq,
+      ...(change.quiet ? { quiet: true } : {}),
+      ...(change.content !== undefined ? { content: change.content } : {}),
+    });
     this.firstAt ??= Date.now();
     this.schedule();
   }
@@ -265,13 +299,15 @@ export class AuditLog {
     const groups = new Map<string, Group>();
     for (const p of batch) {
       let g = groups.get(p.author);
-      if (!g) groups.set(p.author, (g = { author: p.author, at: p.at, items: [] }));
+      if (!g) groups.set(p.author, (g = { author: p.author, at: p.at, last: p.seq ?? 0, items: [] }));
       g.at = Math.min(g.at, p.at);
-      g.items.push({ path: p.path, what: p.what, ticket: p.ticket });
+      g.last = Math.max(g.last, p.seq ?? 0);
+      g.items.push({ path: p.path, what: p.what, ticket: p.ticket, ...(p.quiet ? { quiet: true } : {}), ...(p.content !== undefined ? { content: p.content } : {}) });
     }
     try {
       this.config = boardConfig(this.board);
-      const { commits, skipped } = await this.commitGroups([...groups.values()].sort((a, b) => a.at - b.at), owner);
+      const commit = () => this.commitGroups([...groups.values()].sort((a, b) => a.last - b.last || a.at - b.at), owner);
+      const { commits, skipped } = await (this.opts.exclusive ? this.opts.exclusive(commit) : commit());
       this.failures = 0;
       this.retryUntil = 0;
       const ms = Date.now() - t0;
@@ -317,10 +353,11 @@ export class AuditLog {
     const tree = await this.repo.listTree(tip?.tree ?? null, this.prefix);
     const { files, skipped } = walkBoard(this.board.root);
     if (skipped.length) this.emit({ type: 'skipped', paths: skipped, reason: `not regular files, or over ${MAX_AUDIT_FILE_BYTES} bytes` });
-    const oids = await this.repo.hashFiles(files.map((f) => this.treePath(f.rel)));
+    const oids = await this.repo.hashPresentFiles(files.map((f) => this.treePath(f.rel)));
     const changed: { rel: string; status: 'added' | 'modified' | 'deleted'; old?: string }[] = [];
     const onDisk = new Set<string>();
     files.forEach((f, i) => {
+      if (oids[i] === null) return; // removed since the walk (routed, read): not on disk
       const tp = this.treePath(f.rel);
       onDisk.add(tp);
       const old = tree.get(tp);
@@ -349,7 +386,7 @@ export class AuditLog {
       const newText = c.status === 'deleted' ? null : readText(join(this.board.root, c.rel));
       const a = describeFile(c.rel, c.status, oldText, newText);
       const author = q?.author ?? (a.author && (isAgentName(a.author) || a.author === 'board') ? a.author : fallbackAuthor);
-      out.push({ path: c.rel, author, what: a.what, ticket: a.ticket, at: q?.at ?? now });
+      out.push({ path: c.rel, author, what: a.what, ticket: a.ticket, at: q?.at ?? now, seq: q?.seq ?? 0, ...(q?.quiet ? { quiet: true } : {}) });
     }
     // queued changes whose files show no difference any more still say what happened
     for (const q of queued) if (q.what && !out.includes(q)) out.push(q);
@@ -394,8 +431,16 @@ export class AuditLog {
             skipped.push(rel);
           }
         }
-        const fileRels = [...files.keys()];
-        const oids = await this.repo.hashFiles(fileRels.map((r) => this.treePath(r)));
+        let fileRels = [...files.keys()];
+        const hashed = await this.repo.hashPresentFiles(fileRels.map((r) => this.treePath(r)));
+        // a file removed since it was looked at (a recado read or routed meanwhile) is gone
+        fileRels.forEach((rel, i) => {
+          if (hashed[i] !== null) return;
+          folders.push({ rel, owner: files.get(rel)!.owner });
+          files.delete(rel);
+        });
+        const oids = hashed.filter((o): o is string => o !== null);
+        fileRels = [...files.keys()];
         const before = await idx.list(recorded.map((r) => this.treePath(r)));
 
         const sets = new Map<string, Map<string, TreeEntry>>();
@@ -422,6 +467,33 @@ export class AuditLog {
           removals.get(who)!.push(tp);
         }
 
+        // a file changed by several authors in this batch: an earlier author's commit holds the
+        // version they left (when it was recorded with its content), as long as that commit
+        // comes before the one of the author who changed it last
+        const order = new Map(groups.map((g, i) => [g.author, i]));
+        const oidOf = new Map(fileRels.map((rel, i) => [rel, oids[i]]));
+        for (const g of groups) {
+          const versions = new Map<string, string>();
+          for (const it of g.items) if (it.content !== undefined && owner.get(it.path) !== g.author) versions.set(it.path, it.content);
+          for (const [rel, content] of versions) {
+            if (order.get(owner.get(rel)!)! < order.get(g.author)!) continue;
+            const tp = this.treePath(rel);
+            const mode = files.get(rel)?.mode ?? before.get(tp)?.mode ?? '100644';
+            if (!sets.has(g.author)) sets.set(g.author, new Map());
+            sets.get(g.author)!.set(tp, { mode, oid: await this.repo.hashContent(content) });
+            // and the last author's commit then sets the file as it is now, even if that is
+            // what the branch held before the batch
+            const last = owner.get(rel)!;
+            if (oidOf.has(rel)) {
+              if (!sets.has(last)) sets.set(last, new Map());
+              sets.get(last)!.set(tp, { mode, oid: oidOf.get(rel)! });
+            } else if (!removals.get(last)?.includes(tp)) {
+              if (!removals.has(last)) removals.set(last, []);
+              removals.get(last)!.push(tp);
+            }
+          }
+        }
+
         // say what happened where the watcher did not
         const changed = new Set<string>();
         for (const m of sets.values()) for (const tp of m.keys()) changed.add(tp.slice(this.prefix.length + 1));
@@ -437,7 +509,8 @@ export class AuditLog {
           const rm = removals.get(g.author) ?? [];
           await idx.update(set, rm);
           const tree = set.size || rm.length ? await idx.writeTree() : prevTree;
-          const items = [...carried, ...g.items.filter((i) => i.what).map((i) => ({ what: i.what!, ticket: i.ticket }))];
+          const said = g.items.filter((i) => i.what && !i.quiet);
+          const items = [...carried, ...(said.length ? said : g.items.filter((i) => i.what)).map((i) => ({ what: i.what!, ticket: i.ticket }))];
           if (tree === prevTree) {
             carried = items; // nothing of theirs left to commit: mention it in the next commit
             continue;

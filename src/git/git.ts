@@ -6,6 +6,7 @@
  * The repository is found once per folder (`git rev-parse`) and kept as a GitRepo.
  */
 import { spawn } from 'node:child_process';
+import { lstatSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { BoardError } from '../core/errors.js';
 
@@ -269,6 +270,30 @@ export class GitRepo {
     return ids;
   }
 
+  /**
+   * Like hashFiles, for files that other processes may remove at any moment (a recado routed
+   * or read meanwhile): a file that is gone by the time git opens it gets null.
+   */
+  async hashPresentFiles(paths: string[], write = true): Promise<(string | null)[]> {
+    const present = paths.map(() => true);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const ids = await this.hashFiles(paths.filter((_, i) => present[i]), write);
+        let j = 0;
+        return present.map((here) => (here ? ids[j++] : null));
+      } catch (e) {
+        let gone = false;
+        paths.forEach((p, i) => {
+          if (present[i] && !isRegularFile(resolve(this.top, p))) {
+            present[i] = false;
+            gone = true;
+          }
+        });
+        if (!gone || attempt >= 5) throw e;
+      }
+    }
+  }
+
   /** Write one blob from memory; returns its id. */
   async hashContent(data: string | Buffer): Promise<string> {
     return this.text(['hash-object', '-w', '--no-filters', '--stdin'], { input: data });
@@ -278,4 +303,12 @@ export class GitRepo {
 export interface TreeEntry {
   mode: string;
   oid: string;
+}
+
+function isRegularFile(abs: string): boolean {
+  try {
+    return lstatSync(abs).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -13,7 +13,10 @@ import {
   announcements, type AnnounceOptions, type AnnounceState, type Announcement, type AnnouncementKind,
 } from '../core/announce.js';
 import type { Board } from './board.js';
-import { sendFromBoard } from './mailbox.js';
+import { sendFromBoard, type BoardNotice, type SendResult } from './mailbox.js';
+
+/** How a notice is delivered: the mailbox by default; the watcher passes its own (same path, logged and marked as its own). */
+export type NoticeSender = (notice: BoardNotice) => SendResult;
 
 export interface AnnounceEvent {
   type: 'announce';
@@ -37,7 +40,7 @@ export interface AnnounceEvent {
 }
 
 /** Deliver each announcement; never throws for one that fails (its event carries `error`). */
-export function deliverAnnouncements(board: Board, list: readonly Announcement[], now = new Date()): AnnounceEvent[] {
+export function deliverAnnouncements(board: Board, list: readonly Announcement[], now = new Date(), send?: NoticeSender): AnnounceEvent[] {
   const events: AnnounceEvent[] = [];
   for (const a of list) {
     const ev: AnnounceEvent = {
@@ -54,7 +57,8 @@ export function deliverAnnouncements(board: Board, list: readonly Announcement[]
       skipped: [],
     };
     try {
-      const r = sendFromBoard(board, { id: a.id, to: a.to, subject: a.subject, body: a.body, ticket: a.ticket }, now);
+      const notice: BoardNotice = { id: a.id, to: a.to, subject: a.subject, body: a.body, ticket: a.ticket };
+      const r = send ? send(notice) : sendFromBoard(board, notice, now);
       ev.delivered = r.delivered;
       ev.already = r.already ?? [];
       ev.skipped = r.skipped;
@@ -72,7 +76,7 @@ export function announceChange(
   before: AnnounceState,
   after: AnnounceState,
   agents: Readonly<Record<string, { role: string | null }>>,
-  opts: AnnounceOptions & { now?: Date } = {},
+  opts: AnnounceOptions & { now?: Date; send?: NoticeSender } = {},
 ): AnnounceEvent[] {
-  return deliverAnnouncements(board, announcements(before, after, agents, opts), opts.now);
+  return deliverAnnouncements(board, announcements(before, after, agents, opts), opts.now, opts.send);
 }

@@ -9,6 +9,16 @@ function clock(iso: string): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
+/** Who got an announcement from this sender, and who had it already. */
+function told(e: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (Array.isArray(e.delivered) && e.delivered.length) parts.push(`told ${list(e.delivered)}`);
+  if (Array.isArray(e.already) && e.already.length) parts.push(`already told ${list(e.already)}`);
+  if (Array.isArray(e.skipped) && e.skipped.length) parts.push(`no inbox: ${list(e.skipped)}`);
+  if (e.error) parts.push(`NOT SENT: ${e.error}`);
+  return parts.join('; ') || 'nobody to tell';
+}
+
 export function jsonLine(ev: LoggedEvent): string {
   return JSON.stringify(ev);
 }
@@ -51,6 +61,29 @@ export function humanLine(ev: LoggedEvent): string {
       break;
     case 'plugin_error':
       text = `plugin ${e.plugin} failed in ${e.hook}: ${e.message}`;
+      break;
+    // waves (waves.ts) and the git audit trail (audit.ts)
+    case 'waves':
+      text = `waves: ${e.open === null ? 'every wave done' : `wave ${e.open} open`} (${e.waves} wave(s), ${e.tickets} ticket(s), ${e.policy})${e.caught_up ? `, caught up ${e.caught_up} announcement(s)` : ''}`;
+      break;
+    case 'wave_open':
+    case 'announce':
+      text = `${e.subject}: ${told(e)}`;
+      break;
+    case 'wave_hold':
+      text = `ticket ${e.id} held ${Number(e.ms) / 1000} s before it counts for waves (${e.reason})`;
+      break;
+    case 'audit':
+      text = `git: committing board changes to branch ${e.branch}`;
+      break;
+    case 'audit_off':
+      text = `git: not committing (${e.reason})`;
+      break;
+    case 'commit':
+      text = `commit ${String(e.commit).slice(0, 7)} by ${e.author}: ${e.subject} (${e.files} file(s))`;
+      break;
+    case 'commit_failed':
+      text = `COMMIT FAILED: ${e.reason}; ${e.kept} change(s) kept for the next batch (in ${Math.round(Number(e.retry_in_ms) / 1000)} s)`;
       break;
     case 'stopping':
       text = `stopping${e.reason ? ` (${e.reason})` : ''}`;
