@@ -46,6 +46,7 @@ import { withLock } from '../store/lock.js';
 import { readBoardFile } from '../store/read.js';
 import { contentHash, pruneReceipts, readReceipt, receiptsOf, type Receipt } from '../store/receipts.js';
 import type { TicketEvent, TicketSnapshot, WatchContext, WatchPlugin } from './plugin.js';
+import { crashPoint } from './crash.js';
 import { Snapshot } from './tickets.js';
 
 /** Receipts are taken within milliseconds while a watcher runs; older ones are litter. */
@@ -78,11 +79,6 @@ interface Journal {
   violations: EditViolation[];
   boardWrite: string | null;
   recado: string;
-}
-
-/** Kill the process at a named point (tests of crash recovery only). */
-function crashPoint(name: string): void {
-  if (process.env.BOARD_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
 }
 
 const tellable = (name: string | null | undefined): name is string => !!name && isAgentName(name) && name !== BOARD_SENDER;

@@ -23,6 +23,7 @@ import type { Claim, Ticket } from '../core/ticket.js';
 import { afterTicketChange } from '../store/events.js';
 import { pruneLocks } from '../store/leftovers.js';
 import { mutateTicket } from '../store/tickets.js';
+import { crashPoint } from './crash.js';
 import type { Cancel, TicketEvent, WatchContext, WatchPlugin } from './plugin.js';
 
 /** Fire this long after `expires`: a claim is active while now < expires. */
@@ -148,6 +149,7 @@ export class Leases {
           const sent = this.ctx.sendFromBoard({ to, subject, body, ticket: id, id: expiryRecadoId(id, c) });
           told = [...sent.delivered, ...sent.already].sort();
         }
+        crashPoint('leases:told');
         e.set('claim', undefined);
         if (cur.status === 'in_progress') e.set('status', 'todo');
       });
