@@ -267,6 +267,9 @@ describe('a watcher killed with SIGKILL in the middle of a refusal', () => {
       h.save(id, stolen);
       await exited(w1.proc);
       expect(w1.proc.signalCode).toBe('SIGKILL');
+      // until a watcher runs again, doctor says a refusal is half-done
+      const d = JSON.parse(repo.board(['doctor', '--json']).stdout) as { problems: Array<{ message: string }> };
+      expect(d.problems.map((p) => p.message).join('\n')).toContain('a refused hand edit');
 
       const w2 = startWatcher(repo);
       procs.push(w2.proc);
@@ -291,4 +294,37 @@ describe('a watcher killed with SIGKILL in the middle of a refusal', () => {
       expect(h.rejected()).toHaveLength(1);
     });
   }
+});
+
+describe('a ticket already invalid when the watcher starts', () => {
+  let repo: TempRepo | undefined;
+  let w: Watcher | undefined;
+  afterEach(async () => {
+    await stopWatcher(w);
+    repo?.cleanup();
+    repo = undefined;
+  });
+
+  it('is reported and left alone until it is fixed, then checked like any other', async () => {
+    repo = tempRepo();
+    const h = on(repo);
+    expect(repo.board(['agent', 'add', 'bob']).code).toBe(0);
+    const broken = '---\nid: T-bad\ntitle: [Broken\nupdated_by: bob\n---\nbody\n';
+    writeFileSync(h.ticket('T-bad'), broken);
+    w = startWatcher(repo);
+    await waitFor(() => w!.events().find((e) => e.type === 'ticket_invalid' && e.id === 'T-bad'), 20_000);
+    const still = broken.replace('status', 'x') + 'more\n';
+    h.save('T-bad', still);
+    await waitFor(() => w!.events().filter((e) => e.type === 'ticket_invalid' && e.id === 'T-bad').length === 2, 20_000);
+    expect(h.read('T-bad')).toBe(still);
+    const fixed = '---\nid: T-bad\ntitle: Fixed\nupdated_by: bob\n---\nbody\n';
+    h.save('T-bad', fixed);
+    await waitFor(() => w!.events().find((e) => e.type === 'edit_accepted' && e.id === 'T-bad'));
+    expect(h.read('T-bad')).toBe(fixed);
+    expect(h.rejected()).toEqual([]);
+    // from now on it has a valid version to go back to
+    h.save('T-bad', fixed.replace('title: Fixed', 'title: Fixed\nstatus: doing'));
+    await waitFor(() => w!.events().find((e) => e.type === 'edit_refused' && e.id === 'T-bad'));
+    await waitFor(() => h.read('T-bad') === fixed);
+  });
 });

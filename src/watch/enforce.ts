@@ -98,24 +98,42 @@ export class Enforcer {
 
   start(ctx: WatchContext): void {
     this.ctx = ctx;
-    for (const [id, s] of ctx.tickets) {
-      if (s.valid) {
-        this.base.set(id, s);
-      } else {
-        this.noValid.add(id);
-        ctx.log({
-          type: 'ticket_invalid',
-          id,
-          problem: s.error?.message ?? s.problems[0]?.message,
-          hint: 'it was already invalid when the watcher started, so it has no valid version to go back to: fix it by hand (board doctor shows the problem)',
-        });
-      }
-    }
+    // every ticket as found: parsed when first needed (10,000 tickets take about a second to
+    // parse); the ones already invalid are found and reported in the background
+    for (const [id, s] of ctx.tickets) this.base.set(id, s);
+    this.reportInvalid([...ctx.tickets.keys()]);
     // receipts left before this watcher started vouch for nothing it will see
     pruneReceipts(this.board, ctx.startedAt.getTime() - 5_000);
     ctx.every(PRUNE_EVERY_MS, () => {
       pruneReceipts(this.board, Date.now() - RECEIPT_TTL_MS);
     });
+  }
+
+  /** Report, a slice at a time, the tickets that were invalid at start (they have no valid version). */
+  private reportInvalid(ids: string[]): void {
+    const slice = ids.splice(0, 200);
+    for (const id of slice) {
+      const s = this.base.get(id);
+      if (!s || s !== this.ctx.tickets.get(id) || s.valid) continue;
+      this.validBase(id);
+      this.ctx.log({
+        type: 'ticket_invalid',
+        id,
+        problem: s.error?.message ?? s.problems[0]?.message,
+        hint: 'it was already invalid when the watcher started, so it has no valid version to go back to: fix it by hand (board doctor shows the problem)',
+      });
+    }
+    if (ids.length) this.ctx.setTimer(0, () => this.reportInvalid(ids));
+  }
+
+  /** The last valid version of `id`, or null (a version found at start is checked here, once). */
+  private validBase(id: string): TicketSnapshot | null {
+    const s = this.base.get(id);
+    if (!s) return null;
+    if (s.valid) return s;
+    this.base.delete(id);
+    this.noValid.add(id);
+    return null;
   }
 
   /** Finish refusals a killed watcher left half-done (their journals). */
@@ -161,7 +179,7 @@ export class Enforcer {
     // a hand edit
     if (!this.stillOnDisk(id, after)) return; // changed again: the newer version has its own event
     // judged against the newest board version not seen yet (read from its receipt), else the last valid one
-    let ref: TicketSnapshot | null = this.base.get(id) ?? null;
+    let ref: TicketSnapshot | null = this.validBase(id);
     for (let i = receipts.length - 1; i >= 0; i--) {
       const r = receipts[i];
       if (Date.now() - r.at > PENDING_MS || !this.walk(id, r, receipts).clean) continue;
@@ -207,7 +225,7 @@ export class Enforcer {
     const { id } = ev;
     const walk = this.walk(id, r, receipts);
     this.consume(receipts, r);
-    const base = this.base.get(id);
+    const base = this.validBase(id);
     if (walk.clean || !base) {
       if (after.valid) this.accept(id, after);
       else this.ctx.log({ type: 'error', message: `the board wrote an invalid ${ev.rel}: ${after.problems[0]?.message}` });
@@ -268,7 +286,7 @@ export class Enforcer {
    * last valid version; otherwise the first version that is no board write (a hand edit).
    */
   private walk(id: string, r: Receipt, all: Receipt[]): Walk {
-    const base = this.base.get(id);
+    const base = this.validBase(id);
     if (!base) return { clean: true }; // nothing to compare with: the board's write is the first valid version
     const baseHash = contentHash(base.raw);
     let cur: Receipt | undefined = r;
