@@ -138,19 +138,26 @@ export async function run() {
   }
 
   // the receipt on the CLI's path: one hash and one small file per board write
+  // (for scale: staging the new content, flushed, which every board write already does)
   const { leaveReceipt } = await import(pathToFileURL(join(ROOT, 'dist', 'store', 'receipts.js')).href);
+  const { stage } = await import(pathToFileURL(join(ROOT, 'dist', 'store', 'atomic.js')).href);
   const { Board } = await import(pathToFileURL(join(ROOT, 'dist', 'store', 'board.js')).href);
   const r = tempBoard({ git: false });
   try {
     const bd = new Board(join(r.dir, '.board'));
     const text = readFileSync(join(ROOT, 'templates', 'task.md'), 'utf8').repeat(3);
     const us = [];
-    for (let i = 0; i < 500; i++) {
-      const t0 = process.hrtime.bigint();
+    const staged = [];
+    for (let i = 0; i < 300; i++) {
+      let t0 = process.hrtime.bigint();
       leaveReceipt(bd, 'T-bench', text, text);
       us.push(Number(process.hrtime.bigint() - t0) / 1e3);
+      t0 = process.hrtime.bigint();
+      stage(bd.tmpDir, text);
+      staged.push(Number(process.hrtime.bigint() - t0) / 1e3);
     }
     figures.receipt_per_write_us = summarize(us);
+    figures.staging_per_write_us = summarize(staged);
   } finally {
     r.cleanup();
   }
@@ -164,7 +171,12 @@ export async function run() {
       { what: 'hand edit -> undone, p99 (ms)', value: h.p99, limit: '<= 250', ok: h.p99 <= 250 },
       { what: 'lease expiry -> todo, p99 (ms after expires)', value: l.p99, limit: '<= 1000', ok: l.p99 <= 1000 },
       { what: '20 leases at once -> todo, max (ms after expires)', value: figures.lease_expiry_20_at_once_ms.max, limit: '<= 3000', ok: figures.lease_expiry_20_at_once_ms.max <= 3000 },
-      { what: 'receipt per board write, p50 (µs)', value: figures.receipt_per_write_us.p50, limit: '<= 500', ok: figures.receipt_per_write_us.p50 <= 500 },
+      {
+        what: 'receipt per board write, p50 (µs; staging the write itself, for scale: ' + figures.staging_per_write_us.p50 + ')',
+        value: figures.receipt_per_write_us.p50,
+        limit: '<= 2000 and below the staging',
+        ok: figures.receipt_per_write_us.p50 <= 2000 && figures.receipt_per_write_us.p50 < figures.staging_per_write_us.p50,
+      },
     ],
   };
 }
