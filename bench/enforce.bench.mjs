@@ -93,6 +93,7 @@ export async function run() {
       if (ev.action === 'restored' && readFileSync(join(b.dir, ev.kept), 'utf8') === bad) refusedOk++;
     }
     figures.hand_edit_undone_ms = summarize(times);
+    figures.watcher_read_to_undone_ms = summarize(w.events().filter((e) => e.type === 'edit_refused').map((e) => e.undone_ms));
     figures.refused_kept_verbatim = `${refusedOk}/${EDITS}`;
 
     // broken YAML -> undone (includes the wait for a half-written file)

@@ -217,6 +217,7 @@ export class Enforcer {
       author,
       tell: tellable(author) ? [author] : [],
       boardWrite: null,
+      seen: ev.time,
     });
   }
 
@@ -254,6 +255,7 @@ export class Enforcer {
       author,
       tell: [...new Set([author, actor].filter(tellable))],
       boardWrite: actor ?? '(unknown)',
+      seen: ev.time,
     });
   }
 
@@ -322,6 +324,8 @@ export class Enforcer {
     author: string | null;
     tell: string[];
     boardWrite: string | null;
+    /** When the watcher read the refused version. */
+    seen: Date;
   }): Promise<void> {
     const board = this.board;
     const at = this.ctx.now();
@@ -348,11 +352,11 @@ export class Enforcer {
     };
     writeAtomic(board.tmpDir, join(journalDir(board), `${name}.json`), JSON.stringify(j) + '\n', { fsync: false });
     crashPoint('enforce:journal');
-    await this.carryOut(j, false);
+    await this.carryOut(j, false, r.seen);
   }
 
   /** Steps 2-6 of a refusal (see the top of this file); safe to run again. */
-  private async carryOut(j: Journal, recovering: boolean): Promise<void> {
+  private async carryOut(j: Journal, recovering: boolean, seen?: Date): Promise<void> {
     const board = this.board;
     const ticket = board.ticketFile(j.id);
     const kept = join(board.rejectedDir, j.name);
@@ -398,6 +402,7 @@ export class Enforcer {
     });
     if (action === 'restored') this.accept(j.id, new Snapshot(j.restore!, j.id, display));
     else if (action === 'removed') this.noValid.delete(j.id);
+    const undoneMs = seen ? Date.now() - seen.getTime() : undefined;
     crashPoint('enforce:undone');
 
     // 4. the reason, 5. the recado
@@ -434,6 +439,7 @@ export class Enforcer {
       notified,
       ...(j.boardWrite ? { board_write: j.boardWrite } : {}),
       ...(recovering ? { recovered: true } : {}),
+      ...(undoneMs !== undefined ? { undone_ms: undoneMs } : {}),
     });
   }
 
