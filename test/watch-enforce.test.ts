@@ -6,7 +6,7 @@
  * with SIGKILL in the middle of a refusal finishes it once when it starts again.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { boardSpawn, tempRepo, waitFor, type TempRepo } from './helpers.js';
 
@@ -192,6 +192,21 @@ describe('a running watcher checks every hand edit of a ticket', () => {
     expect(h.read('T-hand')).toBe(fresh);
     expect(h.rejected().length).toBe(rejectedBefore);
     expect(w.since(n).filter((e) => e.type === 'edit_refused')).toEqual([]);
+  });
+
+  it('replaces a ticket turned into a symbolic link, keeping where it pointed (never the link)', async () => {
+    const id = h.newTicket('Linked');
+    await settled(id);
+    const valid = h.read(id);
+    const n = w.events().length;
+    unlinkSync(h.ticket(id));
+    symlinkSync('/etc/hostname', h.ticket(id));
+    const ev = await refusedFor(id, n);
+    expect(ev).toMatchObject({ action: 'restored', rules: ['unparsable'] });
+    await waitFor(() => !lstatSync(h.ticket(id)).isSymbolicLink() && h.read(id) === valid);
+    const kept = repo.path(String(ev.kept));
+    expect(lstatSync(kept).isFile()).toBe(true);
+    expect(readFileSync(kept, 'utf8')).toContain('a symbolic link to /etc/hostname');
   });
 
   it('takes a new ticket file that breaks the rules out of tickets/, keeps it and tells its author', async () => {

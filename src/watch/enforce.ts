@@ -34,7 +34,7 @@
  *   6. the journal is removed.
  * On start, journals left by a killed watcher are carried out again.
  */
-import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { authorFromText, authorOf, checkHandEdit, unparsableViolation, type BoardView, type EditViolation } from '../core/edits.js';
 import { BoardError } from '../core/errors.js';
@@ -104,8 +104,9 @@ export class Enforcer {
     this.reportInvalid([...ctx.tickets.keys()]);
     // receipts left before this watcher started vouch for nothing it will see
     pruneReceipts(this.board, ctx.startedAt.getTime() - 5_000);
-    ctx.every(PRUNE_EVERY_MS, () => {
+    ctx.every(PRUNE_EVERY_MS, async () => {
       pruneReceipts(this.board, Date.now() - RECEIPT_TTL_MS);
+      await this.recover(Date.now() - PRUNE_EVERY_MS); // refusals that failed half-way (a lock held too long, ...)
     });
   }
 
@@ -137,7 +138,7 @@ export class Enforcer {
   }
 
   /** Finish refusals a killed watcher left half-done (their journals). */
-  async recover(): Promise<void> {
+  async recover(olderThan?: number): Promise<void> {
     let names: string[];
     try {
       names = readdirSync(journalDir(this.board)).filter((n) => n.endsWith('.json')).sort();
@@ -146,6 +147,13 @@ export class Enforcer {
     }
     for (const n of names) {
       const path = join(journalDir(this.board), n);
+      if (olderThan !== undefined) {
+        try {
+          if (statSync(path).mtimeMs > olderThan) continue;
+        } catch {
+          continue;
+        }
+      }
       let j: Journal;
       try {
         j = JSON.parse(readFileSync(path, 'utf8')) as Journal;
@@ -205,11 +213,21 @@ export class Enforcer {
       return;
     }
     let ino: number | null = null;
-    try { ino = lstatSync(this.board.ticketFile(id)).ino; } catch { /* gone */ }
+    let keptText: string | null = after.error && after.raw === '' ? null : after.raw;
+    let link = true;
+    try {
+      const st = lstatSync(this.board.ticketFile(id));
+      ino = st.ino;
+      if (st.isSymbolicLink()) {
+        // the link itself is not kept (the board keeps no links): where it pointed is
+        keptText = `(the refused file was a symbolic link to ${readlinkSync(this.board.ticketFile(id))})\n`;
+        link = false;
+      }
+    } catch { /* gone */ }
     await this.refuse({
       id,
-      keptText: after.error && after.raw === '' ? null : after.raw,
-      link: true,
+      keptText,
+      link,
       diskHash: hash,
       ino,
       ref,
@@ -460,7 +478,7 @@ export class Enforcer {
     } catch {
       return false;
     }
-    if (j.keptText === null && j.link) return j.ino !== null && st.ino === j.ino;
+    if ((j.keptText === null && j.link) || st.isSymbolicLink()) return j.ino !== null && st.ino === j.ino;
     if (!st.isFile()) return false;
     try {
       return contentHash(readBoardFile(path)) === j.diskHash;
