@@ -155,6 +155,16 @@ describe('leftovers of killed processes under .board/locks/', () => {
     expect(existsSync(L('T-9.cas'))).toBe(false);
   });
 
+  it('a lock folder dated in the future does not block a board command', async () => {
+    createTicket(board, { id: 'T-1', title: 'One' }, 'ana');
+    const lock = join(board.locksDir, 'ticket-T-1.lock');
+    mkdirSync(lock, { recursive: true });
+    at(lock, 3_600_000);
+    const t0 = Date.now();
+    await mutateTicket(board, 'T-1', { actor: 'ana' }, (_t, e) => e.set('priority', 0));
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
   it('a version token dated in the future is taken over, exactly once', () => {
     const dir = join(board.locksDir, 'X.cas');
     const first = takeVersion(dir, 'k')!;
