@@ -18,7 +18,8 @@
  *     had been seen; if it is refused, the board write on top of it is undone with it.
  *   - A hand edit that is no longer on disk when its turn comes (the file changed again) is
  *     not judged: the newer version has its own event.
- *   - The watcher's own restores are marked as its own (ctx.writeFile) and never judged.
+ *   - The watcher's own writes (these restores, any plugin's ctx.writeFile) are marked as its
+ *     own and never judged.
  *
  * A REFUSED EDIT, step by step; every step can be run again after a crash (SIGKILL at any
  * point) and leads to the same end, because the plan is written down first:
@@ -175,7 +176,8 @@ export class Enforcer {
     const { id } = ev;
     if (ev.type === 'unlink' || !ev.after) return; // the last valid version is kept, for a re-creation
     const after = ev.after;
-    if (ev.own === this.ctx.name) {
+    if (ev.own) {
+      // written by the watcher itself (this plugin's restores, or another plugin's own write)
       if (after.valid) this.accept(id, after);
       return;
     }
