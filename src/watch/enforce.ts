@@ -91,6 +91,8 @@ export class Enforcer {
   readonly base = new Map<string, TicketSnapshot>();
   /** Tickets seen on disk without ever having had a valid version. */
   readonly noValid = new Set<string>();
+  /** Refusals being carried out now (by their kept name). */
+  private readonly inFlight = new Set<string>();
   private ctx!: WatchContext;
 
   get board(): Board {
@@ -183,7 +185,8 @@ export class Enforcer {
     }
     const receipts = receiptsOf(this.board, id);
     const hash = contentHash(after.raw);
-    const mine = after.ticket ? receipts.filter((r) => r.hash === hash) : [];
+    // a receipt vouches only when its text is the content (its name alone is not enough)
+    const mine = after.ticket ? receipts.filter((r) => r.hash === hash && readReceipt(r) !== null) : [];
     if (mine.length) return this.boardWrite(ev, after, mine[mine.length - 1], receipts);
 
     // a hand edit
@@ -377,6 +380,16 @@ export class Enforcer {
 
   /** Steps 2-6 of a refusal (see the top of this file); safe to run again. */
   private async carryOut(j: Journal, recovering: boolean, seen?: Date): Promise<void> {
+    if (this.inFlight.has(j.name)) return;
+    this.inFlight.add(j.name);
+    try {
+      await this.carryOutNow(j, recovering, seen);
+    } finally {
+      this.inFlight.delete(j.name);
+    }
+  }
+
+  private async carryOutNow(j: Journal, recovering: boolean, seen?: Date): Promise<void> {
     const board = this.board;
     const ticket = board.ticketFile(j.id);
     const kept = join(board.rejectedDir, j.name);
