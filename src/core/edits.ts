@@ -20,6 +20,7 @@ import { checkBoardRules, type RuleProblem } from './rules.js';
 import type { Problem, Ticket } from './ticket.js';
 
 export type EditRule =
+  | 'unparsable' // the front-matter does not parse (or the file cannot be read: link, size, binary)
   | 'invalid_field' // a field the ticket model refuses (missing title, bad priority, ...)
   | 'unknown_status'
   | 'id_mismatch'
@@ -58,6 +59,48 @@ export interface BoardView {
 /** Who to hold responsible for a version of a ticket: updated_by, else the holder, else the assignee. */
 export function authorOf(t: Pick<Ticket, 'updated_by' | 'claim' | 'assignee'>): string | null {
   return t.updated_by ?? t.claim?.by ?? t.assignee ?? null;
+}
+
+/**
+ * The author of a version whose front-matter does not parse: the `updated_by:`, else the
+ * claim's `by:`, else the `assignee:` line, read leniently line by line (null if none).
+ */
+export function authorFromText(raw: string): string | null {
+  const lines = raw.slice(0, 64 * 1024).split('\n');
+  const found: Record<string, string> = {};
+  let inClaim = false;
+  const value = (v: string) => {
+    const m = /^[ \t]*["']?([a-z0-9][a-z0-9._-]{0,63})["']?[ \t]*(?:#.*)?\r?$/.exec(v);
+    return m ? m[1] : null;
+  };
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^---[ \t]*\r?$/.test(line)) break;
+    const top = /^([A-Za-z_][\w-]*):(.*)$/.exec(line);
+    if (top) {
+      inClaim = top[1] === 'claim';
+      const v = value(top[2]);
+      if (v && (top[1] === 'updated_by' || top[1] === 'assignee')) found[top[1]] ??= v;
+      continue;
+    }
+    const nested = inClaim ? /^[ \t]+by:(.*)$/.exec(line) : null;
+    if (nested) {
+      const v = value(nested[1]);
+      if (v) found.claim ??= v;
+    }
+  }
+  return found.updated_by ?? found.claim ?? found.assignee ?? null;
+}
+
+/** The rule broken by a file that cannot be parsed or read at all. */
+export function unparsableViolation(message: string, hint?: string): EditViolation {
+  return {
+    rule: 'unparsable',
+    kind: 'invalid',
+    field: 'front-matter',
+    message,
+    hint: hint ?? 'fix the YAML between the --- lines (quote values that contain ": " or start with a special character)',
+  };
 }
 
 /** A cycle through `start` following deps, as the list of its ticket ids, or null. */

@@ -27,6 +27,7 @@ import { uniqueName, writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
 import { loadConfig } from '../store/config.js';
 import { parseFrontmatter, serialize, setField } from '../store/frontmatter.js';
+import { dropReceipt, leaveReceipt } from '../store/receipts.js';
 import { BOARD_FOLDERS } from '../store/init.js';
 import { withLock } from '../store/lock.js';
 import { sendFromBoard } from '../store/mailbox.js';
@@ -489,6 +490,7 @@ class Syncer {
   private async writeFile(rel: string, content: Buffer | null, executable: boolean): Promise<void> {
     const abs = join(this.board.root, rel);
     safeParents(this.board.root, rel);
+    const info = classifyPath(rel);
     const apply = () => {
       if (content === null) {
         try {
@@ -497,9 +499,15 @@ class Syncer {
         return;
       }
       mkdirSync(dirname(abs), { recursive: true });
-      writeAtomic(this.board.tmpDir, abs, content, { mode: executable ? 0o755 : 0o644 });
+      // a ticket written by the board: its receipt first, so a watcher does not take it for a hand edit
+      const receipt = info.kind === 'ticket' && info.ticket ? leaveReceipt(this.board, info.ticket, content.toString('utf8'), readFileText(abs)) : null;
+      try {
+        writeAtomic(this.board.tmpDir, abs, content, { mode: executable ? 0o755 : 0o644 });
+      } catch (e) {
+        dropReceipt(receipt);
+        throw e;
+      }
     };
-    const info = classifyPath(rel);
     if (info.kind === 'ticket' && this.hasBoard) await withLock(this.board, `ticket-${info.ticket}`, apply);
     else apply();
   }

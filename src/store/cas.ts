@@ -25,6 +25,12 @@ import { join } from 'node:path';
 import { readBoardFileStat } from './read.js';
 
 export const TOKEN_STALE_MS = 10_000;
+/**
+ * A token dated this far in the future was not left by a live writer (they date their tokens
+ * now): the clock was set back after its writer died. It counts as abandoned too, or it would
+ * block its version for as long as the clock takes to catch up.
+ */
+export const TOKEN_FUTURE_MS = 60_000;
 
 export interface FileVersion {
   raw: string;
@@ -78,7 +84,7 @@ export function takeVersion(dir: string, key: string, now = Date.now()): string 
       } catch {
         continue; // removed meanwhile (its writer finished): try this name again
       }
-      if (age < TOKEN_STALE_MS) return null;
+      if (age < TOKEN_STALE_MS && age > -TOKEN_FUTURE_MS) return null;
       break; // abandoned: the next name in the chain
     }
   }

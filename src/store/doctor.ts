@@ -9,6 +9,7 @@ import { BoardError } from '../core/errors.js';
 import type { Board } from './board.js';
 import { loadConfig } from './config.js';
 import { checkClaims } from './doctor-claims.js';
+import { checkEnforcement } from './doctor-enforce.js';
 import { checkMailboxes } from './mailbox.js';
 import { loadBoard } from './tickets.js';
 import { checkGit } from '../git/doctor.js';
@@ -115,7 +116,7 @@ const checkStrayFiles: Check = (board) => {
   return out;
 };
 
-export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkClaims, checkMailboxes, checkGit];
+export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkClaims, checkMailboxes, checkGit, checkEnforcement];
 
 export function runChecks(board: Board): Finding[] {
   return CHECKS.flatMap((c) => c(board));

@@ -6,7 +6,7 @@
  * can hand the lock to two processes at once, so callers that need exactly one winner do not
  * rest on the lock alone: see the compare-and-swap in tickets.ts.
  */
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { conflict } from '../core/errors.js';
@@ -23,6 +23,19 @@ export const LOCK_UPDATE_MS = 2_000;
 export interface LockHandle {
   /** Set when the lock was lost while held (it went stale and was taken over). */
   compromised: Error | null;
+}
+
+/** A lock folder dated this far ahead was not left by a live holder (they date it now). */
+export const LOCK_FUTURE_MS = 60_000;
+
+/**
+ * proper-lockfile judges a lock stale by its age, so a lock left by a killed holder and
+ * dated in the future (the clock was set back since) would never be stale: remove it.
+ */
+function clearFutureLock(path: string): void {
+  try {
+    if (lstatSync(path).mtimeMs > Date.now() + LOCK_FUTURE_MS) rmdirSync(path);
+  } catch { /* no lock there (the usual case), or taken meanwhile */ }
 }
 
 /**
@@ -43,6 +56,7 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
       handle.compromised = err;
     },
   };
+  clearFutureLock(options.lockfilePath);
   let release: () => Promise<void>;
   try {
     release = await pl().lock(target, options);

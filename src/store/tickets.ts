@@ -13,7 +13,9 @@
  *      other reads again and re-applies its edit on top. The key names the content *and*
  *      the file that held it (inode, mtime), so a content that comes back later is a new
  *      version; a token left by a killed writer is taken over after 10 s, exactly once;
- *   6. look again (still the version read?) and rename the staged file into place.
+ *   6. look again (still the version read?), leave a receipt (receipts.ts: how the watcher
+ *      knows this write is the board's and not a hand edit), and rename the staged file into
+ *      place. A write that does not happen takes its receipt back.
  */
 import {
   lstatSync, mkdirSync, readdirSync, renameSync, rmSync, type BigIntStats,
@@ -36,6 +38,7 @@ import { loadConfig } from './config.js';
 import { lineOfKey, parseFrontmatter, serialize, setField, spliceFields, yaml, type ParsedFile } from './frontmatter.js';
 import { withLock } from './lock.js';
 import { readBoardFile, readBoardFileStat } from './read.js';
+import { dropReceipt, leaveReceipt } from './receipts.js';
 import { stats } from './stats.js';
 
 export interface TicketFile {
@@ -241,16 +244,21 @@ export async function mutateTicket(
 
       const staged = stage(board.tmpDir, text);
       let token: string | null = null;
+      let receipt: string | null = null;
       let written = false;
       try {
         token = takeVersion(casDir(board, id), cur.version);
         if (token && currentKey(file, display) === cur.version) {
+          receipt = leaveReceipt(board, id, text, cur.raw);
           renameSync(staged, file);
           written = true;
           return { before, after, changed: true };
         }
       } finally {
-        if (!written) rmSync(staged, { force: true });
+        if (!written) {
+          rmSync(staged, { force: true });
+          dropReceipt(receipt);
+        }
         if (token) {
           if (written) forgetVersion(casDir(board, id), cur.version);
           else dropToken(token);
@@ -349,7 +357,14 @@ export function createTicket(board: Board, f: NewTicketFields, actor: string, no
     const { ticket, problems, parsed } = parseTicketText(text, id, display);
     if (problems.length) throw problemError(display, problems[0], parsed);
     checkAgainstBoard(board, null, ticket);
-    if (createExclusive(board.tmpDir, file, text)) return ticket;
+    const receipt = leaveReceipt(board, id, text, null);
+    let created = false;
+    try {
+      created = createExclusive(board.tmpDir, file, text);
+    } finally {
+      if (!created) dropReceipt(receipt);
+    }
+    if (created) return ticket;
     if (f.id) throw conflict(`ticket ${id} already exists`, { file: display, hint: 'choose another id, or edit it with `board edit`' });
     length++;
   }

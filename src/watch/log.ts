@@ -50,6 +50,18 @@ export function humanLine(ev: LoggedEvent): string {
     case 'ticket':
       text = `ticket ${e.id} ${e.change === 'add' ? 'added' : e.change === 'unlink' ? 'removed' : 'changed'}${e.by ? ` (updated_by ${e.by})` : ''}${e.problem ? `: ${e.problem}` : ''}${e.own ? ` [${e.own}]` : ''}`;
       break;
+    case 'edit_refused':
+      text = `UNDID a hand edit of ${e.id}${e.author ? ` by ${e.author}` : ''}: ${e.reason} (${list(e.rules)}); ${e.action === 'restored' ? 'last valid version restored' : e.action === 'removed' ? 'new file taken out' : 'file left as it is now'}; kept in ${e.kept}${Array.isArray(e.notified) && e.notified.length ? `, ${list(e.notified)} told` : ''}${e.board_write ? ` (a board command by ${e.board_write} ran on top of it)` : ''}${e.recovered ? ' (finished after a restart)' : ''}`;
+      break;
+    case 'edit_accepted':
+      text = `hand edit of ${e.id}${e.author ? ` by ${e.author}` : ''} checked: fine${e.new ? ' (new ticket)' : ''}`;
+      break;
+    case 'ticket_invalid':
+      text = `ticket ${e.id} is invalid and has no valid version to go back to: ${e.problem}`;
+      break;
+    case 'lease_expired':
+      text = `lease of ${e.holder} on ${e.id} ran out (${e.expired}); back to ${e.status}${Array.isArray(e.told) && e.told.length ? `, ${list(e.told)} told` : ''}`;
+      break;
     case 'config':
       text = `board.yaml reloaded: agents ${list(e.agents) || '(none)'}`;
       break;

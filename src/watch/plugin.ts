@@ -31,6 +31,9 @@
  *     `ctx.markOwn` right before writing them another way: the event your write causes then
  *     arrives with `own` set to your plugin's name, so a plugin that rewrites a ticket does
  *     not react to itself in a loop. Other plugins still see the event (git commits it).
+ *     A ticket written that way is the board's own: the enforcement of hand edits does not
+ *     judge it (board writes from other processes are recognised by their receipts instead,
+ *     see store/receipts.ts; mutateTicket leaves one).
  *   - Use `ctx.setTimer` / `ctx.every` instead of setTimeout/setInterval: they are cleared
  *     on stop and their errors are logged.
  *   - Handlers must be idempotent: a file event can arrive twice, and after a crash the
