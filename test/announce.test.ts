@@ -184,3 +184,16 @@ describe('the changed hint', () => {
     }
   });
 });
+
+describe('announcement ids are recado ids', () => {
+  it('are lower-case, at most 64 characters, whatever the ticket id', async () => {
+    const { announcementId } = await import('../src/core/announce.js');
+    const { isRecadoId } = await import('../src/core/recado.js');
+    for (const subject of ['T-4k9x', 'AUTH-12', 'A'.repeat(64), '7']) {
+      for (const kind of ['wave', 'ready', 'deps', 'assigned']) {
+        const id = announcementId(kind, subject, ['x@1']);
+        expect(isRecadoId(id), id).toBe(true);
+      }
+    }
+  });
+});

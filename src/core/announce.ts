@@ -84,7 +84,9 @@ export const ORCHESTRATOR_ROLE = 'orchestrator';
 /** A deterministic recado id: `board-<kind>-<subject>-<16 hex of sha256(basis)>`. */
 export function announcementId(kind: string, subject: string, basis: readonly string[]): string {
   const h = createHash('sha256').update(`${kind}\0${subject}\0${basis.join('\n')}`).digest('hex').slice(0, 16);
-  return `board-${kind}-${subject}-${h}`;
+  // a recado id is lower-case and at most 64 characters: the subject is only a readable hint
+  const hint = subject.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 24);
+  return `board-${kind}-${hint}-${h}`;
 }
 
 const ID_KINDS: ReadonlyArray<[string, AnnouncementKind]> = [
