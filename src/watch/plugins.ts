@@ -6,6 +6,7 @@ import type { WatchPlugin } from './plugin.js';
 
 export const PLUGINS: Array<() => Promise<WatchPlugin>> = [
   // async () => (await import('./enforce.js')).enforcePlugin(),
+  async () => (await import('./notify.js')).notifyPlugin(),
 ];
 
 export async function loadPlugins(): Promise<WatchPlugin[]> {
