@@ -10,6 +10,8 @@ import type { TicketJson } from './ticket.js';
 export const PROMPT_MAX_WORDS = 700;
 /** At most this many tickets are listed; the rest are counted. */
 export const PROMPT_MAX_TICKETS = 8;
+/** Titles in the list are cut to this many characters. */
+const TITLE_MAX = 48;
 
 export function renderTemplate(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (m, key: string) => (key in values ? values[key] : m));
@@ -21,9 +23,9 @@ export function ticketLines(tickets: TicketJson[], agent?: string, max = PROMPT_
   const lines = tickets.slice(0, max).map((t) => {
     const state = t.claim
       ? t.claim.by === agent ? `claimed by you until ${t.claim.expires}` : `claimed by ${t.claim.by}`
-      : t.ready ? 'ready' : t.blocked_by.length ? `waits on ${t.blocked_by.join(', ')}` : t.status;
-    const title = t.title.length > 60 ? `${t.title.slice(0, 59)}…` : t.title;
-    return `- ${t.id} [${t.status}] ${title} (wave ${t.wave ?? '-'}, priority ${t.priority}, ${state})`;
+      : t.ready ? 'ready' : t.blocked_by.length ? `waits on ${t.blocked_by.slice(0, 2).join(', ')}${t.blocked_by.length > 2 ? ` +${t.blocked_by.length - 2}` : ''}` : t.status;
+    const title = t.title.length > TITLE_MAX ? `${t.title.slice(0, TITLE_MAX - 1)}…` : t.title;
+    return `- ${t.id} [${t.status}] ${title} (wave ${t.wave ?? '-'}, P${t.priority}, ${state})`;
   });
   if (tickets.length > max) lines.push(`- … and ${tickets.length - max} more: \`board list --assignee ${agent ?? 'NAME'}\``);
   return lines.join('\n');

@@ -74,7 +74,8 @@ export interface StatusFacts {
   now: Date;
 }
 
-const later = (a: Activity | null, b: Activity | null) => (!a ? b : !b ? a : Date.parse(b.at) > Date.parse(a.at) ? b : a);
+/** The later of two activities; on a tie (times are to the second) the one given second. */
+const later = (a: Activity | null, b: Activity | null) => (!a ? b : !b ? a : Date.parse(b.at) >= Date.parse(a.at) ? b : a);
 
 export function buildStatus(f: StatusFacts): BoardStatus {
   const counts: Record<string, number> & { total: number } = { total: 0 } as Record<string, number> & { total: number };
