@@ -51,6 +51,11 @@ const NO_TYPING = new Set([
   'less', 'more', 'most', 'man', 'top', 'htop', 'btop', 'watch', 'tmux', 'screen', 'ssh', 'mosh',
 ]);
 
+/** Text for tmux's display-message, which expands formats: `#{...}`, and `#(...)` would run a command. */
+export function escapeFormat(text: string): string {
+  return text.replace(/#/g, '##');
+}
+
 export interface PaneInfo {
   command: string;
   /** In copy mode or another mode: keys would go to tmux, not the program. */

@@ -12,7 +12,8 @@
  *                     a pager gets it on the status line (`display-message`) instead: typing
  *                     there would run or change something.
  *                     Never while the pane is busy: before typing, the pane is captured twice
- *                     300 ms apart; if its text changed (the program is printing, a spinner
+ *                     300 ms apart (the first capture also checks that the target exists:
+ *                     `display-message` alone would quietly fall back to another pane); if its text changed (the program is printing, a spinner
  *                     turns) or the pane is in copy mode, the notice waits (looked at again
  *                     every 2 s; after 60 s it goes to the status line instead).
  *                     tmux is the server the watcher was started in ($TMUX), else the default
@@ -20,14 +21,14 @@
  *   notify: COMMAND   run through `sh -c` for every recado, with the recado as JSON on stdin
  *                     (the `board read --json` shape) and BOARD_AGENT, BOARD_DIR,
  *                     BOARD_RECADO_ID, BOARD_RECADO_FILE set; in the repository's top folder;
- *                     killed after 10 s. One command at a time per agent, in order. A failure
+ *                     killed after 10 s (BOARD_NOTIFY_TIMEOUT_MS). One command at a time per agent, in order. A failure
  *                     is logged (`notify_error`), never fatal.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import {
   BUSY_GIVE_UP_MS, BUSY_RETRY_MS, COMMAND_QUEUE_MAX, COMMAND_TIMEOUT_MS, DEFAULT_NOTIFY_EVERY_MS, ENTER_DELAY_MS,
-  nextNoticeAt, noticeText, parsePaneInfo, pokeHow, type NoticeItem,
+  escapeFormat, nextNoticeAt, noticeText, parsePaneInfo, pokeHow, type NoticeItem,
 } from '../core/notify.js';
 import { parseDuration } from '../core/duration.js';
 import type { RecadoJson } from '../core/recado.js';
@@ -83,6 +84,9 @@ function run(file: string, args: string[], opts: { input?: string; timeoutMs: nu
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** BOARD_NOTIFY_TIMEOUT_MS overrides the 10 s a notify command may take. */
+const commandTimeoutMs = () => Number(process.env.BOARD_NOTIFY_TIMEOUT_MS) || COMMAND_TIMEOUT_MS;
 
 interface PaneQueue {
   items: NoticeItem[];
@@ -142,7 +146,9 @@ export function notifyPlugin(): WatchPlugin {
     }
     q.flushing = true;
     try {
-      const info = await tmux(['display-message', '-p', '-t', target, '#{pane_current_command}\t#{pane_in_mode}\t#{pane_dead}']);
+      // capture-pane fails on a target that does not exist (display-message would quietly use another pane)
+      const a = await tmux(['capture-pane', '-p', '-t', target]);
+      const info = a.code === 0 ? await tmux(['display-message', '-p', '-t', target, '#{pane_current_command}\t#{pane_in_mode}\t#{pane_dead}']) : a;
       if (info.code !== 0) {
         const why = tmuxFailure(info);
         if (q.failed !== why) ctx.log({ type: 'notify_error', agent, via: 'tmux', target, message: `cannot reach tmux pane ${target}: ${why}`, recados: q.items.length });
@@ -154,10 +160,9 @@ export function notifyPlugin(): WatchPlugin {
       const pane = parsePaneInfo(info.stdout);
       let how = pokeHow(pane);
       if (how === 'type') {
-        const a = await tmux(['capture-pane', '-p', '-t', target]);
         await sleep(300);
         const b = await tmux(['capture-pane', '-p', '-t', target]);
-        const busy = pane.inMode || a.code !== 0 || b.code !== 0 || a.stdout !== b.stdout;
+        const busy = pane.inMode || b.code !== 0 || a.stdout !== b.stdout;
         if (busy) {
           q.busySince ??= Date.now();
           if (Date.now() - q.busySince < BUSY_GIVE_UP_MS) {
@@ -180,7 +185,7 @@ export function notifyPlugin(): WatchPlugin {
           r = await tmux(['send-keys', '-t', target, 'Enter']);
         }
       } else {
-        r = await tmux(['display-message', '-t', target, '-d', '10000', text]);
+        r = await tmux(['display-message', '-t', target, '-d', '10000', escapeFormat(text)]);
       }
       q.lastAt = Date.now();
       if (r.code !== 0) ctx.log({ type: 'notify_error', agent, via: 'tmux', target, message: tmuxFailure(r), recados: items.length });
@@ -212,11 +217,11 @@ export function notifyPlugin(): WatchPlugin {
           BOARD_RECADO_FILE: path,
         };
         const t0 = Date.now();
-        const r = await run('sh', ['-c', command], { input: JSON.stringify(recado) + '\n', timeoutMs: COMMAND_TIMEOUT_MS, env, cwd: ctx.board.repo });
+        const r = await run('sh', ['-c', command], { input: JSON.stringify(recado) + '\n', timeoutMs: commandTimeoutMs(), env, cwd: ctx.board.repo });
         if (r.code === 0) {
           ctx.log({ type: 'notified', agent, via: 'command', id: recado.id, ms: Date.now() - t0 });
         } else {
-          const why = r.error ?? (r.timedOut ? `killed after ${COMMAND_TIMEOUT_MS / 1000} s` : `exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
+          const why = r.error ?? (r.timedOut ? `killed after ${commandTimeoutMs() / 1000} s` : `exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
           ctx.log({ type: 'notify_error', agent, via: 'command', id: recado.id, message: `notify command failed (${why})` });
         }
       }
