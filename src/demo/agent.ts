@@ -122,14 +122,11 @@ function readInboxByHand(): Recado[] {
   return out;
 }
 
-/** Read the unread recados with the CLI: `board inbox --json`, then `board read ID` each. */
-async function readInboxWithCli(): Promise<Recado[]> {
-  const list = JSON.parse(await boardOk(['inbox', '--json'])) as Recado[];
-  for (const r of list) {
-    await boardOk(['read', r.id, '--json']);
-    say(`board read ${r.id}: from ${r.from}, "${r.subject}"`);
-  }
-  return list;
+/** Read the unread recados the way a Claude Code hook hands them over: `board hook claude` (marks them read). */
+async function readInboxThroughHook(): Promise<void> {
+  const text = await boardOk(['hook', 'claude']);
+  const heads = [...text.matchAll(/^--- recado (\S+) from (\S+), [^\n]*\nSubject: (.*)$/gm)];
+  if (heads.length) say(`board hook claude: ${heads.length} recado(s) put into my context: ${heads.map((m) => `"${m[3]}" (${m[2]})`).join(', ')}`);
 }
 
 /** Wait until something lands in the inbox, or `ms` pass. */
@@ -165,14 +162,17 @@ const tick = (item: string) => (text: string) => text.replace(`- [ ] ${item}`, `
 const note = (line: string) => (text: string) => `${text.replace(/\n*$/, '\n')}- ${name}: ${line}\n`;
 
 /** Write a file in the worktree, check its path against reservations, commit it on board/NAME. */
-async function commitCode(path: string, content: string, message: string): Promise<void> {
+async function commitCode(path: string, content: string, message: string, check = false): Promise<void> {
   const full = join(opts.worktree, path);
   mkdirSync(dirname(full), { recursive: true });
   writeFileSync(full, content);
-  const check = await board(['check-paths', path]);
-  if (check.code !== 0) {
-    say(`check-paths refused ${path}: ${check.stderr.trim()}`);
-    return;
+  if (check) {
+    const c = await board(['check-paths', path]);
+    if (c.code !== 0) {
+      say(`check-paths refused ${path}: ${c.stderr.trim()}`);
+      return;
+    }
+    say(`board check-paths ${path}: ${c.stdout.trim()}`);
   }
   await git(['add', '--', path]);
   const c = await git(['commit', '-q', '-m', message]);
@@ -196,10 +196,15 @@ async function send(to: string, subject: string, body: string, extra: string[] =
   say(`board send ${to} "${subject}" -> ${id}`);
 }
 
-async function allDone(): Promise<boolean> {
-  const w = JSON.parse(await boardOk(['waves', '--json'])) as { open: number | null; waves: unknown[] };
-  return w.waves.length > 0 && w.open === null;
+interface Status {
+  open: number | null;
+  waves: unknown[];
+  agents: { name: string; claims: { id: string; expires: string; expired: boolean }[] }[];
 }
+
+const status = async () => JSON.parse(await boardOk(['status', '--json'])) as Status;
+const allDone = (s: Status) => s.waves.length > 0 && s.open === null;
+const hasUnread = () => existsSync(inboxNew) && readdirSync(inboxNew).some((n) => n.endsWith('.md') && !n.startsWith('.'));
 
 function features(): Features {
   try {
@@ -221,8 +226,8 @@ interface Persona {
   work: Record<string, (t: TicketJson) => Promise<boolean | void>>;
   /** Extra `board next` options. */
   nextArgs?(): string[];
-  /** Nothing was ready: anything else to do? Returns a ticket it claimed, if any. */
-  idle?(): Promise<TicketJson | null>;
+  /** Nothing was ready: anything else to do? Returns a ticket it claimed, if any, or how long to wait. */
+  idle?(s: Status): Promise<TicketJson | number | null>;
   /** The plan is done. */
   finish?(): Promise<void>;
 }
@@ -234,7 +239,7 @@ async function badEdit(): Promise<void> {
   const { before } = editTicket('UI-2', (t) => note('the form is basically done')(t.replace(/^status: .*$/m, 'status: done')));
   say('edited .board/tickets/UI-2.md by hand: status: done (a bad edit: UI-2 waits on UI-1, still open)');
   const f = features();
-  const until = Date.now() + (f.enforce ? 10_000 : 2_500);
+  const until = Date.now() + (f.enforce ? 10_000 : 1_000);
   while (Date.now() < until) {
     await sleep(100);
     const now = readFileSync(ticketFile('UI-2'), 'utf8');
@@ -258,7 +263,7 @@ const PERSONAS: Record<string, Persona> = {
       drop('all', 'Plan is on the board', 'Three waves: API and shell first, then endpoint and form, then the e2e test and the notes.\nTake work with `board next`; tell each other when something you own is ready.');
     },
     inbox: async () => {
-      if (existsSync(inboxNew) && readdirSync(inboxNew).some((n) => n.endsWith('.md'))) await readInboxWithCli();
+      if (hasUnread()) await readInboxThroughHook();
     },
     work: {
       'DOC-1': async (t) => {
@@ -279,7 +284,7 @@ const PERSONAS: Record<string, Persona> = {
         editTicket(t.id, (x) => note('POST /login {user, password} -> 200 {token} | 401')(tick('Request and response shapes')(x)));
         say(`ticked "Request and response shapes" in .board/tickets/${t.id}.md and noted the contract`);
         await think();
-        await commitCode('docs/api/login.md', '# POST /login\n\nRequest: {user, password}\nResponse: 200 {token}, 401 {error}\n', 'Login API contract');
+        await commitCode('docs/api/login.md', '# POST /login\n\nRequest: {user, password}\nResponse: 200 {token}, 401 {error}\n', 'Login API contract', true);
         drop('ben', 'Login API contract ready', 'POST /login {user, password} -> 200 {token} or 401 {error}. Details in docs/api/login.md.', { ticket: t.id });
         editTicket(t.id, tick('Tell the frontend'));
       },
@@ -299,11 +304,11 @@ const PERSONAS: Record<string, Persona> = {
         drop(['olga', 'ben'], 'QA-1 done (I took it over)', 'ben\'s lease on QA-1 ran out, so I claimed it and finished it.', { ticket: t.id });
       },
     },
-    async idle() {
+    async idle(s) {
       // A ticket someone claimed and then went quiet on: its lease ran out (or the board released it).
-      const s = JSON.parse(await boardOk(['status', '--json'])) as { agents: { name: string; claims: { id: string; expired: boolean }[] }[] };
       const active = new Set<string>();
       let expired: string | null = null;
+      let soonest = Infinity;
       for (const a of s.agents) {
         if (a.name === name) continue;
         for (const c of a.claims) {
@@ -311,12 +316,13 @@ const PERSONAS: Record<string, Persona> = {
           else {
             active.add(c.id);
             seenClaimed.set(c.id, a.name);
+            soonest = Math.min(soonest, Date.parse(c.expires) - Date.now());
           }
         }
       }
       const dropped = [...seenClaimed.keys()].find((id) => !active.has(id));
       const candidate = expired ?? dropped;
-      if (!candidate) return null;
+      if (!candidate) return soonest < 1500 ? Math.max(50, soonest + 100) : null; // look again right when a lease ends
       const t = JSON.parse(await boardOk(['show', candidate, '--json'])) as TicketJson;
       const holder = seenClaimed.get(candidate) ?? t.claim?.by ?? 'someone';
       seenClaimed.delete(candidate);
@@ -340,7 +346,7 @@ const PERSONAS: Record<string, Persona> = {
         }
       }
     },
-    nextArgs: () => (closed >= 2 ? ['--lease', '3s'] : []),
+    nextArgs: () => (closed >= 2 ? ['--lease', '2s'] : []),
     work: {
       'UI-1': async (t) => {
         await badEdit();
@@ -358,7 +364,7 @@ const PERSONAS: Record<string, Persona> = {
         drop('olga', 'Login form done', 'The form posts to /login and shows the error on 401.', { ticket: t.id });
       },
       'QA-1': async (t) => {
-        say(`claimed ${t.id} with a 3 s lease ... and this conversation ends here (its window was closed): the claim is left behind`);
+        say(`claimed ${t.id} with a 2 s lease ... and this conversation ends here (its window was closed): the claim is left behind`);
         return false;
       },
     },
@@ -381,12 +387,14 @@ async function main(): Promise<void> {
       t = JSON.parse(r.stdout) as TicketJson;
       say(`board next: claimed ${t.id} "${t.title}"${t.claim ? ` (lease until ${t.claim.expires.slice(11, 19)})` : ''}`);
     } else if (r.code === 3) {
-      if (await allDone()) break;
-      t = (await me.idle?.()) ?? null;
-      if (!t) {
-        await waitInbox(1500);
+      const s = await status();
+      if (allDone(s)) break;
+      const idle = (await me.idle?.(s)) ?? null;
+      if (idle === null || typeof idle === 'number') {
+        if (!hasUnread()) await waitInbox(typeof idle === 'number' ? idle : 1500);
         continue;
       }
+      t = idle;
     } else {
       throw new Error(`board next exited ${r.code}: ${r.stderr.trim()}`);
     }

@@ -118,14 +118,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     doc.setIn(['agents', 'olga', 'notify'], 'cat >> ../notify-olga.jsonl');
   });
   say('demo', 'olga opts in to notifications: `notify: cat >> ../notify-olga.jsonl` in board.yaml (the watcher runs it for each recado she gets)');
+  // the plan, written the way `board new` writes it (in this process: six commands cost seconds on a busy machine)
+  const [{ createTicket }, { afterTicketChange }] = await Promise.all([import('../store/tickets.js'), import('../store/events.js')]);
   for (const t of TICKETS) {
-    const args = ['new', t.title, '--id', t.id, '--locks', t.locks.join(','), '--body', t.body];
-    if (t.assignee) args.push('--assignee', t.assignee);
-    if (t.deps) args.push('--deps', t.deps.join(','));
-    if (t.priority !== undefined) args.push('--priority', String(t.priority));
-    board(args, 'olga', false);
+    const ticket = createTicket(b, { id: t.id, title: t.title, assignee: t.assignee ?? null, deps: t.deps, locks: t.locks, priority: t.priority, body: t.body }, 'olga');
+    await afterTicketChange(b, null, ticket, 'olga');
   }
-  say('demo', `olga planned ${TICKETS.length} tickets (board new ... --deps --locks --assignee):`);
+  const first = TICKETS[2];
+  say('demo', `olga planned ${TICKETS.length} tickets, like: board new "${first.title}" --id ${first.id} --deps ${first.deps!.join(',')} --locks '${first.locks.join(',')}' --assignee ${first.assignee}`);
   board(['waves']);
   const prompt = board(['prompt', 'ana'], 'olga', false).split('\n');
   say('demo', `each agent's conversation would start from \`board prompt NAME\` (${prompt.length} lines); the top of ana's:`);
