@@ -72,6 +72,12 @@ describe('board agent add --worktree', () => {
     expect(again.stdout).toMatch(/already there, on board\/ana/);
     expect(r.board(['agent', 'add', 'bob', '--worktree', 'trees/bob']).code).toBe(0);
     expect(r.read('.board', 'board.yaml')).toMatch(/ {2}bob:\n {4}worktree: trees\/bob\n/);
+    // a worktree folder deleted by hand: doctor says so, and adding it again makes it again
+    rmSync(r.path('trees', 'bob'), { recursive: true, force: true });
+    const doctor = JSON.parse(r.board(['doctor', '--json']).stdout);
+    expect(doctor.problems).toContainEqual(expect.objectContaining({ severity: 'warning', field: 'agents.bob.worktree', message: expect.stringMatching(/bob's worktree .*trees\/bob does not exist/) }));
+    expect(r.board(['agent', 'add', 'bob', '--worktree', 'trees/bob']).code).toBe(0);
+    expect(existsSync(r.path('trees', 'bob', '.git'))).toBe(true);
     const prompt = r.board(['prompt', 'bob']).stdout;
     expect(prompt).toContain(`${r.path('trees', 'bob')}\` (your own git worktree, on branch \`board/bob\``);
 

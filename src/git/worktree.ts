@@ -99,7 +99,12 @@ export async function addAgentWorktree(board: Board, name: string, opts: { path?
   const branch = agentBranch(name);
   const path = opts.path ? resolve(cwd, opts.path) : join(dirname(repo.top), `${basename(repo.top)}-${name}`);
 
-  const worktrees = await listWorktrees(gitCwd);
+  let worktrees = await listWorktrees(gitCwd);
+  if (worktrees.some((w) => !existsSync(w.path))) {
+    // a worktree folder removed by hand: let git forget it, so it can be made again
+    await runGit(['worktree', 'prune'], { cwd: gitCwd });
+    worktrees = await listWorktrees(gitCwd);
+  }
   const holder = worktrees.find((w) => w.branch === `refs/heads/${branch}`);
   if (holder) {
     const same = samePath(holder.path, path);
