@@ -9,7 +9,7 @@ import { RESOLVED, STATUSES, type Ticket } from './ticket.js';
 export interface Activity {
   /** ISO time. */
   at: string;
-  /** What it was: "recado to bob: \"API ready\"", "edited T-4k9x", "read its inbox". */
+  /** What it was: "recado to bob: \"API ready\"", "created/claimed/edited/closed T-4k9x", "read its inbox". */
   what: string;
 }
 
@@ -96,7 +96,10 @@ export function buildStatus(f: StatusFacts): BoardStatus {
       claims.set(t.claim.by, list);
     }
     if (t.updated_by && t.updated && Number.isFinite(Date.parse(t.updated))) {
-      const a: Activity = { at: t.updated, what: `${t.claim?.by === t.updated_by && t.claim.at === t.updated ? 'claimed' : 'edited'} ${t.id}` };
+      const verb = t.created === t.updated ? 'created'
+        : RESOLVED.has(t.status) ? (t.status === 'done' ? 'closed' : 'cancelled')
+        : t.claim?.by === t.updated_by && t.claim.at === t.updated ? 'claimed' : 'edited';
+      const a: Activity = { at: t.updated, what: `${verb} ${t.id}` };
       edits.set(t.updated_by, later(edits.get(t.updated_by) ?? null, a)!);
     }
   }

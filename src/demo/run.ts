@@ -184,7 +184,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     children.push(child);
     createInterface({ input: child.stdout! }).on('line', (line) => say(a.name, line));
     createInterface({ input: child.stderr! }).on('line', (line) => say(a.name, paint.red(line)));
-    return new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    return new Promise<number | null>((r) => child.once('exit', (code) => {
+      // an agent that failed leaves the others waiting for work that will not come: end the run
+      if (code !== 0) setTimeout(() => { for (const c of children.slice(1)) if (c.exitCode === null) c.kill('SIGTERM'); }, 1500);
+      r(code);
+    }));
   });
   const killer = setTimeout(() => {
     problems.push(`the agents were not done within ${Math.round(BUDGET_MS / 1000)} s`);
