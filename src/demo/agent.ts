@@ -401,7 +401,8 @@ async function main(): Promise<void> {
     } else {
       throw new Error(`board next exited ${r.code}: ${r.stderr.trim()}`);
     }
-    await think();
+    // a moment before editing what the board just wrote (as anyone would read the claimed ticket first)
+    await sleep(Math.max(opts.pace, 250));
     const work = me.work[t.id];
     const carryOn = work ? await work(t) : undefined;
     if (carryOn === false) return; // walked away: the claim stays until its lease runs out
