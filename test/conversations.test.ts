@@ -15,8 +15,13 @@ const repos: TempRepo[] = [];
 const extraDirs: string[] = [];
 const procs: ChildProcess[] = [];
 
-afterEach(() => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+afterEach(async () => {
+  for (const p of procs) {
+    if (p.exitCode !== null || p.signalCode !== null) continue;
+    const gone = new Promise((res) => p.once('exit', res));
+    p.kill('SIGKILL');
+    await gone;
+  }
   procs.length = 0;
   for (const r of repos) r.cleanup();
   repos.length = 0;

@@ -16,8 +16,13 @@ let repo: TempRepo | undefined;
 const procs: ChildProcess[] = [];
 let tmuxSocket: string | undefined;
 
-afterEach(() => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+afterEach(async () => {
+  for (const p of procs) {
+    if (p.exitCode !== null || p.signalCode !== null) continue;
+    const gone = new Promise((res) => p.once('exit', res));
+    p.kill('SIGKILL');
+    await gone;
+  }
   procs.length = 0;
   if (tmuxSocket) spawnSync('tmux', ['-L', tmuxSocket, 'kill-server']); // only the private server this test started
   tmuxSocket = undefined;
@@ -127,9 +132,11 @@ describe('notify command', () => {
     writeFileSync(r.path('.board', 'outbox', 'dan', 'a.md'), '---\nto: [ana, bob, carol]\nsubject: The contract\nticket: T-1\n---\nIt is ready.\n');
     const sent = JSON.parse(r.board(['send', 'ana', 'second', '--as', 'dan', '--json']).stdout);
 
-    const files = () => readdirSync(r.dir).filter((n) => n.startsWith('notified-'));
-    await waitFor(() => files().length === 2, 10_000);
-    const got = files().map((f) => JSON.parse(readFileSync(r.path(f), 'utf8')));
+    // a notified-*.json file is complete once its command has run (the watcher logs `notified`)
+    await waitFor(() => w.events().filter((e) => e.type === 'notified' && e.agent === 'ana').length === 2, 10_000);
+    const files = readdirSync(r.dir).filter((n) => n.startsWith('notified-'));
+    expect(files).toHaveLength(2);
+    const got = files.map((f) => JSON.parse(readFileSync(r.path(f), 'utf8')));
     const first = got.find((g) => g.subject === 'The contract');
     expect(first).toMatchObject({ from: 'dan', to: ['ana', 'bob', 'carol'], subject: 'The contract', ticket: 'T-1', body: 'It is ready.\n', read: false });
     expect(Object.keys(first)).toEqual(['id', 'from', 'to', 'subject', 'ticket', 'reply_to', 'sent', 'body', 'read', 'extra']);

@@ -132,20 +132,27 @@ async function readInboxThroughHook(): Promise<void> {
   if (heads.length) say(`board hook claude: ${heads.length} recado(s) put into my context: ${heads.map((m) => `"${m[3]}" (${m[2]})`).join(', ')}`);
 }
 
-/** Wait until something lands in the inbox, or `ms` pass. */
-function waitInbox(ms: number): Promise<void> {
+/**
+ * Wait until something lands in the inbox or a ticket file changes (an agent keeping an eye
+ * on the board), or `ms` pass. Changes within 100 ms of the first one are waited out.
+ */
+function waitForChange(ms: number): Promise<void> {
   return new Promise((resolve) => {
-    let w: ReturnType<typeof watch> | null = null;
+    const watchers: ReturnType<typeof watch>[] = [];
+    let settle: NodeJS.Timeout | null = null;
     const done = () => {
       clearTimeout(timer);
-      w?.close();
+      if (settle) clearTimeout(settle);
+      for (const w of watchers) w.close();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    try {
-      w = watch(inboxNew, done);
-    } catch {
-      /* no inbox folder: just wait */
+    for (const dir of [inboxNew, join(opts.board, 'tickets')]) {
+      try {
+        watchers.push(watch(dir, () => { settle ??= setTimeout(done, 100); }));
+      } catch {
+        /* no such folder: the timeout still ends the wait */
+      }
     }
   });
 }
@@ -199,14 +206,34 @@ async function send(to: string, subject: string, body: string, extra: string[] =
   say(`board send ${to} "${subject}" -> ${id}`);
 }
 
-interface Status {
-  open: number | null;
-  waves: unknown[];
-  agents: { name: string; claims: { id: string; expires: string; expired: boolean }[] }[];
+/** A look at the ticket files themselves (what an agent with file tools would do). */
+interface TicketLook {
+  id: string;
+  status: string;
+  claim: { by: string; expires: string } | null;
 }
 
-const status = async () => JSON.parse(await boardOk(['status', '--json'])) as Status;
-const allDone = (s: Status) => s.waves.length > 0 && s.open === null;
+function lookAtTickets(): TicketLook[] {
+  const dir = join(opts.board, 'tickets');
+  const out: TicketLook[] = [];
+  for (const n of readdirSync(dir)) {
+    if (!n.endsWith('.md')) continue;
+    let text: string;
+    try {
+      text = readFileSync(join(dir, n), 'utf8');
+    } catch {
+      continue;
+    }
+    const fm = /^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? '';
+    const block = /^claim:[ \t]*\n((?:[ \t]+.*\n?)+)/m.exec(fm)?.[1] ?? '';
+    const by = /^\s+by:\s*(\S+)/m.exec(block)?.[1];
+    const expires = /^\s+expires:\s*["']?([^"'\s]+)/m.exec(block)?.[1];
+    out.push({ id: n.slice(0, -3), status: field(text, 'status') ?? '?', claim: by && expires ? { by, expires } : null });
+  }
+  return out;
+}
+
+const allDone = (ts: TicketLook[]) => ts.length > 0 && ts.every((t) => t.status === 'done' || t.status === 'cancelled');
 const hasUnread = () => existsSync(inboxNew) && readdirSync(inboxNew).some((n) => n.endsWith('.md') && !n.startsWith('.'));
 
 function features(): Features {
@@ -230,19 +257,21 @@ interface Persona {
   /** Extra `board next` options. */
   nextArgs?(): string[];
   /** Nothing was ready: anything else to do? Returns a ticket it claimed, if any, or how long to wait. */
-  idle?(s: Status): Promise<TicketJson | number | null>;
+  idle?(tickets: TicketLook[]): Promise<TicketJson | number | null>;
   /** The plan is done. */
   finish?(): Promise<void>;
 }
 
 let closed = 0;
 
+/** The bad edit. Returns once its outcome is known: undone by the watcher, or put back by hand. */
 async function badEdit(): Promise<void> {
   // ben is sure the login form is as good as done, and says so in the ticket: but UI-2 waits on UI-1 (his own, open)
   const { before } = editTicket('UI-2', (t) => note('the form is basically done')(t.replace(/^status: .*$/m, 'status: done')));
   say('edited .board/tickets/UI-2.md by hand: status: done (a bad edit: UI-2 waits on UI-1, still open)');
   const f = features();
   const until = Date.now() + (f.enforce ? 10_000 : 1_000);
+  await null;
   while (Date.now() < until) {
     await sleep(100);
     const now = readFileSync(ticketFile('UI-2'), 'utf8');
@@ -277,7 +306,10 @@ const PERSONAS: Record<string, Persona> = {
       },
     },
     async finish() {
-      await send('all', 'All done', 'Every wave is done: thank you all.');
+      drop('all', 'All done', 'Every wave is done: thank you all.');
+      // stay until the watcher has taken it from the outbox
+      const outbox = join(opts.board, 'outbox', name);
+      for (let i = 0; i < 100 && readdirSync(outbox).some((n) => n.endsWith('.md')); i++) await sleep(30);
     },
   },
 
@@ -307,25 +339,24 @@ const PERSONAS: Record<string, Persona> = {
         drop(['olga', 'ben'], 'QA-1 done (I took it over)', 'ben\'s lease on QA-1 ran out, so I claimed it and finished it.', { ticket: t.id });
       },
     },
-    async idle(s) {
+    async idle(tickets) {
       // A ticket someone claimed and then went quiet on: its lease ran out (or the board released it).
       const active = new Set<string>();
       let expired: string | null = null;
       let soonest = Infinity;
-      for (const a of s.agents) {
-        if (a.name === name) continue;
-        for (const c of a.claims) {
-          if (c.expired) expired ??= c.id;
-          else {
-            active.add(c.id);
-            seenClaimed.set(c.id, a.name);
-            soonest = Math.min(soonest, Date.parse(c.expires) - Date.now());
-          }
+      for (const t of tickets) {
+        if (!t.claim || t.claim.by === name || t.status === 'done' || t.status === 'cancelled') continue;
+        const left = Date.parse(t.claim.expires) - Date.now();
+        if (!(left > 0)) expired ??= t.id;
+        else {
+          active.add(t.id);
+          seenClaimed.set(t.id, t.claim.by);
+          soonest = Math.min(soonest, left);
         }
       }
       const dropped = [...seenClaimed.keys()].find((id) => !active.has(id));
       const candidate = expired ?? dropped;
-      if (!candidate) return soonest < 1500 ? Math.max(50, soonest + 100) : null; // look again right when a lease ends
+      if (!candidate) return soonest < 10_000 ? Math.max(50, soonest + 100) : null; // look again right when a lease ends
       const t = JSON.parse(await boardOk(['show', candidate, '--json'])) as TicketJson;
       const holder = seenClaimed.get(candidate) ?? t.claim?.by ?? 'someone';
       seenClaimed.delete(candidate);
@@ -352,11 +383,12 @@ const PERSONAS: Record<string, Persona> = {
     nextArgs: () => (closed >= 2 ? ['--lease', '2s'] : []),
     work: {
       'UI-1': async (t) => {
-        await badEdit();
+        const outcome = badEdit(); // he works on while the watcher looks at it
         editTicket(t.id, tick('Shell component'));
         say(`ticked "Shell component" in .board/tickets/${t.id}.md`);
         await think();
         await commitCode('src/ui/shell/app.tsx', 'export const App = () => null;\n', 'App shell');
+        await outcome;
         editTicket(t.id, tick('Route /login'));
       },
       'UI-2': async (t) => {
@@ -390,11 +422,11 @@ async function main(): Promise<void> {
       t = JSON.parse(r.stdout) as TicketJson;
       say(`board next: claimed ${t.id} "${t.title}"${t.claim ? ` (lease until ${t.claim.expires.slice(11, 19)})` : ''}`);
     } else if (r.code === 3) {
-      const s = await status();
-      if (allDone(s)) break;
-      const idle = (await me.idle?.(s)) ?? null;
+      const tickets = lookAtTickets();
+      if (allDone(tickets)) break;
+      const idle = (await me.idle?.(tickets)) ?? null;
       if (idle === null || typeof idle === 'number') {
-        if (!hasUnread()) await waitInbox(typeof idle === 'number' ? idle : 1500);
+        if (!hasUnread()) await waitForChange(typeof idle === 'number' ? idle : 5000);
         continue;
       }
       t = idle;

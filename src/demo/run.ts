@@ -98,6 +98,18 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   git(['add', 'README.md']);
   git(['commit', '-q', '-m', 'Start']);
 
+  /** Run the real `board` in the background (as olga); resolves with its exit code and output. */
+  const boardAsync = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args], { cwd: repo, env: demoEnv({ BOARD_AGENT: 'olga' }), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      child.stderr!.on('data', (d) => (stderr += d));
+      child.on('error', (e) => resolve({ code: null, stdout, stderr: String(e) }));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
   /** Run the real `board`, as `as`, and show the command and what it printed. */
   const board = (args: string[], as = 'olga', show = true) => {
     const r = spawnSync(process.execPath, [bin, ...args], { cwd: repo, env: demoEnv({ BOARD_AGENT: as }), encoding: 'utf8' });
@@ -111,7 +123,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   };
 
   board(['init']);
-  for (const a of AGENTS) board(['agent', 'add', a.name, '--role', a.role, '--worktree']);
+  // the three agents at once (each is a board.yaml edit under its lock and a `git worktree add`)
+  const adds = await Promise.all(AGENTS.map((a) => boardAsync(['agent', 'add', a.name, '--role', a.role, '--worktree'])));
+  adds.forEach((r, i) => {
+    const a = AGENTS[i];
+    say('demo', paint.dim(`$ board agent add ${a.name} --role ${a.role} --worktree`));
+    if (r.code !== 0) board(['agent', 'add', a.name, '--role', a.role, '--worktree']); // once more, alone
+    else say('demo', r.stdout);
+  });
   const b = new Board(join(repo, '.board'));
   const notifyLog = join(dir, 'notify-olga.jsonl');
   await mutateConfig(b, (doc) => {
@@ -126,8 +145,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   }
   const first = TICKETS[2];
   say('demo', `olga planned ${TICKETS.length} tickets, like: board new "${first.title}" --id ${first.id} --deps ${first.deps!.join(',')} --locks '${first.locks.join(',')}' --assignee ${first.assignee}`);
-  board(['waves']);
-  const prompt = board(['prompt', 'ana'], 'olga', false).split('\n');
+  const [waves, promptRun] = await Promise.all([boardAsync(['waves']), boardAsync(['prompt', 'ana'])]);
+  say('demo', paint.dim('$ board waves'));
+  say('demo', waves.stdout);
+  const prompt = promptRun.stdout.split('\n');
   say('demo', `each agent's conversation would start from \`board prompt NAME\` (${prompt.length} lines); the top of ana's:`);
   say('demo', paint.dim(prompt.slice(0, 15).map((l) => `  ${l}`).join('\n')));
 
