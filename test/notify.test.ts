@@ -86,7 +86,7 @@ describe('tmux notices', () => {
     for (let i = 1; i <= 3; i++) writeFileSync(r.path('.board', 'outbox', 'dan', `m${i}.md`), `---\nto: [ana, bob, carol, erin]\nsubject: hello ${i}\n---\nbody\n`);
     await waitFor(() => notified('ana').length === 1, 10_000);
     // (the three are routed in whatever order the outbox lists them: any may be the latest)
-    expect(capture('team:0.0')).toMatch(/3 new recados for ana \(latest from dan: "hello [123]"\)\. Read them: board inbox --as ana/);
+    expect(capture('team:0.0')).toMatch(/recados for ana: 3 new \(latest from dan: "hello [123]"\)\. Read them: board inbox --as ana/);
     expect(notified('ana')[0]).toMatchObject({ via: 'tmux', how: 'type', target: 'team:0.0', recados: 3, command: 'cat' });
 
     // the next one waits for notify_every (2 s) after the first
@@ -102,7 +102,7 @@ describe('tmux notices', () => {
     expect(Date.now() - t0).toBeGreaterThan(2900);
     const lines = capture('team:1.0').split('\n');
     const quiet = lines.findIndex((l) => l.includes('QUIET'));
-    const notice = lines.findIndex((l) => l.includes('3 new recados for bob'));
+    const notice = lines.findIndex((l) => l.includes('recados for bob: 3 new'));
     expect(quiet).toBeGreaterThanOrEqual(0);
     expect(notice).toBeGreaterThan(quiet);
     expect(notified('bob')[0]).toMatchObject({ how: 'type', command: 'node' });
@@ -161,7 +161,7 @@ describe('notify command', () => {
 describe('notices (pure)', () => {
   it('one safe line; shells, editors and pagers get the status line; the rate', () => {
     expect(noticeText('ana', [{ from: 'bob', subject: 'x\n; rm -rf ~ \u001b[31m', ticket: 'T-1' }])).toBe('recado for ana from bob: "x ; rm -rf ~ [31m" [T-1]. Read it: board inbox --as ana');
-    expect(noticeText('ana', [{ from: 'a', subject: 's', ticket: null }, { from: 'b', subject: 't', ticket: null }])).toMatch(/^2 new recados for ana \(latest from b: "t"\)/);
+    expect(noticeText('ana', [{ from: 'a', subject: 's', ticket: null }, { from: 'b', subject: 't', ticket: null }])).toMatch(/^recados for ana: 2 new \(latest from b: "t"\)/);
     expect(oneLine('a'.repeat(500), 80)).toHaveLength(80);
     expect(escapeFormat('"#(rm -rf ~)" #{pane_id}')).toBe('"##(rm -rf ~)" ##{pane_id}');
     for (const cmd of ['bash', '-zsh', 'fish', 'vim', 'less', '/usr/bin/nano']) expect(pokeHow({ command: cmd, inMode: false, dead: false }), cmd).toBe('message');

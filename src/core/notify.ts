@@ -34,13 +34,14 @@ export function oneLine(s: string, max: number): string {
 }
 
 /**
- * The notice for `count` new recados, the latest being `last`. It starts with a plain word
- * (never `/`, `!` or `#`, which Claude Code reads as a command, shell or memory shortcut).
+ * The notice for new recados, the latest being the last item. It starts with the word
+ * "recado": never `/`, `!` or `#` (Claude Code's command, shell and memory prefixes), and
+ * never a digit (which would pick an option in a menu the program may be showing).
  */
 export function noticeText(agent: string, items: NoticeItem[]): string {
   const last = items[items.length - 1];
   const what = `"${oneLine(last.subject, 80)}"${last.ticket ? ` [${last.ticket}]` : ''}`;
-  const head = items.length === 1 ? `recado for ${agent} from ${last.from}: ${what}` : `${items.length} new recados for ${agent} (latest from ${last.from}: ${what})`;
+  const head = items.length === 1 ? `recado for ${agent} from ${last.from}: ${what}` : `recados for ${agent}: ${items.length} new (latest from ${last.from}: ${what})`;
   return oneLine(`${head}. Read ${items.length === 1 ? 'it' : 'them'}: board inbox --as ${agent}`, 300);
 }
 

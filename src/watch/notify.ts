@@ -4,7 +4,7 @@
  *
  *   tmux: TARGET      (session:window.pane) a one-line notice in that pane, at most one per
  *                     `notify_every` (default 30 s) per agent; recados arriving meanwhile are
- *                     counted into the next notice ("3 new recados for ana ..."). A pane
+ *                     counted into the next notice ("recados for ana: 3 new ..."). A pane
  *                     running a conversation program (Claude Code, any program but a shell,
  *                     an editor or a pager) gets the notice typed (`send-keys -l`), then Enter
  *                     half a second later: it arrives as a prompt, and a `board hook claude`
