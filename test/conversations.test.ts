@@ -294,3 +294,30 @@ describe('board status', () => {
     expect(JSON.parse(r.board(['status', '--json']).stdout).watcher.running).toBe(false);
   });
 });
+
+describe('status (pure)', () => {
+  it('names the last ticket change by its kind, the claim holders beside the listed agents, lease left', async () => {
+    const { buildStatus } = await import('../src/core/status.js');
+    const base = { deps: [], locks: [], labels: [], priority: 2, assignee: null, extra: {}, body: '' };
+    const at = '2026-01-01T10:00:00Z';
+    const tickets = [
+      { ...base, id: 'A', title: 'a', status: 'in_progress' as const, claim: { by: 'ana', at, expires: '2026-01-01T10:30:00Z' }, created: at, updated: at, updated_by: 'ana' },
+      { ...base, id: 'B', title: 'b', status: 'done' as const, claim: null, created: at, updated: '2026-01-01T10:01:00Z', updated_by: 'bob' },
+      { ...base, id: 'C', title: 'c', status: 'todo' as const, claim: null, created: '2026-01-01T10:02:00Z', updated: '2026-01-01T10:02:00Z', updated_by: 'cy' },
+      { ...base, id: 'D', title: 'd', status: 'in_progress' as const, claim: { by: 'zed', at, expires: '2026-01-01T10:05:00Z' }, created: at, updated: '2026-01-01T10:03:00Z', updated_by: 'zed' },
+    ];
+    const agent = { role: null, worktree: null, tmux: null, notify: null, notify_every: null, email: null };
+    const s = buildStatus({
+      board: '/b', policy: 'strict', open: 1, waves: [], tickets, agents: { ana: agent, bob: agent, cy: agent },
+      unread: new Map([['ana', 2]]), activity: new Map([['bob', [{ at: '2026-01-01T10:01:00Z', what: 'read its inbox' }]]]), watcher: {} as never,
+      now: new Date('2026-01-01T10:10:00Z'),
+    });
+    const by = Object.fromEntries(s.agents.map((a) => [a.name, a]));
+    expect(by.ana.last_activity!.what).toBe('claimed A');
+    expect(by.ana.claims[0]).toMatchObject({ id: 'A', left_ms: 20 * 60_000, expired: false });
+    expect(by.bob.last_activity!.what).toBe('read its inbox'); // same second as closing B: the later-listed fact wins
+    expect(by.cy.last_activity!.what).toBe('created C');
+    expect(by.zed).toMatchObject({ listed: false, unread: null, claims: [{ id: 'D', left_ms: 0, expired: true }], last_activity: { what: 'edited D' } });
+    expect(s.tickets).toEqual({ total: 4, todo: 1, in_progress: 2, review: 0, done: 1, cancelled: 0 });
+  });
+});

@@ -96,9 +96,10 @@ export function buildStatus(f: StatusFacts): BoardStatus {
       claims.set(t.claim.by, list);
     }
     if (t.updated_by && t.updated && Number.isFinite(Date.parse(t.updated))) {
-      const verb = t.created === t.updated ? 'created'
-        : RESOLVED.has(t.status) ? (t.status === 'done' ? 'closed' : 'cancelled')
-        : t.claim?.by === t.updated_by && t.claim.at === t.updated ? 'claimed' : 'edited';
+      // times are to the second: the most specific reading first
+      const verb = RESOLVED.has(t.status) ? (t.status === 'done' ? 'closed' : 'cancelled')
+        : t.claim?.by === t.updated_by && t.claim.at === t.updated ? 'claimed'
+        : t.created === t.updated ? 'created' : 'edited';
       const a: Activity = { at: t.updated, what: `${verb} ${t.id}` };
       edits.set(t.updated_by, later(edits.get(t.updated_by) ?? null, a)!);
     }
