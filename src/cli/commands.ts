@@ -34,5 +34,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'read', file: 'read', summary: 'print a recado and mark it read' },
   { name: 'thread', file: 'thread', summary: 'show a conversation (follows reply_to both ways)' },
   { name: 'watch', file: 'watch', summary: 'run the watcher: routes recados, checks edits (--detach, --stop)' },
-  { name: 'agent', file: 'agent', summary: 'add, list and remove agents (their inbox and outbox)' },
+  { name: 'agent', file: 'agent', summary: 'add, list and remove agents (their inbox, outbox and worktree)' },
+  { name: 'status', file: 'status', summary: 'waves, each agent\'s claims, leases, unread recados and activity, the watcher' },
+  { name: 'hook', file: 'hook', summary: 'unread recados for a Claude Code hook (board hook claude --as NAME)' },
+  { name: 'demo', file: 'demo', summary: 'a whole run in a temporary repository: watcher, three simulated agents, three waves' },
 ];

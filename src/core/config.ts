@@ -11,6 +11,8 @@ export interface AgentConfig {
   worktree: string | null;
   tmux: string | null;
   notify: string | null;
+  /** At most one tmux notice per this long (a duration as written, e.g. "30s"); null: the default. */
+  notify_every: string | null;
   email: string | null;
 }
 
@@ -139,8 +141,17 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
       worktree: str(c.worktree),
       tmux: str(c.tmux),
       notify: str(c.notify),
+      notify_every: null,
       email: str(c.email),
     };
+    if (c.notify_every !== undefined && c.notify_every !== null) {
+      try {
+        parseDuration(c.notify_every as string | number, `agents.${name}.notify_every`);
+      } catch (e) {
+        throw fail(`agents.${name}.notify_every`, (e as Error).message, 'give seconds ("30") or a duration: 10s, 2m');
+      }
+      agents[name].notify_every = String(c.notify_every);
+    }
   }
 
   return { prefix, waves: waves as WavePolicy, leaseMs, git, agents };

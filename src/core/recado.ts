@@ -9,8 +9,12 @@ import { BOARD_SENDER, isAgentName, isTicketId, RESERVED_AGENT_NAMES } from './n
 
 /* ------------------------------------------------------------------------ ids ---- */
 
-/** Recado ids: `<ms since 1970, base 36>-<8 random base-36 characters>`, e.g. `mi3k2x1a-7fj2k9q0`. */
-export const RECADO_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/**
+ * Recado ids: `<ms since 1970, base 36>-<8 random base-36 characters>`, e.g. `mi3k2x1a-7fj2k9q0`;
+ * the board's own notices carry deterministic ids that may hold a ticket id (upper case
+ * allowed, up to 64 characters): `board-assigned-T-4k9x-<16 hex>`.
+ */
+export const RECADO_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function isRecadoId(s: unknown): s is string {
   return typeof s === 'string' && RECADO_ID_RE.test(s) && !s.endsWith('.md');

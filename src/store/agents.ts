@@ -52,7 +52,7 @@ export interface AddAgentResult {
   name: string;
   /** false when the agent was there already. */
   added: boolean;
-  /** true when an existing agent's role changed. */
+  /** true when an existing agent's role (or worktree) changed. */
   updated: boolean;
   created: string[];
   config: BoardConfig;
@@ -62,7 +62,7 @@ export interface AddAgentResult {
  * Add an agent (or update the role of an existing one): folders first, then board.yaml, so
  * that an agent listed in board.yaml always has its mailboxes.
  */
-export async function addAgent(board: Board, name: string, opts: { role?: string | null } = {}): Promise<AddAgentResult> {
+export async function addAgent(board: Board, name: string, opts: { role?: string | null; worktree?: string } = {}): Promise<AddAgentResult> {
   checkNewAgentName(name);
   const role = opts.role === undefined ? undefined : opts.role === null || opts.role.trim() === '' ? null : opts.role.trim();
   if (role && !/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(role)) {
@@ -86,6 +86,13 @@ export async function addAgent(board: Board, name: string, opts: { role?: string
         else map.set(name, doc.createNode({}));
         doc.setIn(['agents', name, 'role'], role);
       }
+    }
+    if (opts.worktree !== undefined && (current.agents[name]?.worktree ?? null) !== opts.worktree) {
+      if (!added) updated = true;
+      const entry = doc.getIn(['agents', name], true);
+      if (yaml().isMap(entry)) (entry as YAMLMap).flow = false;
+      else map.set(name, doc.createNode({}));
+      doc.setIn(['agents', name, 'worktree'], opts.worktree);
     }
   });
   return { name, added, updated, created, config };

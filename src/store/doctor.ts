@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { BoardError } from '../core/errors.js';
 import type { Board } from './board.js';
 import { loadConfig } from './config.js';
+import { checkAgentWorktrees } from './doctor-agents.js';
 import { checkClaims } from './doctor-claims.js';
 import { checkEnforcement } from './doctor-enforce.js';
 import { checkMailboxes } from './mailbox.js';
@@ -116,7 +117,7 @@ const checkStrayFiles: Check = (board) => {
   return out;
 };
 
-export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkClaims, checkMailboxes, checkGit, checkEnforcement];
+export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkClaims, checkMailboxes, checkGit, checkEnforcement, checkAgentWorktrees];
 
 export function runChecks(board: Board): Finding[] {
   return CHECKS.flatMap((c) => c(board));

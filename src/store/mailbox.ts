@@ -77,8 +77,8 @@ export interface OutgoingName {
   orig: string | null;
 }
 
-const RAW_NAME = /^([a-z0-9][a-z0-9._-]{0,63})\+([a-z0-9][a-z0-9._-]{0,63})\+(.+)$/;
-const STAMPED_NAME = /^([a-z0-9][a-z0-9._-]{0,63})=([a-z0-9][a-z0-9._-]{0,63})$/;
+const RAW_NAME = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127})\+([a-z0-9][a-z0-9._-]{0,63})\+(.+)$/;
+const STAMPED_NAME = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127})=([a-z0-9][a-z0-9._-]{0,63})$/;
 
 export function parseOutgoingName(name: string): OutgoingName | null {
   let m = RAW_NAME.exec(name);

@@ -9,6 +9,7 @@ export const PLUGINS: Array<() => Promise<WatchPlugin>> = [
   async () => (await import('./leases.js')).leasePlugin(),
   async () => (await import('./waves.js')).wavesPlugin(),
   async () => (await import('./audit.js')).auditPlugin(),
+  async () => (await import('./notify.js')).notifyPlugin(),
 ];
 
 export async function loadPlugins(): Promise<WatchPlugin[]> {

@@ -4,12 +4,12 @@ import { isAbsolute, join } from 'node:path';
 import { formatDuration } from '../../core/duration.js';
 import { notFound } from '../../core/errors.js';
 import { checkAgentName } from '../../core/names.js';
-import { renderTemplate, ticketLines } from '../../core/prompt.js';
+import { openWaveLine, PROMPT_MAX_WORDS, renderTemplate, ticketLines, wordCount } from '../../core/prompt.js';
 import { packagePath } from '../../store/package.js';
 import { readBoardFile } from '../../store/read.js';
 import { loadBoard } from '../../store/tickets.js';
 import { action, common, openBoard, type CommonOptions } from '../context.js';
-import { printJson, println } from '../output.js';
+import { printJson, println, warn } from '../output.js';
 import { byPlanOrder } from './list.js';
 
 export function register(program: Command): Command {
@@ -19,7 +19,7 @@ export function register(program: Command): Command {
     .argument('<name>', 'the agent (listed in board.yaml; see `board agent add`)');
   common(cmd);
   return cmd
-    .addHelpText('after', '\nRendered from .board/templates/prompt.md (edit it to change the text).\nPlaceholders: {{agent}} {{role}} {{repo}} {{board}} {{worktree}} {{tickets}} {{open_wave}} {{unread}} {{lease}}.')
+    .addHelpText('after', '\nRendered from .board/templates/prompt.md (edit it to change the text).\nPlaceholders: {{agent}} {{role}} {{repo}} {{board}} {{worktree}} {{tickets}} {{open_wave}} {{unread}} {{lease}} {{bin}}.')
     .action(
       action(async (name: string, opts: CommonOptions) => {
         const agent = checkAgentName(name);
@@ -33,7 +33,7 @@ export function register(program: Command): Command {
           .map((t) => loaded.json(t))
           .sort(byPlanOrder);
         let unread = 0;
-        try { unread = readdirSync(board.inboxNew(agent)).filter((f) => f.endsWith('.md')).length; } catch { /* no inbox yet */ }
+        try { unread = readdirSync(board.inboxNew(agent)).filter((f) => f.endsWith('.md') && !f.startsWith('.')).length; } catch { /* no inbox yet */ }
         let template: string;
         try {
           template = readBoardFile(join(board.templatesDir, 'prompt.md'), { display: '.board/templates/prompt.md' });
@@ -46,13 +46,18 @@ export function register(program: Command): Command {
           role: conf.role ?? 'agent',
           repo: board.repo,
           board: board.root,
-          worktree: worktree ? `\`${worktree}\` (your own git worktree, branch \`board/${agent}\`)` : `\`${board.repo}\``,
-          tickets: ticketLines(mine),
-          open_wave: loaded.graph.openWave === null ? 'none (every wave is done)' : String(loaded.graph.openWave),
+          worktree: worktree
+            ? `\`${worktree}\` (your own git worktree, on branch \`board/${agent}\`: commit your work there)`
+            : `\`${board.repo}\` (shared with the others: stay inside your ticket's \`locks:\`)`,
+          tickets: ticketLines(mine, agent),
+          open_wave: openWaveLine(loaded.graph.openWave, loaded.graph.waves()),
           unread: String(unread),
           lease: formatDuration(loaded.config.leaseMs),
+          bin: `node ${packagePath('bin', 'board')}`,
         });
-        if (opts.json) printJson({ agent, board: board.root, worktree, tickets: mine.map((t) => t.id), prompt: text });
+        const words = wordCount(text);
+        if (words > PROMPT_MAX_WORDS) warn(`the prompt has ${words} words (more than ${PROMPT_MAX_WORDS}): shorten .board/templates/prompt.md`);
+        if (opts.json) printJson({ agent, board: board.root, worktree, tickets: mine.map((t) => t.id), words, prompt: text });
         else println(text.replace(/\n+$/, ''));
       }),
     );

@@ -1,0 +1,66 @@
+/**
+ * The text a coding assistant's hook injects into a conversation: an agent's unread recados,
+ * oldest first, within a size budget. Pure: takes the recados, returns the text and which
+ * recados it holds (only those are marked read; the rest wait for the next prompt).
+ *
+ * Claude Code adds a `UserPromptSubmit` or `SessionStart` hook's stdout (exit 0) to the
+ * conversation as context; output over 10,000 characters is cut to a short preview there,
+ * so the budget stays below that.
+ */
+import type { RecadoJson } from './recado.js';
+
+export const HOOK_MAX_CHARS = 9000;
+const BODY_MAX_CHARS = 4000;
+
+export interface HookText {
+  text: string;
+  /** Ids of the recados in `text`, in order. */
+  shown: string[];
+  /** Recados left unread because the budget was used up. */
+  left: number;
+}
+
+export interface HookContext {
+  agent: string;
+  /** Where the inbox is, for the closing lines ("moved to …/cur/"). */
+  inboxCur: string;
+  outbox: string;
+  /** Path of each recado's read copy, by id (named when a body is cut). */
+  pathOf?: (id: string) => string;
+}
+
+function block(r: RecadoJson, ctx: HookContext): string {
+  const head = [`--- recado ${r.id} from ${r.from}, sent ${r.sent}${r.ticket ? `, ticket ${r.ticket}` : ''}${r.reply_to ? `, reply to ${r.reply_to}` : ''}`];
+  head.push(`Subject: ${r.subject}`);
+  let body = r.body.replace(/\s+$/, '');
+  if (body.length > BODY_MAX_CHARS) {
+    body = `${body.slice(0, BODY_MAX_CHARS)}\n[… cut here; the whole recado is ${ctx.pathOf ? ctx.pathOf(r.id) : `in ${ctx.inboxCur}`}]`;
+  }
+  return `${head.join('\n')}\n\n${body}\n`;
+}
+
+export function hookText(recados: RecadoJson[], ctx: HookContext, maxChars = HOOK_MAX_CHARS): HookText {
+  if (!recados.length) return { text: '', shown: [], left: 0 };
+  const footer = (left: number) =>
+    (left ? `${left} more unread recado${left === 1 ? '' : 's'} will follow with your next prompt (or: board inbox --as ${ctx.agent}).\n` : '') +
+    `To answer, write a .md file with to:, subject: and reply_to: <id> into ${ctx.outbox}/ ` +
+    `(or: board send NAME "text" --reply-to ID --as ${ctx.agent}).\n`;
+  const blocks: string[] = [];
+  const shown: string[] = [];
+  let size = 200 + footer(recados.length).length;
+  for (const r of recados) {
+    const b = block(r, ctx);
+    if (shown.length > 0 && size + b.length > maxChars) break;
+    blocks.push(b);
+    shown.push(r.id);
+    size += b.length + 1;
+  }
+  const left = recados.length - shown.length;
+  const n = shown.length;
+  const text =
+    `You (${ctx.agent}) have ${n} new recado${n === 1 ? '' : 's'} on the recado board (now marked read: ${ctx.inboxCur}/):\n\n` +
+    blocks.join('\n') +
+    '\n' +
+    footer(left);
+  return { text, shown, left };
+}
