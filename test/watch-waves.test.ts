@@ -42,7 +42,7 @@ function copies(repo: TempRepo, agent: string, prefix: string): string[] {
   const out: string[] = [];
   for (const box of ['new', 'cur']) {
     try {
-      out.push(...readdirSync(repo.path('.board/inbox', agent, box)).filter((f) => f.startsWith(prefix)));
+      out.push(...readdirSync(repo.path('.board/inbox', agent, box)).filter((f) => f.startsWith(prefix.toLowerCase())));
     } catch { /* no such folder */ }
   }
   return out.sort();

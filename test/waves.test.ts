@@ -42,7 +42,8 @@ function ok(repo: TempRepo, args: string[]) {
 
 /** Recado files in an agent's inbox folder, optionally only those whose name starts with `prefix`. */
 function inbox(repo: TempRepo, agent: string, prefix = '', box: 'new' | 'cur' = 'new'): string[] {
-  return readdirSync(repo.path('.board/inbox', agent, box)).filter((f) => f.startsWith(prefix)).sort();
+  // announcement ids carry the ticket id lower-cased (recado ids are lower-case)
+  return readdirSync(repo.path('.board/inbox', agent, box)).filter((f) => f.startsWith(prefix.toLowerCase())).sort();
 }
 
 /**
