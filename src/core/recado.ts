@@ -11,8 +11,8 @@ import { BOARD_SENDER, isAgentName, isTicketId, RESERVED_AGENT_NAMES } from './n
 
 /**
  * Recado ids: `<ms since 1970, base 36>-<8 random base-36 characters>`, e.g. `mi3k2x1a-7fj2k9q0`;
- * the board's own notices carry deterministic ids that may hold a ticket id (upper case
- * allowed, up to 64 characters): `board-assigned-T-4k9x-<16 hex>`.
+ * the board's own notices carry deterministic ids, e.g. `board-assigned-t-4k9x-<16 hex>`.
+ * Upper case and up to 128 characters are accepted, so recados named by other tools read too.
  */
 export const RECADO_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
