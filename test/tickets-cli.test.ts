@@ -203,3 +203,35 @@ describe('ids', () => {
     expect(readdirSync(r.path('.board/tickets')).sort()).toEqual(ids.map((i) => `${i}.md`).sort());
   });
 });
+
+describe('every command', () => {
+  it('has --help with its usage, and is listed by board --help', async () => {
+    const { COMMANDS } = await import('../src/cli/commands.js');
+    const r = tempRepo({ init: false, git: false });
+    try {
+      const top = r.board(['--help']).stdout;
+      const runs = await Promise.all(COMMANDS.map((c) => r.boardAsync([c.name, '--help'])));
+      const groups: [string, string][] = [];
+      COMMANDS.forEach((c, i) => {
+        expect(top, c.name).toContain(c.name);
+        expect(runs[i].code, c.name).toBe(0);
+        expect(runs[i].stdout, c.name).toContain(`Usage: board ${c.name}`);
+        const subs = /\nCommands:\n([\s\S]*?)(\n\n|$)/.exec(runs[i].stdout);
+        if (!subs) expect(runs[i].stdout, c.name).toContain('--json');
+        else for (const line of subs[1].split('\n')) {
+          const sub = /^ {2}([a-z][a-z-]*)/.exec(line)?.[1]; // continuation lines are indented further
+          if (sub && sub !== 'help') groups.push([c.name, sub]);
+        }
+      });
+      const subRuns = await Promise.all(groups.map(([c, sub]) => r.boardAsync([c, sub, '--help'])));
+      groups.forEach(([c, sub], i) => {
+        expect(subRuns[i].code, `${c} ${sub}`).toBe(0);
+        expect(subRuns[i].stdout, `${c} ${sub}`).toContain(`Usage: board ${c} ${sub}`);
+        expect(subRuns[i].stdout, `${c} ${sub}`).toContain('--json');
+      });
+      expect(groups.length).toBeGreaterThan(3);
+    } finally {
+      r.cleanup();
+    }
+  });
+});

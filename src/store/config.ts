@@ -29,6 +29,13 @@ function parseConfigText(text: string, display: string): { data: Record<string, 
   return { data, doc };
 }
 
+/** board.yaml read and checked now, without the derived cache (long-running processes, one-off reads). */
+export function readConfig(board: Board): BoardConfig {
+  const display = board.rel(board.configFile);
+  return configFromData(parseConfigText(readBoardFile(board.configFile, { display }), display).data, display);
+}
+
+/** board.yaml through the derived cache (commands that read the whole board anyway). */
 export function loadConfig(board: Board, cache?: DerivedCache): BoardConfig {
   const display = board.rel(board.configFile);
   const c = cache ?? DerivedCache.load(board);

@@ -47,7 +47,8 @@ import {
 } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Document } from 'yaml';
-import { configFromData, type BoardConfig } from '../core/config.js';
+import type { BoardConfig } from '../core/config.js';
+import { readConfig } from './config.js';
 import { BoardError, invalid, notFound } from '../core/errors.js';
 import { BOARD_SENDER, checkAgentName, isAgentName, RESERVED_AGENT_NAMES } from '../core/names.js';
 import {
@@ -286,17 +287,7 @@ export function parseRecadoText(raw: string, display: string): { data: Record<st
  * anyway, and on a large board the cache file (every ticket) costs more to load than
  * board.yaml to parse.
  */
-export function readConfig(board: Board): BoardConfig {
-  const display = board.rel(board.configFile);
-  const doc = yaml().parseDocument(readBoardFile(board.configFile, { display }), YAML_PARSE);
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    throw invalid(`${display}: invalid YAML${e.linePos ? ` at line ${e.linePos[0].line}` : ''}: ${e.message.split('\n')[0]}`, { file: display, line: e.linePos?.[0]?.line });
-  }
-  const data = (doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {}) as Record<string, unknown>;
-  if (typeof data !== 'object' || Array.isArray(data)) throw invalid(`${display}: must be a map of settings`, { file: display });
-  return configFromData(data, display);
-}
+export { readConfig };
 
 /* ------------------------------------------------------------ sending now ---- */
 
