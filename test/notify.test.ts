@@ -167,7 +167,8 @@ describe('notices (pure)', () => {
     for (const cmd of ['bash', '-zsh', 'fish', 'vim', 'less', '/usr/bin/nano']) expect(pokeHow({ command: cmd, inMode: false, dead: false }), cmd).toBe('message');
     for (const cmd of ['claude', 'node', 'codex', 'python3', 'cat']) expect(pokeHow({ command: cmd, inMode: false, dead: false }), cmd).toBe('type');
     expect(pokeHow({ command: 'claude', inMode: false, dead: true })).toBe('message');
-    expect(parsePaneInfo('claude\t1\t0\n')).toEqual({ command: 'claude', inMode: true, dead: false });
+    expect(parsePaneInfo('1 0 claude\n')).toEqual({ command: 'claude', inMode: true, dead: false });
+    expect(parsePaneInfo('0 0 my prog\n')).toEqual({ command: 'my prog', inMode: false, dead: false });
     expect(nextNoticeAt(null, 1000, 30_000)).toBe(1250);
     expect(nextNoticeAt(1000, 2000, 30_000)).toBe(31_000);
     expect(nextNoticeAt(1000, 40_000, 30_000)).toBe(40_250);

@@ -77,9 +77,17 @@ export function pokeHow(pane: PaneInfo): PokeHow {
   return NO_TYPING.has(cmd) ? 'message' : 'type';
 }
 
+/**
+ * The tmux format that `parsePaneInfo` reads. Flags first, the command last: separated by
+ * plain spaces, because tmux prints control characters such as a tab as `_` when the locale
+ * is not UTF-8 (a watcher started from cron or a bare environment).
+ */
+export const PANE_INFO_FORMAT = '#{pane_in_mode} #{pane_dead} #{pane_current_command}';
+
 export function parsePaneInfo(line: string): PaneInfo {
-  const [command = '', inMode = '0', dead = '0'] = line.replace(/\n$/, '').split('\t');
-  return { command, inMode: inMode === '1', dead: dead === '1' };
+  const m = /^(\d+) (\d+) (.*)$/.exec(line.replace(/\n$/, ''));
+  if (!m) return { command: '', inMode: false, dead: false };
+  return { command: m[3], inMode: m[1] === '1', dead: m[2] === '1' };
 }
 
 /** When the next notice for an agent may go out, given the last one (ms since 1970, or null). */

@@ -28,7 +28,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import {
   BUSY_GIVE_UP_MS, BUSY_RETRY_MS, COMMAND_QUEUE_MAX, COMMAND_TIMEOUT_MS, DEFAULT_NOTIFY_EVERY_MS, ENTER_DELAY_MS,
-  escapeFormat, nextNoticeAt, noticeText, parsePaneInfo, pokeHow, type NoticeItem,
+  escapeFormat, nextNoticeAt, noticeText, PANE_INFO_FORMAT, parsePaneInfo, pokeHow, type NoticeItem,
 } from '../core/notify.js';
 import { parseDuration } from '../core/duration.js';
 import type { RecadoJson } from '../core/recado.js';
@@ -148,7 +148,7 @@ export function notifyPlugin(): WatchPlugin {
     try {
       // capture-pane fails on a target that does not exist (display-message would quietly use another pane)
       const a = await tmux(['capture-pane', '-p', '-t', target]);
-      const info = a.code === 0 ? await tmux(['display-message', '-p', '-t', target, '#{pane_current_command}\t#{pane_in_mode}\t#{pane_dead}']) : a;
+      const info = a.code === 0 ? await tmux(['display-message', '-p', '-t', target, PANE_INFO_FORMAT]) : a;
       if (info.code !== 0) {
         const why = tmuxFailure(info);
         if (q.failed !== why) ctx.log({ type: 'notify_error', agent, via: 'tmux', target, message: `cannot reach tmux pane ${target}: ${why}`, recados: q.items.length });
