@@ -57,6 +57,11 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
     },
   };
   clearFutureLock(options.lockfilePath);
+  // a long wait (a lock left by a killed process lasts up to 10 s) says so on a terminal
+  const progress = process.stderr.isTTY
+    ? setTimeout(() => process.stderr.write(`board: waiting for ${key} (held by another board process; a lock left by a killed process frees itself within 10 s)...\n`), 1000)
+    : undefined;
+  progress?.unref();
   let release: () => Promise<void>;
   try {
     release = await pl().lock(target, options);
@@ -72,6 +77,8 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
     } else {
       throw e;
     }
+  } finally {
+    clearTimeout(progress);
   }
   try {
     return await fn(handle);
