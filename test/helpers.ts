@@ -127,3 +127,48 @@ export async function waitFor<T>(fn: () => T | undefined | false | null, timeout
     await sleep(stepMs);
   }
 }
+
+/** A real `board watch --json` started by a test, with its output and events. */
+export interface WatcherProcess {
+  proc: ChildProcess;
+  /** Everything it printed (stdout and stderr). */
+  output(): string;
+  /** Its non-empty output lines. */
+  lines(): string[];
+  /** Its JSON event lines, parsed. */
+  events(): Record<string, unknown>[];
+  /** Wait until an event satisfies `pred` (and return it). */
+  until(pred: (e: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves when the process has exited (at once if it has). */
+  exited(): Promise<void>;
+  /** SIGTERM, then wait for it to exit; returns its exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Start `board watch --json` in `cwd`; `track` collects the process so afterEach can kill it. */
+export function startWatcherProcess(cwd: string, opts: { env?: Record<string, string>; track?: ChildProcess[] } = {}): WatcherProcess {
+  const proc = boardSpawn(['watch', '--json'], { cwd, env: opts.env });
+  opts.track?.push(proc);
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const gone = () => proc.exitCode !== null || proc.signalCode !== null;
+  const exited = () => new Promise<void>((r) => (gone() ? r() : proc.once('exit', () => r())));
+  const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return {
+    proc,
+    output: () => out,
+    lines: () => out.split('\n').filter(Boolean),
+    events,
+    until: (pred, timeoutMs = 20_000) => waitFor(() => events().find(pred), timeoutMs),
+    exited,
+    stop: async () => {
+      if (!gone()) {
+        const done = exited();
+        proc.kill('SIGTERM');
+        await done;
+      }
+      return proc.exitCode;
+    },
+  };
+}

@@ -15,7 +15,7 @@ import { GitRepo } from '../src/git/git.js';
 import { locateBoard } from '../src/store/locate.js';
 import { WatchHost, type LoggedEvent } from '../src/watch/host.js';
 import { auditPlugin } from '../src/watch/audit.js';
-import { board, boardSpawn, git, tempRepo, waitFor, type RunResult, type TempRepo } from './helpers.js';
+import { board, boardSpawn, startWatcherProcess, git, tempRepo, waitFor, type RunResult, type TempRepo } from './helpers.js';
 
 const repos: TempRepo[] = [];
 const dirs: string[] = [];
@@ -43,23 +43,16 @@ interface Watcher {
 }
 
 async function startWatcher(cwd: string): Promise<Watcher> {
-  const proc = boardSpawn(['watch', '--json'], { cwd });
-  procs.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-  await waitFor(() => events().some((e) => e.type === 'ready') && events().some((e) => e.type === 'audit'), 20_000);
+  const w = startWatcherProcess(cwd, { track: procs });
+  await w.until((e) => e.type === 'ready');
+  await w.until((e) => e.type === 'audit');
   return {
-    proc,
-    events,
-    output: () => out,
+    proc: w.proc,
+    events: w.events,
+    output: w.output,
     stop: async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const gone = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await gone;
-      expect(proc.exitCode, out).toBe(0);
+      if (w.proc.exitCode !== null || w.proc.signalCode !== null) return;
+      expect(await w.stop(), w.output()).toBe(0);
     },
   };
 }

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { boardSpawn, ROOT, tempRepo, waitFor, type TempRepo } from './helpers.js';
+import { startWatcherProcess, ROOT, tempRepo, waitFor, type TempRepo } from './helpers.js';
 
 const WRITERS = ['w1', 'w2', 'w3', 'w4'];
 const READERS = ['r1', 'r2', 'r3'];
@@ -31,12 +31,8 @@ afterEach(() => {
 });
 
 function startWatcher(r: TempRepo): { proc: ChildProcess; lines: () => string[] } {
-  const proc = boardSpawn(['watch', '--json'], { cwd: r.dir });
-  procs.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  return { proc, lines: () => out.split('\n').filter(Boolean) };
+  const w = startWatcherProcess(r.dir, { track: procs });
+  return { proc: w.proc, lines: w.lines };
 }
 
 const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));

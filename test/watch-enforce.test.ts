@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { boardSpawn, tempRepo, waitFor, type TempRepo } from './helpers.js';
+import { startWatcherProcess, tempRepo, waitFor, type TempRepo } from './helpers.js';
 
 type Ev = Record<string, unknown> & { type: string; time: string };
 
@@ -20,12 +20,9 @@ interface Watcher {
 }
 
 function startWatcher(r: TempRepo, env: Record<string, string> = {}): Watcher {
-  const proc = boardSpawn(['watch', '--json'], { cwd: r.dir, env });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Ev);
-  return { proc, events, since: (n) => events().slice(n) };
+  const w = startWatcherProcess(r.dir, { env });
+  const events = () => w.events() as Ev[];
+  return { proc: w.proc, events, since: (n) => events().slice(n) };
 }
 
 async function stopWatcher(w: Watcher | undefined): Promise<void> {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { versionKey } from '../src/store/cas.js';
 import { readBoardFileStat } from '../src/store/read.js';
-import { boardSpawn, sleep, tempRepo, waitFor, type TempRepo } from './helpers.js';
+import { startWatcherProcess, sleep, tempRepo, waitFor, type TempRepo } from './helpers.js';
 
 type Ev = Record<string, unknown> & { type: string };
 
@@ -28,13 +28,8 @@ afterEach(async () => {
 });
 
 function startWatcher(r: TempRepo, env: Record<string, string> = {}) {
-  const proc = boardSpawn(['watch', '--json'], { cwd: r.dir, env });
-  procs.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Ev);
-  return { proc, events, ready: () => waitFor(() => events().some((e) => e.type === 'ready'), 20_000) };
+  const w = startWatcherProcess(r.dir, { env, track: procs });
+  return { proc: w.proc, events: () => w.events() as Ev[], ready: () => w.until((e) => e.type === 'ready') };
 }
 
 const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));

@@ -16,7 +16,7 @@ import { initBoard } from '../src/store/init.js';
 import { createTicket } from '../src/store/tickets.js';
 import { WatchHost, type LoggedEvent } from '../src/watch/host.js';
 import { HOLD_MS, WavesPlugin } from '../src/watch/waves.js';
-import { boardSpawn, tempRepo, ticketText, waitFor, type TempRepo } from './helpers.js';
+import { startWatcherProcess, tempRepo, ticketText, waitFor, type TempRepo } from './helpers.js';
 
 const repos: TempRepo[] = [];
 const procs: ChildProcess[] = [];
@@ -69,23 +69,16 @@ interface Watcher {
 }
 
 async function startWatcher(repo: TempRepo): Promise<Watcher> {
-  const proc = boardSpawn(['watch', '--json'], { cwd: repo.dir });
-  procs.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const w = startWatcherProcess(repo.dir, { track: procs });
   // ready, and the waves plugin has its graph
-  await waitFor(() => events().some((e) => e.type === 'ready') && events().some((e) => e.type === 'waves'), 20_000);
+  await w.until((e) => e.type === 'ready');
+  await w.until((e) => e.type === 'waves');
   return {
-    proc,
-    events,
+    proc: w.proc,
+    events: w.events,
     stop: async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const gone = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await gone;
-      expect(proc.exitCode, out).toBe(0);
+      if (w.proc.exitCode !== null || w.proc.signalCode !== null) return;
+      expect(await w.stop(), w.output()).toBe(0);
     },
   };
 }
