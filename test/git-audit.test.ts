@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditLog, type AuditEvent } from '../src/git/audit.js';
 import { locateBoard } from '../src/store/locate.js';
-import { git, tempRepo, waitFor, type TempRepo } from './helpers.js';
+import { git, tempRepo, tempRepoWithUserWork, waitFor, type TempRepo } from './helpers.js';
 
 let repos: TempRepo[] = [];
 let audits: AuditLog[] = [];
@@ -25,16 +25,8 @@ async function openAudit(r: TempRepo, opts: Parameters<typeof AuditLog.open>[1])
 }
 
 function repoWithUserWork(): TempRepo {
-  const r = tempRepo({ init: false });
+  const r = tempRepoWithUserWork();
   repos.push(r);
-  r.write('code.txt', 'v1\n');
-  r.write('other.txt', 'other v1\n');
-  git(['add', 'code.txt', 'other.txt'], r.dir);
-  git(['commit', '-qm', 'user: first commit'], r.dir);
-  r.write('code.txt', 'v2 staged\n');
-  git(['add', 'code.txt'], r.dir);
-  r.write('other.txt', 'other v2, not staged\n');
-  r.write('untracked.txt', 'new file\n');
   return r;
 }
 

@@ -172,3 +172,20 @@ export function startWatcherProcess(cwd: string, opts: { env?: Record<string, st
     },
   };
 }
+
+/**
+ * A repository (no board yet) with a user's work in progress: `code.txt` changed and staged,
+ * `other.txt` changed and not staged, `untracked.txt` new. The board must leave all of it alone.
+ */
+export function tempRepoWithUserWork(): TempRepo {
+  const r = tempRepo({ init: false });
+  r.write('code.txt', 'v1\n');
+  r.write('other.txt', 'other v1\n');
+  git(['add', 'code.txt', 'other.txt'], r.dir);
+  git(['commit', '-qm', 'user: first commit'], r.dir);
+  r.write('code.txt', 'v2 staged\n');
+  git(['add', 'code.txt'], r.dir);
+  r.write('other.txt', 'other v2, not staged\n');
+  r.write('untracked.txt', 'new file\n');
+  return r;
+}

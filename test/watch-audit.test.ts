@@ -15,7 +15,7 @@ import { GitRepo } from '../src/git/git.js';
 import { locateBoard } from '../src/store/locate.js';
 import { WatchHost, type LoggedEvent } from '../src/watch/host.js';
 import { auditPlugin } from '../src/watch/audit.js';
-import { board, boardSpawn, startWatcherProcess, git, tempRepo, waitFor, type RunResult, type TempRepo } from './helpers.js';
+import { board, boardSpawn, startWatcherProcess, git, tempRepo, tempRepoWithUserWork, waitFor, type RunResult, type TempRepo } from './helpers.js';
 
 const repos: TempRepo[] = [];
 const dirs: string[] = [];
@@ -124,16 +124,8 @@ function handEdit(dir: string, id: string, fields: Record<string, string>) {
 
 describe('the watcher commits board activity', () => {
   it('by the agents who acted, only under .board/, never touching the user\'s work; a burst is a handful of commits', async () => {
-    const r = tempRepo({ init: false });
+    const r = tempRepoWithUserWork();
     repos.push(r);
-    r.write('code.txt', 'v1\n');
-    r.write('other.txt', 'other v1\n');
-    git(['add', 'code.txt', 'other.txt'], r.dir);
-    git(['commit', '-qm', 'user: first commit'], r.dir);
-    r.write('code.txt', 'v2 staged\n');
-    git(['add', 'code.txt'], r.dir);
-    r.write('other.txt', 'other v2, not staged\n');
-    r.write('untracked.txt', 'new file\n');
     ok(r.board(['init']));
     for (const a of ['alice', 'bob', 'carol']) ok(r.board(['agent', 'add', a]));
     const user = () => ({
