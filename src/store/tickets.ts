@@ -203,6 +203,12 @@ export interface MutateResult {
   before: Ticket;
   after: Ticket;
   changed: boolean;
+  /**
+   * The board as read (under this ticket's lock, before the write) to check the change
+   * against the other tickets, when that was needed; follow-ups reuse it instead of
+   * reading the whole board again.
+   */
+  snapshot?: LoadedBoard;
 }
 
 const casDir = (board: Board, id: string) => join(board.locksDir, `${id}.cas`);
@@ -239,7 +245,7 @@ export async function mutateTicket(
       const next = parseTicketText(text, id, display);
       if (next.problems.length) throw problemError(display, next.problems[0], next.parsed);
       const after = next.ticket;
-      checkAgainstBoard(board, before, after);
+      const snapshot = checkAgainstBoard(board, before, after);
       opts.check?.(before, after);
 
       const staged = stage(board.tmpDir, text);
@@ -252,7 +258,7 @@ export async function mutateTicket(
           receipt = leaveReceipt(board, id, text, cur.raw);
           renameSync(staged, file);
           written = true;
-          return { before, after, changed: true };
+          return { before, after, changed: true, snapshot };
         }
       } finally {
         if (!written) {
@@ -275,11 +281,12 @@ export async function mutateTicket(
 }
 
 /** Board-level rules that need other tickets: unknown deps, cycles, done with open deps. */
-function checkAgainstBoard(board: Board, before: Ticket | null, after: Ticket): void {
+/** Returns the board it loaded, if it needed to. */
+function checkAgainstBoard(board: Board, before: Ticket | null, after: Ticket): LoadedBoard | undefined {
   const depsChanged = !before || before.deps.join('\0') !== after.deps.join('\0');
   const closing = after.status === 'done' && before?.status !== 'done';
-  if (!depsChanged && !closing) return;
-  if (after.deps.length === 0) return;
+  if (!depsChanged && !closing) return undefined;
+  if (after.deps.length === 0) return undefined;
   const loaded = loadBoard(board);
   const nodes = new Map(loaded.tickets);
   nodes.set(after.id, after);
@@ -289,6 +296,7 @@ function checkAgainstBoard(board: Board, before: Ticket | null, after: Ticket): 
     const display = board.rel(board.ticketFile(after.id));
     throw new BoardError(p.kind, `${display}: ${p.message}`, { file: display, field: p.field, hint: p.hint, data: p.data });
   }
+  return loaded;
 }
 
 /* ----------------------------------------------------------------- creating ---- */
