@@ -69,7 +69,3 @@ export const notFound = (message: string, details?: ErrorDetails) =>
   new BoardError('not_found', message, details);
 export const conflict = (message: string, details?: ErrorDetails) =>
   new BoardError('conflict', message, details);
-
-export function isBoardError(e: unknown): e is BoardError {
-  return e instanceof BoardError;
-}

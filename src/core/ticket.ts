@@ -220,10 +220,6 @@ export function ticketFromData(
   };
 }
 
-export function isResolved(t: Pick<Ticket, 'status'>): boolean {
-  return RESOLVED.has(t.status);
-}
-
 /** The stable JSON shape of a ticket (SPEC §9). */
 export function ticketJson(t: Ticket, d: Derived): TicketJson {
   return {
