@@ -13,7 +13,7 @@ import { updateGraph } from '../core/graph.js';
 import { RESOLVED, type Ticket } from '../core/ticket.js';
 import { announceChange, type AnnounceEvent } from './announce.js';
 import type { Board } from './board.js';
-import { loadBoard, type LoadedBoard } from './tickets.js';
+import { loadBoard } from './tickets.js';
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -22,14 +22,7 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
  * true. Returns the events (see store/announce.ts). Never throws: the change is already
  * written, so a failure is reported on stderr and left for the watcher (same ids).
  */
-export async function afterTicketChange(
-  board: Board,
-  before: Ticket | null,
-  after: Ticket,
-  actor: string,
-  /** The board as the write read it (MutateResult.snapshot): saves reading it again. */
-  snapshot?: LoadedBoard,
-): Promise<AnnounceEvent[]> {
+export async function afterTicketChange(board: Board, before: Ticket | null, after: Ticket, actor: string): Promise<AnnounceEvent[]> {
   void actor; // who acted is in the ticket (`updated_by`), which is what the announcements use
   // What can make an announcement true: a new assignee, new deps, the ticket resolved or
   // unresolved (dependents, waves), or the ticket back to todo (it may be ready again).
@@ -42,7 +35,7 @@ export async function afterTicketChange(
     : after.assignee !== null;
   if (!relevant) return [];
   try {
-    const loaded = snapshot ?? loadBoard(board);
+    const loaded = loadBoard(board);
     const now = updateGraph(loaded.graph, [after]);
     const then = before ? updateGraph(now, [before]) : updateGraph(now, [], [after.id]);
     return announceChange(board, then, now, loaded.config.agents, { changed: [after.id] });

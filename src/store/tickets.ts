@@ -203,12 +203,6 @@ export interface MutateResult {
   before: Ticket;
   after: Ticket;
   changed: boolean;
-  /**
-   * The board as read (under this ticket's lock, before the write) to check the change
-   * against the other tickets, when that was needed; follow-ups reuse it instead of
-   * reading the whole board again.
-   */
-  snapshot?: LoadedBoard;
 }
 
 const casDir = (board: Board, id: string) => join(board.locksDir, `${id}.cas`);
@@ -245,7 +239,7 @@ export async function mutateTicket(
       const next = parseTicketText(text, id, display);
       if (next.problems.length) throw problemError(display, next.problems[0], next.parsed);
       const after = next.ticket;
-      const snapshot = checkAgainstBoard(board, before, after);
+      checkAgainstBoard(board, before, after);
       opts.check?.(before, after);
 
       const staged = stage(board.tmpDir, text);
@@ -258,7 +252,7 @@ export async function mutateTicket(
           receipt = leaveReceipt(board, id, text, cur.raw);
           renameSync(staged, file);
           written = true;
-          return { before, after, changed: true, snapshot };
+          return { before, after, changed: true };
         }
       } finally {
         if (!written) {
@@ -281,12 +275,11 @@ export async function mutateTicket(
 }
 
 /** Board-level rules that need other tickets: unknown deps, cycles, done with open deps. */
-/** Returns the board it loaded, if it needed to. */
-function checkAgainstBoard(board: Board, before: Ticket | null, after: Ticket): LoadedBoard | undefined {
+function checkAgainstBoard(board: Board, before: Ticket | null, after: Ticket): void {
   const depsChanged = !before || before.deps.join('\0') !== after.deps.join('\0');
   const closing = after.status === 'done' && before?.status !== 'done';
-  if (!depsChanged && !closing) return undefined;
-  if (after.deps.length === 0) return undefined;
+  if (!depsChanged && !closing) return;
+  if (after.deps.length === 0) return;
   const loaded = loadBoard(board);
   const nodes = new Map(loaded.tickets);
   nodes.set(after.id, after);
@@ -296,7 +289,6 @@ function checkAgainstBoard(board: Board, before: Ticket | null, after: Ticket): 
     const display = board.rel(board.ticketFile(after.id));
     throw new BoardError(p.kind, `${display}: ${p.message}`, { file: display, field: p.field, hint: p.hint, data: p.data });
   }
-  return loaded;
 }
 
 /* ----------------------------------------------------------------- creating ---- */

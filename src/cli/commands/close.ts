@@ -41,7 +41,7 @@ export function register(program: Command): Command {
           e.set('status', status);
           e.set('claim', undefined);
         });
-        if (result.changed) await afterTicketChange(board, result.before, result.after, actor, result.snapshot);
+        if (result.changed) await afterTicketChange(board, result.before, result.after, actor);
         if (opts.json) printJson(loadBoard(board).json(result.after));
         else println(result.changed ? `closed ${id} (${status})` : `${id} was already ${status}`);
       }),

@@ -73,7 +73,7 @@ export function register(program: Command): Command {
             if (!any) throw usageError('nothing to change', { hint: 'give at least one of --title, --status, --deps, --add-dep, --body, ... (see --help)' });
           },
         );
-        if (result.changed) await afterTicketChange(board, result.before, result.after, actor, result.snapshot);
+        if (result.changed) await afterTicketChange(board, result.before, result.after, actor);
         if (opts.json) printJson(loadBoard(board).json(result.after));
         else println(`edited ${id}`);
       }),

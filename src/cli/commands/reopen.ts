@@ -24,7 +24,7 @@ export function register(program: Command): Command {
         e.set('status', 'todo');
         e.set('claim', undefined);
       });
-      await afterTicketChange(board, result.before, result.after, actor, result.snapshot);
+      await afterTicketChange(board, result.before, result.after, actor);
       if (opts.json) printJson(loadBoard(board).json(result.after));
       else println(`reopened ${id}`);
     }),
