@@ -35,6 +35,9 @@ export async function afterTicketChange(board: Board, before: Ticket | null, aft
     : after.assignee !== null;
   if (!relevant) return [];
   try {
+    // Read the board after the write, not the copy the write checked against: two closes
+    // running at once each saw the other still open, and only a read after both writes can
+    // see that together they opened a wave.
     const loaded = loadBoard(board);
     const now = updateGraph(loaded.graph, [after]);
     const then = before ? updateGraph(now, [before]) : updateGraph(now, [], [after.id]);
