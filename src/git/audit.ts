@@ -589,7 +589,7 @@ export class AuditLog {
   /**
    * `git.verify`: the repository's commit-msg hook checks (and may amend) the message of
    * each board commit. Other commit hooks are about the code being committed and the
-   * working tree, which a board commit never touches, so they are not run (see README).
+   * working tree, which a board commit never touches, so they are not run (docs/design/audit-sync.md, Hooks).
    */
   private async runCommitMsgHook(message: string, idx: TempIndex, author: GitIdentity): Promise<string> {
     const hook = await commitMsgHook(this.repo);

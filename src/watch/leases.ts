@@ -1,5 +1,5 @@
 /**
- * Lease expiry (SPEC §5): when a claim's lease runs out, the watcher returns the ticket to
+ * Lease expiry (docs/design/enforcement.md): when a claim's lease runs out, the watcher returns the ticket to
  * `todo`, removes the claim, and tells the holder and the assignee by recado.
  *
  * No polling: the plugin knows every claim's `expires` (read at start, kept current from the
