@@ -197,7 +197,7 @@ describe('updateGraph', () => {
     for (const policy of ['strict', 'flow'] as WavePolicy[]) {
       const rand = rng(policy === 'strict' ? 7 : 11);
       const pick = <T>(a: readonly T[]) => a[Math.floor(rand() * a.length)];
-      let nodes = new Map<string, GraphNode>();
+      const nodes = new Map<string, GraphNode>();
       for (let i = 0; i < 40; i++) {
         const deps = i === 0 ? [] : [...new Set(Array.from({ length: Math.floor(rand() * 3) }, () => `T${Math.floor(rand() * i)}`))];
         nodes.set(`T${i}`, n(`T${i}`, deps, pick(statuses)));

@@ -139,7 +139,7 @@ describe('reading front-matter fast', () => {
       try {
         const p = parseFrontmatter(text, 'x');
         want = { data: p.data, body: p.body };
-      } catch (e) {
+      } catch {
         want = 'error';
       }
       let got: unknown;

@@ -29,7 +29,7 @@ export function register(program: Command): Command {
       action(async (opts: CommonOptions) => {
         const board = openBoard(opts);
         const now = new Date();
-        const s = await boardStatus(board, now);
+        const s = await boardStatus(board, await import('../../watch/daemon.js'), now);
         if (opts.json) {
           printJson(s);
           return;
