@@ -3,8 +3,19 @@
  * run are loaded; each command loads the parts of the board it needs when it runs.
  */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { setReporter } from '../store/report.js';
 import { COMMANDS } from './commands.js';
 import { reportError } from './output.js';
+
+/** The version in package.json (one small file read; nothing else is loaded for it). */
+function version(): string {
+  try {
+    return String(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+  } catch {
+    return 'unknown';
+  }
+}
 
 export async function main(argv: string[]): Promise<void> {
   // `board waves | head`: a reader that stops early is not an error
@@ -12,11 +23,20 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  // what the store reports while it works: warnings always, long waits on a terminal only
+  setReporter((r) => {
+    if (r.kind === 'warning') process.stderr.write(`board: warning: ${r.message}\n`);
+    else if (process.stderr.isTTY) process.stderr.write(`board: ${r.message}\n`);
+  });
+  if (process.env.BOARD_STATS === '1') {
+    const { stats } = await import('../store/stats.js');
+    process.on('exit', () => process.stderr.write(`board-stats ${JSON.stringify(stats)}\n`));
+  }
   const { Command: CommandClass, CommanderError } = await import('commander');
   const program: Command = new CommandClass('board');
   program
     .description('recado: a filesystem mailbox and ticket board for agents and people sharing one repository')
-    .version(VERSION, '-V, --version')
+    .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false })
     .addHelpText(
@@ -49,5 +69,3 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = reportError(e, argv.includes('--json'));
   }
 }
-
-const VERSION = '0.1.0';
