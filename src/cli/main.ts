@@ -3,19 +3,10 @@
  * run are loaded; each command loads the parts of the board it needs when it runs.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../store/package.js';
 import { setReporter } from '../store/report.js';
 import { COMMANDS } from './commands.js';
 import { reportError } from './output.js';
-
-/** The version in package.json (one small file read; nothing else is loaded for it). */
-function version(): string {
-  try {
-    return String(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
-  } catch {
-    return 'unknown';
-  }
-}
 
 export async function main(argv: string[]): Promise<void> {
   // `board waves | head`: a reader that stops early is not an error
@@ -36,7 +27,7 @@ export async function main(argv: string[]): Promise<void> {
   const program: Command = new CommandClass('board');
   program
     .description('recado: a filesystem mailbox and ticket board for agents and people sharing one repository')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false })
     .addHelpText(

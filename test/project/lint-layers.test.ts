@@ -46,6 +46,11 @@ describe('npm run lint: layer directions', () => {
     ['src/git/x.ts', "import { paint } from '../cli/output.js';\nexport const f = paint;\n"],
     ['src/watch/x.ts', "import { paint } from '../cli/output.js';\nexport const f = paint;\n"],
     ['src/watch/plugins/x.ts', "import { paint } from '../../cli/output.js';\nexport const f = paint;\n"],
+    ['src/git/x.ts', "import { claim } from '../ops/tickets.js';\nexport const f = claim;\n"],
+    ['src/store/x.ts', "import { claim } from '../ops/tickets.js';\nexport const f = claim;\n"],
+    ['src/ops/x.ts', "import { startHost } from '../watch/host.js';\nexport const f = startHost;\n"],
+    ['src/ops/x.ts', "import { paint } from '../cli/output.js';\nexport const f = paint;\n"],
+    ['src/watch/x.ts', "import { serveStdio } from '../mcp/server.js';\nexport const f = serveStdio;\n"],
   ];
   it('refuses every import across a layer the wrong way, and the lint fails', () => {
     const r = lintAll(refused);
@@ -60,7 +65,10 @@ describe('npm run lint: layer directions', () => {
     ['src/store/x.ts', "import { readFileSync } from 'node:fs';\nimport { parse } from '../core/ticket.js';\nexport const f = [readFileSync, parse];\n"],
     ['src/git/x.ts', "import { loadBoard } from '../store/tickets.js';\nexport const f = loadBoard;\n"],
     ['src/watch/x.ts', "import { runGit } from '../git/git.js';\nexport const f = runGit;\n"],
+    ['src/ops/x.ts', "import { runGit } from '../git/git.js';\nimport { mutateTicket } from '../store/tickets.js';\nexport const f = [runGit, mutateTicket];\n"],
+    ['src/watch/x.ts', "import { claim } from '../ops/tickets.js';\nexport const f = claim;\n"],
     ['src/cli/x.ts', "import { startHost } from '../watch/host.js';\nexport const f = startHost;\n"],
+    ['src/mcp/x.ts', "import { claim } from '../ops/tickets.js';\nexport const f = claim;\n"],
   ];
   it('allows imports downwards', () => {
     const r = lintAll(allowed);
