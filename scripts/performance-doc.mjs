@@ -11,7 +11,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const resultsFile = join(ROOT, 'bench', 'results.json');
 const out = join(ROOT, 'docs', 'performance.md');
 
-const escape = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const num = (v) => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : String(Math.round(v * 100) / 100)) : v);
 const isSummary = (v) => v && typeof v === 'object' && 'p50' in v && 'n' in v;
 
@@ -22,12 +22,12 @@ function figureRows(figures) {
   const lines = [];
   if (summaries.length) {
     lines.push('| figure | n | min | p50 | p90 | p99 | max |', '| --- | --- | --- | --- | --- | --- | --- |');
-    for (const [k, v] of summaries) lines.push(`| ${escape(k)} | ${[v.n, v.min, v.p50, v.p90, v.p99, v.max].map(num).join(' | ')} |`);
+    for (const [k, v] of summaries) lines.push(`| ${cell(k)} | ${[v.n, v.min, v.p50, v.p90, v.p99, v.max].map(num).join(' | ')} |`);
     lines.push('');
   }
   if (others.length) {
     lines.push('| figure | value |', '| --- | --- |');
-    for (const [k, v] of others) lines.push(`| ${escape(k)} | ${escape(typeof v === 'object' ? JSON.stringify(v) : num(v))} |`);
+    for (const [k, v] of others) lines.push(`| ${cell(k)} | ${cell(typeof v === 'object' ? JSON.stringify(v) : num(v))} |`);
     lines.push('');
   }
   return lines;
@@ -66,7 +66,7 @@ export async function render(results) {
     '| --- | --- | --- | --- |',
   );
   for (const [name, b] of Object.entries(results.benches ?? {})) {
-    for (const c of b.checks ?? []) lines.push(`| ${name} | ${escape(c.what)} ${escape(c.limit)} | ${escape(num(c.value))} | ${c.ok ? 'met' : '**missed**'} |`);
+    for (const c of b.checks ?? []) lines.push(`| ${name} | ${cell(c.what)} ${cell(c.limit)} | ${cell(num(c.value))} | ${c.ok ? 'met' : '**missed**'} |`);
   }
   lines.push('');
   for (const [name, b] of Object.entries(results.benches ?? {})) {
