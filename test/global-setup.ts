@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Before the suite: build dist/ once (tests run the real `board` binary, which runs dist/),
+ * Before the suite: build dist/ when a source changed (tests run the real `board` binary,
+ * which runs dist/),
  * and give the run a temporary folder of its own (TMPDIR, and TMUX_TMPDIR for the private
  * tmux servers), which the test processes inherit.
  *
@@ -13,9 +14,29 @@ import { fileURLToPath } from 'node:url';
  * (a watcher) still running in it. Leftovers are listed, removed (processes ended), and fail
  * the run.
  */
+/** The newest modification time of the sources dist/ is built from. */
+function newestSource(root: string): number {
+  let newest = Math.max(statSync(join(root, 'tsconfig.json')).mtimeMs, statSync(join(root, 'package.json')).mtimeMs);
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(join(root, 'src'));
+  return newest;
+}
+
 export default function setup(): () => void {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  // Build only when a source changed since the last build: a second test run started while one
+  // is going must not rewrite the dist/ files the first one's processes are loading.
+  const stamp = join(root, 'dist', '.built');
+  if (!existsSync(stamp) || statSync(stamp).mtimeMs < newestSource(root)) {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+    writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  }
   const runDir = realpathSync(mkdtempSync(join(tmpdir(), 'recado-tests-')));
   process.env.TMPDIR = runDir;
   process.env.TMUX_TMPDIR = runDir;
