@@ -5,7 +5,7 @@
  * after each test (afterEach, registered when a test file imports this module), whatever
  * the test did or forgot. `test/helpers.ts` re-exports all of it.
  *
- * Waiting: waitFor() polls a condition with a generous deadline (at least 30 s, so a busy
+ * Waiting: waitFor() polls a condition with a generous deadline (at least 60 s, so a busy
  * machine is slow, not failing); a test never sleeps for a wall-clock window instead.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -181,7 +181,7 @@ export const STRESS = process.env.BOARD_STRESS === '1';
 export const rounds = (full: number, quick = 1): number => (STRESS ? full : quick);
 
 /** The shortest deadline of a wait: a busy machine (two cores, other jobs) is slow, not wrong. */
-export const MIN_WAIT_MS = 30_000;
+export const MIN_WAIT_MS = 60_000;
 
 /**
  * Poll `fn` until it returns a truthy value, or fail after the deadline (`timeoutMs`, never
