@@ -168,7 +168,6 @@ function scalarAt(s: string, flow: boolean): { value: YamlScalar; rest: string }
   }
   const text = s.slice(0, end).replace(/ +$/, '');
   if (text === '' || text.includes(': ') || text.endsWith(':')) return null;
-  if (flow && (text.includes(':') || text.includes('#'))) return null;
   return { value: resolvePlain(text), rest: s.slice(end) };
 }
 

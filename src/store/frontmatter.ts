@@ -29,6 +29,8 @@ export const YAML_PARSE: ParseOptions & DocumentOptions & SchemaOptions = {
   prettyErrors: true,
   uniqueKeys: true,
   version: '1.2',
+  // no library warnings on stderr (a key that is a collection is stringified, as documented)
+  logLevel: 'error',
 };
 export const MAX_ALIASES = 100;
 export const YAML_STRINGIFY: ToStringOptions = {
