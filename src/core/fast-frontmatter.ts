@@ -117,6 +117,8 @@ export interface SimpleYaml {
 
 /** Characters the fast reader leaves to the YAML parser wherever they appear. */
 const UNSAFE_CHARS = /[\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A quick first look: none of these, and the text has no unsafe character. */
+const MAYBE_UNSAFE = /[\t\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/;
 const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_./-]{0,199}):(?: |$)/;
 const COMMENT_OR_END = /^ *(?:#.*)?$/;
 
@@ -127,9 +129,14 @@ const indentOf = (line: string) => {
 };
 const isBlank = (line: string, indent: number) => indent === line.length || line[indent] === '#';
 
-/** Set a key as yaml's toJS does (own property, even for names like `constructor`). */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Set a new key as yaml's toJS does: an own property, even for names an object inherits
+ * (`constructor`, `toString`; `__proto__` is left to the parser). Keys are never repeated here.
+ */
 function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key in obj) Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  if (INHERITED.has(key)) Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
   else obj[key] = value;
 }
 
@@ -233,7 +240,7 @@ function inlineValue(s: string): YamlScalar | YamlScalar[] | null | undefined {
  * above; null otherwise.
  */
 export function readSimpleYaml(matter: string): SimpleYaml | null {
-  if (UNSAFE_CHARS.test(matter)) return null;
+  if (MAYBE_UNSAFE.test(matter) && UNSAFE_CHARS.test(matter)) return null;
   const lines = matter.split('\n');
   for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
   const data: Record<string, SimpleValue> = {};
@@ -252,7 +259,9 @@ export function readSimpleYaml(matter: string): SimpleYaml | null {
     const key = keyOf(m[1]);
     if (key === null || keyLines.has(key)) return null;
     keyLines.set(key, i + 1);
-    const after = line.slice(m[0].length).replace(/^ +/, '');
+    let a = m[0].length;
+    while (line.charCodeAt(a) === 32) a++;
+    const after = line.slice(a);
     i++;
     if (after !== '' && after[0] !== '#') {
       const v = inlineValue(after);

@@ -34,7 +34,7 @@ import { createExclusive, stage } from './atomic.js';
 import type { Board } from './board.js';
 import { DerivedCache } from './cache.js';
 import { currentKey, dropToken, forgetVersion, takeVersion, versionKey } from './cas.js';
-import { loadConfig } from './config.js';
+import { loadConfig, readConfig } from './config.js';
 import { lineOfKey, parseFrontmatter, readFrontmatter, serialize, setField, spliceFields, yaml, type ParsedFile } from './frontmatter.js';
 import { withLock } from './lock.js';
 import { readBoardFile, readBoardFileStat } from './read.js';
@@ -149,7 +149,8 @@ type CachedTicket = { t: Ticket; p: Problem[] } | { e: Record<string, unknown> }
 export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedBoard {
   const useCache = opts.cache !== false && process.env.BOARD_NO_CACHE !== '1';
   const cache = useCache ? DerivedCache.load(board) : undefined;
-  const config = loadConfig(board, cache);
+  // without the cache, board.yaml is read directly (loading cache.json just for it costs more)
+  const config = cache ? loadConfig(board, cache) : readConfig(board);
   const tickets = new Map<string, Ticket>();
   const broken: BrokenFile[] = [];
 
@@ -161,25 +162,31 @@ export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedB
       broken.push({ file: display, id: null, error: invalid(`${display}: file name is not a valid ticket id`, { file: display, hint: 'rename it to <ID>.md, e.g. T-4k9x.md' }).toJSON() });
       continue;
     }
-    let st: BigIntStats;
-    try {
-      st = lstatSync(path, { bigint: true });
-    } catch {
-      continue; // removed while we were reading
+    // with a cache, the stat decides whether the file must be read; without, the read's own stat serves
+    let st: BigIntStats | undefined;
+    if (cache) {
+      try {
+        st = lstatSync(path, { bigint: true });
+      } catch {
+        continue; // removed while we were reading
+      }
     }
-    let entry = cache?.get<CachedTicket>(name, st);
+    let entry = cache && st ? cache.get<CachedTicket>(name, st) : undefined;
     if (entry) stats.cached++;
     else {
       stats.parsed++;
       try {
-        const { ticket, problems, lineOf } = parseTicketText(readBoardFile(path, { display }), fileId, display);
+        let text: string;
+        if (cache) ({ text, stat: st } = readBoardFileStat(path, { display }));
+        else text = readBoardFile(path, { display });
+        const { ticket, problems, lineOf } = parseTicketText(text, fileId, display);
         entry = { t: ticket, p: problems.map((p) => ({ ...p, line: lineOf(p.field) })) };
       } catch (e) {
         if (!(e instanceof BoardError)) throw e;
         if (e.kind === 'not_found') continue;
         entry = { e: e.toJSON() };
       }
-      cache?.set(name, st, entry);
+      if (cache && st) cache.set(name, st, entry);
     }
     if ('e' in entry) {
       broken.push({ file: display, id: fileId, error: entry.e });
