@@ -75,9 +75,9 @@ function onlyComments(s: string): boolean {
 /* ----------------------------------------------------------- the limits ---- */
 
 /** The largest front-matter the board reads, in characters. */
-export const MAX_FRONTMATTER_CHARS = 64 * 1024;
+export const MAX_FRONTMATTER_CHARS = 16 * 1024;
 /** The most lines plus flow-collection items (`,`, `[`, `{`) a front-matter may have. */
-export const MAX_FRONTMATTER_ITEMS = 1000;
+export const MAX_FRONTMATTER_ITEMS = 200;
 
 /**
  * Why a front-matter is too big to read (null when it is not). Checked before any parser

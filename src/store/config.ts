@@ -35,6 +35,12 @@ export function readConfig(board: Board): BoardConfig {
   return configFromData(parseConfigText(readBoardFile(board.configFile, { display }), display).data, display);
 }
 
+/** board.yaml's settings as parsed, unchecked (for derived indexes that store them). */
+export function readConfigData(board: Board): Record<string, unknown> {
+  const display = board.rel(board.configFile);
+  return parseConfigText(readBoardFile(board.configFile, { display }), display).data;
+}
+
 /** board.yaml through the derived cache (commands that read the whole board anyway). */
 export function loadConfig(board: Board, cache?: DerivedCache): BoardConfig {
   const display = board.rel(board.configFile);

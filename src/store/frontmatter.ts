@@ -4,7 +4,7 @@
  *
  * - YAML only. A file whose first line is not exactly `---` (e.g. `---js`) is refused: no
  *   other front-matter language is ever read, let alone evaluated.
- * - Bounded work: a front-matter over 64 KiB or over 1,000 lines and list items is refused
+ * - Bounded work: a front-matter over 16 KiB or over 200 lines and list items is refused
  *   before any parser runs (core/fast-frontmatter.ts), and duplicate keys are found with a
  *   set, in linear time (the `yaml` package's own check compares every key with every
  *   other: 25,000 keys took seconds).
