@@ -68,10 +68,11 @@ export function loadGraph(board: Board): BoardGraph<GraphNode> {
   }
 
   const nodes: GraphNode[] = [];
+  const dir = board.ticketsDir;
   for (const name of ticketFileNames(board)) {
     const fileId = name.slice(0, -3);
     if (!isTicketId(fileId)) continue;
-    const path = join(board.ticketsDir, name);
+    const path = join(dir, name);
     let st: Stats;
     try {
       st = lstatSync(path);

@@ -154,9 +154,10 @@ export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedB
   const tickets = new Map<string, Ticket>();
   const broken: BrokenFile[] = [];
 
+  const dir = board.ticketsDir;
   for (const name of ticketFileNames(board)) {
     const fileId = name.slice(0, -3);
-    const path = join(board.ticketsDir, name);
+    const path = join(dir, name);
     const display = board.rel(path);
     if (!isTicketId(fileId)) {
       broken.push({ file: display, id: null, error: invalid(`${display}: file name is not a valid ticket id`, { file: display, hint: 'rename it to <ID>.md, e.g. T-4k9x.md' }).toJSON() });
