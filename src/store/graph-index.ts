@@ -20,6 +20,7 @@ import { writeAtomic } from './atomic.js';
 import type { Board } from './board.js';
 import { readConfigData } from './config.js';
 import { readBoardFile } from './read.js';
+import { stats } from './stats.js';
 import { parseTicketText, ticketFileNames } from './tickets.js';
 
 const VERSION = 1;
@@ -83,6 +84,7 @@ export function loadGraph(board: Board): BoardGraph<GraphNode> {
     let e = saved.tickets[name];
     if (!e || e[0] !== key) {
       dirty = true;
+      stats.parsed++;
       try {
         const { ticket } = parseTicketText(readBoardFile(path, { display: board.rel(path) }), fileId, board.rel(path));
         e = [key, ticket.id, ticket.status, ticket.deps];
