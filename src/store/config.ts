@@ -9,7 +9,7 @@ import { configFromData, type BoardConfig } from '../core/config.js';
 import { writeAtomic } from './atomic.js';
 import type { Board } from './board.js';
 import { DerivedCache } from './cache.js';
-import { parseYamlDocument, yaml, YAML_STRINGIFY, MAX_ALIASES } from './frontmatter.js';
+import { parseYamlDocument, YAML_STRINGIFY, MAX_ALIASES } from './frontmatter.js';
 import { withLock } from './lock.js';
 import { readBoardFile } from './read.js';
 import { invalid } from '../core/errors.js';

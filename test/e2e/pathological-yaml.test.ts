@@ -7,11 +7,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFrontmatter } from '../src/store/frontmatter.js';
-import { startWatcherProcess, tempRepo, type TempRepo, type WatcherProcess } from './helpers.js';
+import { parseFrontmatter } from '../../src/store/frontmatter.js';
+import { startWatcherProcess, tempRepo, type TempRepo, type WatcherProcess } from '../helpers.js';
 
 /** A valid YAML front-matter with `n` keys (25,000 keys is ~194 KB). */
-export function manyKeys(n: number, head = ''): string {
+function manyKeys(n: number, head = ''): string {
   let s = `---\n${head}`;
   for (let i = 0; i < n; i++) s += `k${i}: v\n`;
   return `${s}---\nbody\n`;

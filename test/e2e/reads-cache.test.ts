@@ -4,7 +4,7 @@
  */
 import { utimesSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempRepo, ticketText, type TempRepo } from './helpers.js';
+import { tempRepo, ticketText, type TempRepo } from '../helpers.js';
 
 let repo: TempRepo;
 beforeAll(() => {

@@ -9,10 +9,10 @@ import fc from 'fast-check';
 import matter from 'gray-matter';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { readSimpleYaml, splitFrontmatter } from '../src/core/fast-frontmatter.js';
-import { isPlainSafe, resolvePlain, yamlString } from '../src/core/yaml-scalar.js';
-import { fastFrontmatter, lineOfKey, MAX_ALIASES, parseFrontmatter, readFrontmatter, YAML_PARSE } from '../src/store/frontmatter.js';
-import { renderRecado } from '../src/store/recado-text.js';
+import { readSimpleYaml, splitFrontmatter } from '../../src/core/fast-frontmatter.js';
+import { isPlainSafe, resolvePlain, yamlString } from '../../src/core/yaml-scalar.js';
+import { fastFrontmatter, lineOfKey, MAX_ALIASES, parseFrontmatter, readFrontmatter, YAML_PARSE } from '../../src/store/frontmatter.js';
+import { renderRecado } from '../../src/store/recado-text.js';
 
 const RUNS = 1500;
 
