@@ -94,7 +94,8 @@ export function frontmatterTooBig(matter: string): { message: string; hint: stri
   let items = 0;
   for (let i = 0; i < matter.length; i++) {
     const c = matter.charCodeAt(i);
-    if (c === 10 || c === 44 || c === 91 || c === 123) items++; // \n , [ {
+    // \n , [ {, and the other line ends a regular expression's ^ sees (lone \r, U+2028, U+2029)
+    if (c === 10 || c === 44 || c === 91 || c === 123 || c === 0x2028 || c === 0x2029 || (c === 13 && matter.charCodeAt(i + 1) !== 10)) items++;
   }
   if (items > MAX_FRONTMATTER_ITEMS) {
     return {

@@ -1,11 +1,12 @@
 /**
- * Front-matter: the file is split at its `---` lines (as gray-matter splits it, in linear
- * time), the `yaml` package parses the YAML into a Document.
+ * Front-matter: gray-matter splits the file at its `---` lines (the fast read path splits it
+ * the same way itself, in one pass, without loading gray-matter), the `yaml` package parses
+ * the YAML into a Document.
  *
  * - YAML only. A file whose first line is not exactly `---` (e.g. `---js`) is refused: no
  *   other front-matter language is ever read, let alone evaluated.
  * - Bounded work: a front-matter over 16 KiB or over 200 lines and list items is refused
- *   before any parser runs (core/fast-frontmatter.ts), and duplicate keys are found with a
+ *   before any parser runs, gray-matter included (core/fast-frontmatter.ts), and duplicate keys are found with a
  *   set, in linear time (the `yaml` package's own check compares every key with every
  *   other: 25,000 keys took seconds).
  * - The yaml Document is kept so that edits made by the board preserve comments, key order,
@@ -22,8 +23,11 @@ import { frontmatterTooBig, readSimpleYaml, splitFrontmatter, type SplitFile } f
 
 const require = createRequire(import.meta.url);
 type Yaml = typeof import('yaml');
+type Matter = typeof import('gray-matter');
 let yamlMod: Yaml | undefined;
+let matterMod: Matter | undefined;
 export const yaml = (): Yaml => (yamlMod ??= require('yaml') as Yaml);
+const matter = (): Matter => (matterMod ??= require('gray-matter') as Matter);
 
 export const YAML_PARSE: ParseOptions & DocumentOptions & SchemaOptions = {
   prettyErrors: true,
@@ -51,6 +55,40 @@ export interface ParsedFile {
 }
 
 const OPENING = /^---[ \t]*\r?\n/;
+
+function refuseEngine(name: string) {
+  return {
+    parse(): never {
+      throw invalid(`front-matter language "${name}" is not allowed: front-matter is YAML only`);
+    },
+    stringify(): never {
+      throw invalid(`front-matter language "${name}" is not allowed`);
+    },
+  };
+}
+
+/**
+ * gray-matter's split of a text that passed `splitChecked` (so its emptiness regex, quadratic
+ * on whitespace lines, runs on at most 200 lines of 16 KiB). Every engine but ours refuses.
+ */
+function grayMatterSplit(text: string): { matter: string; body: string; empty: boolean } {
+  let parsed = false;
+  const engine = { parse: () => ((parsed = true), {}), stringify: () => '' };
+  const file = matter()(text, {
+    language: 'yaml',
+    engines: {
+      yaml: engine,
+      javascript: refuseEngine('javascript'),
+      js: refuseEngine('js'),
+      json: refuseEngine('json'),
+      coffee: refuseEngine('coffee'),
+      coffeescript: refuseEngine('coffeescript'),
+      cson: refuseEngine('cson'),
+      toml: refuseEngine('toml'),
+    },
+  } as never);
+  return { matter: (file as { matter?: string }).matter ?? '', body: file.content, empty: !parsed };
+}
 
 /** 1-based line of a character offset in the text. */
 function lineOf(text: string, offset: number): number {
@@ -138,7 +176,11 @@ function splitChecked(raw: string, display: string): SplitFile & { bom: boolean 
  * when YAML is at fault.
  */
 export function parseFrontmatter(raw: string, display: string): ParsedFile {
-  const { matter, tail, body, empty, bom } = splitChecked(raw, display);
+  const { bom } = splitChecked(raw, display);
+  // the full parse splits with gray-matter (the fast read path's own split gives the same: tested)
+  const text = bom ? raw.slice(1) : raw;
+  const { matter, body, empty } = grayMatterSplit(text);
+  const tail = text.slice(3 + matter.length, text.length - body.length);
   const Y = yaml();
   let doc: Document | undefined;
   if (!empty) {

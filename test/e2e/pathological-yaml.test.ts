@@ -41,6 +41,9 @@ describe('front-matter with many keys', () => {
     // under 16 KiB, the count of lines and list items is what refuses
     expect(() => parseFrontmatter(manyKeys(1_000), 'x.md')).toThrow(/front-matter has 1000 lines and list items, over the limit of 200/);
     expect(() => parseFrontmatter(`---\nk: [${'a,'.repeat(300)}a]\n---\n`, 'x.md')).toThrow(/302 lines and list items/);
+    // lines of whitespace (gray-matter's split is quadratic on them), also with lone CRs
+    expect(() => parseFrontmatter(`---\n${' \n'.repeat(8000)}a: 1\n---\n`, 'x.md')).toThrow(/8001 lines and list items/);
+    expect(() => parseFrontmatter(`---\n${' \r'.repeat(8000)}a: 1\n---\n`, 'x.md')).toThrow(/8001 lines and list items/);
     // a front-matter just under the limit still reads, through the YAML parser or the fast reader
     const ok = parseFrontmatter(manyKeys(195), 'x.md');
     expect(Object.keys(ok.data)).toHaveLength(195);
