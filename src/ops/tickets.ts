@@ -7,10 +7,11 @@
 import { activeClaim } from '../core/claims.js';
 import { conflict } from '../core/errors.js';
 import { checkTicketId } from '../core/names.js';
-import type { Ticket, TicketJson } from '../core/ticket.js';
+import { ticketJson as coreTicketJson, type Ticket, type TicketJson } from '../core/ticket.js';
 import type { Board } from '../store/board.js';
 import { claimNext, claimTicket, releaseClaim, renewClaim, type ClaimResult } from '../store/claims.js';
 import { afterTicketChange } from '../store/events.js';
+import { loadGraph } from '../store/graph-index.js';
 import { loadBoard, mutateTicket, problemError, readTicket, type MutateResult } from '../store/tickets.js';
 
 export interface ActOptions {
@@ -36,8 +37,9 @@ export function ticketJson(board: Board, t: Ticket): TicketJson {
 /** One ticket, read fresh from its file (the rest of the board may come from the cache). */
 export function showTicket(board: Board, id: string): TicketJson {
   const file = readTicket(board, checkTicketId(id));
-  if (file.problems.length) throw problemError(board.rel(board.ticketFile(id)), file.problems[0], file.parsed);
-  return ticketJson(board, file.ticket);
+  if (file.problems.length) throw problemError(board.rel(board.ticketFile(id)), file.problems[0], file);
+  // only the graph of the rest of the board is needed (not every ticket's title and body)
+  return coreTicketJson(file.ticket, loadGraph(board).derived(file.ticket.id));
 }
 
 /** Take a ticket (exactly one of concurrent claimers wins; the others get exit 4). */
