@@ -74,7 +74,9 @@ export async function pushBranch(repo: GitRepo, remote: string, branch: string, 
   if (r.code === 0) return true;
   const out = r.stdout.toString('utf8');
   const line = out.split('\n').find((l) => l.startsWith('!'));
-  if (line && /\[rejected\]/.test(line) && /(fetch first|non-fast-forward)/.test(line)) return false;
+  if (line && /\[rejected\]/.test(line) && /(fetch first|non-fast-forward|stale info)/.test(line)) return false;
+  // two pushes at once: the remote could not lock or update the ref for the later one
+  if (line && /\[remote rejected\]/.test(line) && /(failed to update ref|failed to lock|cannot lock ref|incorrect old value)/.test(line)) return false;
   const e = gitFailure(`git push ${remote}`, r.code, `${r.stderr}\n${line ?? ''}`);
   const remoteRejected = line && /\[remote rejected\]/.test(line);
   if (remoteRejected) {
@@ -137,7 +139,8 @@ export async function confirmOnRemote<T>(board: Board, opts: ConfirmOptions, op:
   const config = loadConfig(board);
   if (config.sync.claims !== 'remote' || opts.offline) {
     const value = await op();
-    return { value, confirmation: { mode: opts.offline && config.sync.claims === 'remote' ? 'offline' : opts.offline ? 'offline' : 'local', confirmed: false, remote: null, clone: null, retries: 0 } };
+    const mode = opts.offline && config.sync.claims === 'remote' ? 'offline' : 'local';
+    return { value, confirmation: { mode, confirmed: false, remote: null, clone: null, retries: 0 } };
   }
   const repo = await GitRepo.find(board.repo);
   const prefix = repo?.relPath(board.root);
@@ -205,12 +208,24 @@ async function commitAndPush(board: Board, repo: GitRepo, prefix: string, config
   if (!(await moveRef(repo, ref, commit, tip?.commit ?? null, `recado: ${what}`))) {
     throw conflict(`the audit branch ${config.git.branch} moved while confirming ${o.after.id}`, { hint: 'try again' });
   }
-  if (await pushBranch(repo, remote, config.git.branch, commit, config.git.verify)) return 'pushed';
+  const undo = async () => {
+    const before = tip ? (await repo.catFiles([`${tip.commit}:${path}`])).get(`${tip.commit}:${path}`) ?? null : null;
+    const { writeBoardFile } = await import('./sync-write.js');
+    if (readText(board.ticketFile(o.after.id)) === text) await writeBoardFile({ board, hasBoard: true }, rel, before);
+    if (tip) await moveRef(repo, ref, tip.commit, commit, `recado: ${o.after.id} not confirmed by ${remote}`);
+  };
+  let pushed: boolean;
+  try {
+    pushed = await pushBranch(repo, remote, config.git.branch, commit, config.git.verify);
+  } catch (e) {
+    // refused for another reason than a race (a hook, permissions, the remote gone): not done
+    await undo();
+    if (e instanceof BoardError) e.message = `${o.after.id} unchanged (not confirmed): ${e.message}`;
+    throw e;
+  }
+  if (pushed) return 'pushed';
   // rejected: undo here, then decide again on top of what the other clone pushed
-  const before = tip ? (await repo.catFiles([`${tip.commit}:${path}`])).get(`${tip.commit}:${path}`) ?? null : null;
-  const { writeBoardFile } = await import('./sync-write.js');
-  if (readText(board.ticketFile(o.after.id)) === text) await writeBoardFile({ board, hasBoard: true }, rel, before);
-  await moveRef(repo, ref, tip?.commit ?? repo.zeroOid, commit, `recado: ${o.after.id} not confirmed by ${remote}`);
+  await undo();
   return 'rejected';
 }
 

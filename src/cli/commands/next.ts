@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { afterTicketChange } from '../../store/events.js';
 import { claimNext } from '../../store/claims.js';
-import { leaseOption, leaseText, printTicketResult } from '../claim-output.js';
+import { confirmed, leaseOption, leaseText, offlineOption, printTicketResult } from '../claim-output.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 
 interface Options extends CommonOptions {
   lease?: number;
+  offline?: boolean;
 }
 
 export function register(program: Command): Command {
@@ -13,6 +14,7 @@ export function register(program: Command): Command {
     .command('next')
     .description('claim the best ready ticket for you and print it (exit 3 when nothing is ready)');
   leaseOption(cmd);
+  offlineOption(cmd);
   common(cmd, { as: true });
   return cmd
     .addHelpText(
@@ -26,9 +28,9 @@ export function register(program: Command): Command {
       action(async (opts: Options) => {
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const { result: r } = await claimNext(board, { actor, leaseMs: opts.lease });
+        const { value: r, confirmation } = await confirmed(board, actor, opts.offline, async () => (await claimNext(board, { actor, leaseMs: opts.lease })).result, (r) => r);
         if (r.changed) await afterTicketChange(board, r.before, r.after, actor);
-        printTicketResult(board, r.after, opts.json, `${r.after.id}\t${r.after.title}\t(claimed: ${leaseText(r.after)})`);
+        printTicketResult(board, r.after, opts.json, `${r.after.id}\t${r.after.title}\t(claimed: ${leaseText(r.after)})`, confirmation);
       }),
     );
 }
