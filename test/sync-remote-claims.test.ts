@@ -124,3 +124,30 @@ describe('claims confirmed by the remote', () => {
     for (const d of [c.first, b]) expect(holderIn(d, 'T-1')).toBe(winners[0].agent);
   }, 300_000);
 });
+
+describe('an agent that only has git', () => {
+  it('clones, syncs, claims (confirmed by the remote), works on its branch, closes and syncs: no watcher anywhere', () => {
+    const c = cluster(dirs, { agents: ['alice', 'carol'], tickets: 1, yaml: REMOTE_CLAIMS });
+    // the sandbox: a plain clone, then the loop of docs/sync.md
+    const box = join(c.root, 'sandbox');
+    git(['clone', '-q', c.remote, box], c.root);
+    git(['config', 'user.name', 'carol'], box);
+    git(['config', 'user.email', 'carol@example.com'], box);
+    ok(board(['sync'], { cwd: box }));
+    const next = ok(board(['next', '--as', 'carol'], { cwd: box }));
+    expect(next.stdout).toMatch(/^T-1\t.*confirmed by origin/m);
+    // the claim is on the remote: another clone is refused at once
+    const late = board(['claim', 'T-1', '--as', 'alice'], { cwd: c.first });
+    expect(late.code).toBe(4);
+    expect(late.stderr).toContain('claimed by carol');
+    git(['switch', '-q', '-c', 'carol/T-1'], box);
+    writeFileSync(join(box, 'code.txt'), 'code v2\n');
+    git(['commit', '-qam', 'T-1: the work'], box);
+    git(['push', '-q', 'origin', 'carol/T-1'], box);
+    expect(ok(board(['close', 'T-1', '--as', 'carol'], { cwd: box })).stdout).toMatch(/closed T-1 \(done\) \(confirmed by origin\)/);
+    ok(board(['sync'], { cwd: box }));
+    ok(board(['sync'], { cwd: c.first }));
+    expect(readFileSync(join(c.first, '.board', 'tickets', 'T-1.md'), 'utf8')).toMatch(/status: done/);
+    expect(git(['show', 'carol/T-1:code.txt'], c.remote)).toBe('code v2\n');
+  }, 300_000);
+});
