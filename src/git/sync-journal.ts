@@ -11,7 +11,9 @@
  * and finishes the write-out first (writeOut is idempotent: a file already right is left, a
  * file still at the old version is replaced, a file edited since is kept and merged).
  *
- *   branch not moved yet      the journal is dropped (the next sync fast-forwards)
+ *   branch not moved yet      the journal is dropped (the next sync fast-forwards); when the
+ *                             merge undid claims, only the next sync drops it, telling the
+ *                             losers once its branch holds that merge
  *   branch at or past `to`    the files are written from `from` to `to`, losers told, dropped
  *   branch elsewhere          (reset by hand) the journal is dropped, nothing written
  */
@@ -88,12 +90,22 @@ export interface Finished {
  * Finish the write-out of a sync that was killed (no-op when there is no journal, or its sync
  * is still running). Cheap when there is nothing to do: one failed open.
  */
-export async function finishInterruptedSync(board: Board, repo: GitRepo, prefix: string, progress: (line: string) => void = () => undefined): Promise<Finished | null> {
+export async function finishInterruptedSync(
+  board: Board,
+  repo: GitRepo,
+  prefix: string,
+  progress: (line: string) => void = () => undefined,
+  opts: { sync?: boolean } = {},
+): Promise<Finished | null> {
   const j = readJournal(board);
   if (!j || alive(j.pid)) return null;
   const out: Finished = { action: 'dropped', written: [], deleted: [], kept: [], notified: [] };
   const tip = (await repo.tip(j.ref))?.commit ?? null;
-  if (tip && (tip === j.to || (await repo.isAncestor(j.to, tip)))) {
+  const reached = tip && (tip === j.to || (await repo.isAncestor(j.to, tip)));
+  // not moved yet, with losers to tell: left for the next sync, which tells them once its
+  // branch holds the merge (the push may have reached the remote before the kill)
+  if (!reached && !opts.sync && j.merge && j.reconciled.length && tip === j.from) return null;
+  if (reached) {
     const { writeOut, tellLosers } = await import('./sync-write.js');
     progress(`finishing a sync that was interrupted (${j.ref.replace('refs/heads/', '')} at ${j.to.slice(0, 10)})`);
     await writeOut({ board, repo, prefix, hasBoard: true, progress }, j.fromTree, `${j.to}^{tree}`, out);

@@ -26,7 +26,7 @@ import { excludeBoardFromGit } from './exclude.js';
 import { GitRepo } from './git.js';
 import { checkNotCheckedOut, moveRef } from './plumbing.js';
 import { fetchBranch, pushBranch } from './remote.js';
-import { checkpoint, dropJournal, finishInterruptedSync, writeJournal } from './sync-journal.js';
+import { checkpoint, dropJournal, finishInterruptedSync, readJournal, writeJournal } from './sync-journal.js';
 import { mergeBranches, type MergeOutcome, type ReconciledClaim, type SyncContext } from './sync-merge.js';
 import { ensureFolders, tellLosers, writeOut } from './sync-write.js';
 
@@ -104,8 +104,14 @@ class Syncer {
     };
     checkNotCheckedOut(this.repo, branch);
     let audit: AuditLog | null = null;
+    // a merge a killed sync pushed but did not get to tell its losers about (told below, once
+    // the branch holds it)
+    let untold: { merge: string; reconciled: ReconciledClaim[] } | null = null;
     if (this.hasBoard) {
-      const fin = await finishInterruptedSync(this.board, this.repo, this.prefix, this.progress);
+      const stale = readJournal(this.board);
+      if (stale?.merge && stale.reconciled.length && stale.pid !== process.pid) untold = { merge: stale.merge, reconciled: stale.reconciled };
+      const fin = await finishInterruptedSync(this.board, this.repo, this.prefix, this.progress, { sync: true });
+      if (fin?.action === 'finished') untold = null; // told by the finish
       if (fin?.action === 'finished') {
         result.resumed = true;
         result.written.push(...fin.written);
@@ -159,20 +165,28 @@ class Syncer {
         result.action = merged.replayed ? 'replayed' : 'merged';
         checkpoint('merged');
       }
+      const reconciled = merged?.reconciled ?? [];
+      const moves = M !== L || !this.hasBoard;
+      const fromTree = L && this.hasBoard ? `${L}^{tree}` : null;
+      if (moves) {
+        // the journal before the push: killed from here on, whoever commits next finishes the
+        // write-out, and the next sync tells the losers of a merge that reached the remote
+        writeJournal(this.board, { pid: process.pid, ref: this.ref, from: L, to: M!, fromTree, reconciled, merge: merged && !merged.replayed ? M : null });
+        checkpoint('journal');
+      }
       if (push) {
-        if (!(await pushBranch(this.repo, this.remote, branch, M!, this.config.git.verify))) {
+        if (!(await pushBranch(this.repo, this.remote, branch, M!, this.config.git.verify).catch((e) => {
+          if (moves) dropJournal(this.board);
+          throw e;
+        }))) {
+          if (moves) dropJournal(this.board);
           this.progress(`${this.remote} moved while we merged; fetching again`);
           continue;
         }
         result.pushed = true;
         checkpoint('pushed');
       }
-      const reconciled = merged?.reconciled ?? [];
-      if (M !== L || !this.hasBoard) {
-        // the journal first: killed from here on, whoever commits next finishes the write-out
-        const fromTree = L && this.hasBoard ? `${L}^{tree}` : null;
-        writeJournal(this.board, { pid: process.pid, ref: this.ref, from: L, to: M!, fromTree, reconciled, merge: merged && !merged.replayed ? M : null });
-        checkpoint('journal');
+      if (moves) {
         if (M !== L && !(await moveRef(this.repo, this.ref, M!, L, `recado: sync with ${this.remote}`))) {
           dropJournal(this.board);
           this.progress(`the local ${branch} moved while syncing (a board commit); merging again`);
@@ -203,9 +217,14 @@ class Syncer {
 
     ensureFolders(this.board);
     await excludeBoardFromGit(this.board).catch(() => undefined);
+    if (untold && result.result && (await this.repo.isAncestor(untold.merge, result.result))) {
+      const told = tellLosers(this.board, untold.merge, untold.reconciled);
+      result.notified.push(...told.notified);
+      result.unreachable.push(...told.unreachable);
+    }
 
     // commit and push the notices and what changed meanwhile
-    if (result.reconciled.length || result.kept.length) {
+    if (result.reconciled.length || result.kept.length || result.notified.length) {
       audit ??= await AuditLog.open(this.board, { explicit: true, onEvent: () => undefined });
       const c = await audit!.commitAll();
       if (!c.ok) throw c.failure!;
