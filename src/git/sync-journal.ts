@@ -68,8 +68,20 @@ export function dropJournal(board: Board): void {
   rmSync(journalFile(board), { force: true });
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return false; // our own journal, left by nothing else running here
+/** Syncs running in this process (a watcher's live sync): their journals are not left over. */
+let syncsHere = 0;
+
+export async function whileSyncing<T>(fn: () => Promise<T>): Promise<T> {
+  syncsHere++;
+  try {
+    return await fn();
+  } finally {
+    syncsHere--;
+  }
+}
+
+function alive(pid: number, self: boolean): boolean {
+  if (pid === process.pid) return !self && syncsHere > 0; // ours: a sync running here, else left by one that failed
   try {
     process.kill(pid, 0);
     return true;
@@ -98,7 +110,7 @@ export async function finishInterruptedSync(
   opts: { sync?: boolean } = {},
 ): Promise<Finished | null> {
   const j = readJournal(board);
-  if (!j || alive(j.pid)) return null;
+  if (!j || alive(j.pid, !!opts.sync)) return null;
   const out: Finished = { action: 'dropped', written: [], deleted: [], kept: [], notified: [] };
   const tip = (await repo.tip(j.ref))?.commit ?? null;
   const reached = tip && (tip === j.to || (await repo.isAncestor(j.to, tip)));

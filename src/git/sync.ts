@@ -26,7 +26,7 @@ import { excludeBoardFromGit } from './exclude.js';
 import { GitRepo } from './git.js';
 import { checkNotCheckedOut, moveRef } from './plumbing.js';
 import { fetchBranch, pushBranch } from './remote.js';
-import { checkpoint, dropJournal, finishInterruptedSync, readJournal, writeJournal } from './sync-journal.js';
+import { checkpoint, dropJournal, finishInterruptedSync, readJournal, whileSyncing, writeJournal } from './sync-journal.js';
 import { mergeBranches, type MergeOutcome, type ReconciledClaim, type SyncContext } from './sync-merge.js';
 import { ensureFolders, tellLosers, writeOut } from './sync-write.js';
 
@@ -256,6 +256,6 @@ export async function syncBoard(board: Board, opts: SyncOptions = {}): Promise<S
     throw notFound(`no git remote named "${remote}"`, { hint: `add one (git remote add ${remote} URL) or pass --remote NAME` });
   }
   const syncer = new Syncer(board, repo, prefix, config, remote, hasBoard, opts.progress ?? (() => undefined));
-  if (!hasBoard || opts.locked) return syncer.run();
-  return withLock(board, SYNC_LOCK_KEY, () => syncer.run());
+  if (!hasBoard || opts.locked) return whileSyncing(() => syncer.run());
+  return withLock(board, SYNC_LOCK_KEY, () => whileSyncing(() => syncer.run()));
 }
