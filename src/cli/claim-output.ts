@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { leaseLeft } from '../core/claims.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import type { Ticket } from '../core/ticket.js';
-import type { Confirmation, OpOutcome } from '../git/remote.js';
+import type { Confirmation } from '../git/remote.js';
 import type { Board } from '../store/board.js';
 import { loadBoard } from '../store/tickets.js';
 import { printJson, println } from './output.js';
@@ -29,15 +29,6 @@ export function offlineOption(cmd: Command): Command {
 export function confirmationText(c: Confirmation): string {
   if (c.mode === 'offline') return '(unconfirmed: decided offline on this clone; the next board sync reconciles it, the earliest claim wins)';
   return `(confirmed by ${c.remote}${c.retries ? ` after ${c.retries} other clone(s) moved first` : ''})`;
-}
-
-/**
- * Run one claim, next, renew, release or close so that, with `sync.claims: remote`, the git
- * remote confirms it (git/remote.ts); otherwise it runs as is.
- */
-export async function confirmed<T>(board: Board, actor: string, offline: boolean | undefined, op: () => Promise<T>, outcome: (v: T) => OpOutcome): Promise<{ value: T; confirmation: Confirmation }> {
-  const { confirmOnRemote } = await import('../git/remote.js');
-  return confirmOnRemote(board, { actor, offline, progress: process.stderr.isTTY ? (l) => process.stderr.write(`board: ${l}\n`) : undefined }, op, outcome);
 }
 
 /** "alice until 10:30:00Z (29m59s left)" */

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { afterTicketChange } from '../../store/events.js';
-import { claimNext } from '../../store/claims.js';
-import { confirmed, leaseOption, leaseText, offlineOption, printTicketResult } from '../claim-output.js';
+import { next } from '../../ops/tickets.js';
+import { leaseOption, leaseText, offlineOption, printTicketResult } from '../claim-output.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 
 interface Options extends CommonOptions {
@@ -28,9 +27,8 @@ export function register(program: Command): Command {
       action(async (opts: Options) => {
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const { value: r, confirmation } = await confirmed(board, actor, opts.offline, async () => (await claimNext(board, { actor, leaseMs: opts.lease })).result, (r) => r);
-        if (r.changed) await afterTicketChange(board, r.before, r.after, actor);
-        printTicketResult(board, r.after, opts.json, `${r.after.id}\t${r.after.title}\t(claimed: ${leaseText(r.after)})`, confirmation);
+        const r = await next(board, { actor, leaseMs: opts.lease, offline: opts.offline });
+        printTicketResult(board, r.after, opts.json, `${r.after.id}\t${r.after.title}\t(claimed: ${leaseText(r.after)})`, r.confirmation);
       }),
     );
 }

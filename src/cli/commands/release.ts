@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
-import { afterTicketChange } from '../../store/events.js';
-import { releaseClaim } from '../../store/claims.js';
-import { confirmed, offlineOption, printTicketResult } from '../claim-output.js';
+import { release } from '../../ops/tickets.js';
+import { offlineOption, printTicketResult } from '../claim-output.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 
 interface Options extends CommonOptions {
@@ -25,10 +24,9 @@ export function register(program: Command): Command {
         checkTicketId(id);
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const { value: r, confirmation } = await confirmed(board, actor, opts.offline, () => releaseClaim(board, id, { actor, force: opts.force }), (r) => r);
-        if (r.changed) await afterTicketChange(board, r.before, r.after, actor);
+        const r = await release(board, id, { actor, force: opts.force, offline: opts.offline });
         const by = r.before.claim ? ` (was held by ${r.before.claim.by})` : '';
-        printTicketResult(board, r.after, opts.json, r.changed ? `released ${id}${by}; status ${r.after.status}` : `${id} was not claimed; nothing to release`, confirmation);
+        printTicketResult(board, r.after, opts.json, r.changed ? `released ${id}${by}; status ${r.after.status}` : `${id} was not claimed; nothing to release`, r.confirmation);
       }),
     );
 }

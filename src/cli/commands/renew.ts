@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
-import { afterTicketChange } from '../../store/events.js';
-import { renewClaim } from '../../store/claims.js';
-import { confirmed, leaseOption, leaseText, offlineOption, printTicketResult } from '../claim-output.js';
+import { renew } from '../../ops/tickets.js';
+import { leaseOption, leaseText, offlineOption, printTicketResult } from '../claim-output.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 
 interface Options extends CommonOptions {
@@ -30,9 +29,8 @@ export function register(program: Command): Command {
         checkTicketId(id);
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const { value: r, confirmation } = await confirmed(board, actor, opts.offline, () => renewClaim(board, id, { actor, leaseMs: opts.lease }), (r) => r);
-        if (r.changed) await afterTicketChange(board, r.before, r.after, actor);
-        printTicketResult(board, r.after, opts.json, `${r.renewal ? 'renewed' : 'claimed again'} ${id}: ${leaseText(r.after)}`, confirmation);
+        const r = await renew(board, id, { actor, leaseMs: opts.lease, offline: opts.offline });
+        printTicketResult(board, r.after, opts.json, `${r.renewal ? 'renewed' : 'claimed again'} ${id}: ${leaseText(r.after)}`, r.confirmation);
       }),
     );
 }

@@ -40,7 +40,7 @@ export function register(program: Command): Command {
         'branch, index and files outside .board/ are never touched. In a fresh clone it fetches',
         'the board and writes .board/ out. Tickets claimed on both sides while apart: the earliest',
         'claim wins and the other agent gets a recado. A sync killed at any moment is finished by the',
-        'next one. See docs/sync.md for the rules, remote-confirmed claims and live sync.',
+        'next one. See docs/sync.md (remote-confirmed claims, live sync) and docs/design/audit-sync.md.',
       ].join('\n'),
     )
     .action(
@@ -65,11 +65,7 @@ export function register(program: Command): Command {
           case 'merged':
             println(`merged with ${where} and pushed: ${r.written.length} file(s) written, ${r.deleted.length} removed`);
             break;
-          case 'replayed':
-            println(`put this clone's board commits on top of ${where} and pushed: ${r.written.length} file(s) written, ${r.deleted.length} removed`);
-            break;
         }
-        if (r.resumed) println('finished a sync that was interrupted before this one (its files are written now)');
         for (const rc of r.reconciled) {
           println(`${rc.ticket}: claimed on both sides; ${rc.winner.by} claimed first (${rc.winner.at}), undone: ${rc.losers.map((l) => `${l.by} (${l.at})`).join(', ')}`);
         }
