@@ -18,7 +18,8 @@
  *
  * Any number of clones: each push names the remote tip it builds on, so of two operations
  * built on the same tip only one is accepted; the other one is decided again on top of it.
- * The web board and any other face call the same function around the same operation.
+ * The ticket operations (ops/tickets.ts: claim, next, renew, release, close) call it around
+ * their store operation, so every face (CLI, web, MCP, requests by recado) gets the same.
  */
 import { hostname } from 'node:os';
 import { authorIdentity } from '../core/audit.js';
