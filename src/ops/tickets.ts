@@ -13,6 +13,7 @@ import { claimNext, claimTicket, releaseClaim, renewClaim, type ClaimResult } fr
 import { afterTicketChange } from '../store/events.js';
 import { loadBoard, mutateTicket, problemError, readTicket, type MutateResult } from '../store/tickets.js';
 import type { Confirmation } from '../git/remote.js';
+import { loadConfig } from '../store/config.js';
 
 export interface ActOptions {
   /** Who is acting (a valid agent name). */
@@ -32,6 +33,11 @@ export interface Confirmed {
  * Announcements follow only the confirmed change.
  */
 async function confirmed<R extends MutateResult>(board: Board, opts: ActOptions, op: () => Promise<R>): Promise<R & Confirmed> {
+  if (loadConfig(board).sync.claims !== 'remote') {
+    // decided on this clone, as always (git is not even loaded)
+    const local: Confirmation = { mode: 'local', confirmed: false, remote: null, clone: null, retries: 0 };
+    return { ...(await announced(board, await op(), opts.actor)), confirmation: local };
+  }
   const { confirmOnRemote } = await import('../git/remote.js');
   const { value, confirmation } = await confirmOnRemote(board, { actor: opts.actor, offline: opts.offline }, op, (r) => r);
   return { ...(await announced(board, value, opts.actor)), confirmation };
