@@ -33,11 +33,20 @@ export interface GitConfig {
   committer: GitIdentity;
 }
 
+/** Working across clones through the git remote (see docs/sync.md). */
+export interface SyncConfig {
+  /** local: claims are decided on this clone (reconciled at sync); remote: a push confirms each. */
+  claims: 'local' | 'remote';
+  /** The watcher syncs this often (and soon after local changes); null: only `board sync`. */
+  everyMs: number | null;
+}
+
 export interface BoardConfig {
   prefix: string;
   waves: WavePolicy;
   leaseMs: number;
   git: GitConfig;
+  sync: SyncConfig;
   agents: Record<string, AgentConfig>;
 }
 
@@ -53,6 +62,7 @@ export const DEFAULT_CONFIG: BoardConfig = {
     remote: 'origin',
     committer: { name: 'recado', email: 'board@localhost' },
   },
+  sync: { claims: 'local', everyMs: null },
   agents: {},
 };
 
@@ -129,6 +139,18 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     git.committer = id;
   }
 
+  const sy = (data.sync ?? {}) as Record<string, unknown>;
+  if (typeof sy !== 'object' || Array.isArray(sy)) throw fail('sync', 'sync must be a map');
+  const sync: SyncConfig = { ...DEFAULT_CONFIG.sync };
+  if (sy.claims !== undefined && sy.claims !== null) {
+    if (sy.claims !== 'local' && sy.claims !== 'remote') throw fail('sync.claims', `unknown sync.claims ${JSON.stringify(sy.claims)}`, 'use local (decided on this clone) or remote (confirmed by a push to the git remote)');
+    sync.claims = sy.claims;
+  }
+  if (sy.every !== undefined && sy.every !== null && sy.every !== false) {
+    sync.everyMs = parseDuration(sy.every as string | number, 'sync.every');
+    if (sync.everyMs < 1000) throw fail('sync.every', 'sync.every must be at least 1s', 'e.g. 30s or 5m');
+  }
+
   const agents: Record<string, AgentConfig> = {};
   const a = data.agents ?? {};
   if (typeof a !== 'object' || Array.isArray(a)) throw fail('agents', 'agents must be a map of name to settings');
@@ -154,5 +176,5 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     }
   }
 
-  return { prefix, waves: waves as WavePolicy, leaseMs, git, agents };
+  return { prefix, waves: waves as WavePolicy, leaseMs, git, sync, agents };
 }

@@ -13,10 +13,35 @@ import { claimNext, claimTicket, releaseClaim, renewClaim, type ClaimResult } fr
 import { afterTicketChange } from '../store/events.js';
 import { loadGraph } from '../store/graph-index.js';
 import { loadBoard, mutateTicket, problemError, readTicket, type MutateResult } from '../store/tickets.js';
+import type { Confirmation } from '../git/remote.js';
+import { loadConfig } from '../store/config.js';
 
 export interface ActOptions {
   /** Who is acting (a valid agent name). */
   actor: string;
+  /** With board.yaml `sync.claims: remote`: decide on this clone only (unconfirmed; reconciled at the next sync). */
+  offline?: boolean;
+}
+
+/** How the git remote confirmed an operation (`mode: local` when `sync.claims` is local). */
+export interface Confirmed {
+  confirmation: Confirmation;
+}
+
+/**
+ * Run one claim, next, renew, release or close so that, with `sync.claims: remote`, it holds
+ * only once a push to the remote's audit branch was accepted (git/remote.ts); otherwise as is.
+ * Announcements follow only the confirmed change.
+ */
+async function confirmed<R extends MutateResult>(board: Board, opts: ActOptions, op: () => Promise<R>): Promise<R & Confirmed> {
+  if (loadConfig(board).sync.claims !== 'remote') {
+    // decided on this clone, as always (git is not even loaded)
+    const local: Confirmation = { mode: 'local', confirmed: false, remote: null, clone: null, retries: 0 };
+    return { ...(await announced(board, await op(), opts.actor)), confirmation: local };
+  }
+  const { confirmOnRemote } = await import('../git/remote.js');
+  const { value, confirmation } = await confirmOnRemote(board, { actor: opts.actor, offline: opts.offline }, op, (r) => r);
+  return { ...(await announced(board, value, opts.actor)), confirmation };
 }
 
 export interface LeaseOptions extends ActOptions {
@@ -43,27 +68,26 @@ export function showTicket(board: Board, id: string): TicketJson {
 }
 
 /** Take a ticket (exactly one of concurrent claimers wins; the others get exit 4). */
-export async function claim(board: Board, id: string, opts: LeaseOptions): Promise<ClaimResult> {
+export async function claim(board: Board, id: string, opts: LeaseOptions): Promise<ClaimResult & Confirmed> {
   checkTicketId(id);
-  return announced(board, await claimTicket(board, id, { actor: opts.actor, leaseMs: opts.leaseMs }), opts.actor);
+  return confirmed(board, opts, () => claimTicket(board, id, { actor: opts.actor, leaseMs: opts.leaseMs }));
 }
 
 /** Extend the actor's claim. */
-export async function renew(board: Board, id: string, opts: LeaseOptions): Promise<ClaimResult> {
+export async function renew(board: Board, id: string, opts: LeaseOptions): Promise<ClaimResult & Confirmed> {
   checkTicketId(id);
-  return announced(board, await renewClaim(board, id, { actor: opts.actor, leaseMs: opts.leaseMs }), opts.actor);
+  return confirmed(board, opts, () => renewClaim(board, id, { actor: opts.actor, leaseMs: opts.leaseMs }));
 }
 
 /** Give a ticket back. */
-export async function release(board: Board, id: string, opts: ActOptions & { force?: boolean }): Promise<MutateResult> {
+export async function release(board: Board, id: string, opts: ActOptions & { force?: boolean }): Promise<MutateResult & Confirmed> {
   checkTicketId(id);
-  return announced(board, await releaseClaim(board, id, { actor: opts.actor, force: opts.force }), opts.actor);
+  return confirmed(board, opts, () => releaseClaim(board, id, { actor: opts.actor, force: opts.force }));
 }
 
 /** Claim the best ready ticket for the actor (exit 3 when nothing is ready). */
-export async function next(board: Board, opts: LeaseOptions): Promise<ClaimResult> {
-  const { result } = await claimNext(board, { actor: opts.actor, leaseMs: opts.leaseMs });
-  return announced(board, result, opts.actor);
+export async function next(board: Board, opts: LeaseOptions): Promise<ClaimResult & Confirmed> {
+  return confirmed(board, opts, async () => (await claimNext(board, { actor: opts.actor, leaseMs: opts.leaseMs })).result);
 }
 
 export interface CloseOptions extends ActOptions {
@@ -78,11 +102,11 @@ export interface CloseOptions extends ActOptions {
  * Mark a ticket done (or cancelled) and end its claim. Allowed to the claim holder, or to
  * anyone when the ticket is unclaimed or its lease ran out (`force` for people).
  */
-export async function close(board: Board, id: string, opts: CloseOptions): Promise<MutateResult & { status: 'done' | 'cancelled' }> {
+export async function close(board: Board, id: string, opts: CloseOptions): Promise<MutateResult & Confirmed & { status: 'done' | 'cancelled' }> {
   checkTicketId(id);
   const status = opts.cancel ? 'cancelled' : 'done';
   const now = opts.now ?? new Date();
-  const result = await mutateTicket(board, id, { actor: opts.actor, now }, (t, e) => {
+  const result = await confirmed(board, opts, () => mutateTicket(board, id, { actor: opts.actor, now }, (t, e) => {
     const held = activeClaim(t, now);
     if (held && held.by !== opts.actor && !opts.force) {
       throw conflict(`${id} is claimed by ${held.by} since ${held.at}`, {
@@ -93,6 +117,6 @@ export async function close(board: Board, id: string, opts: CloseOptions): Promi
     if (t.status === status && !t.claim) return false;
     e.set('status', status);
     e.set('claim', undefined);
-  });
-  return { ...(await announced(board, result, opts.actor)), status };
+  }));
+  return { ...result, status };
 }
