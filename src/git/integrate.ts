@@ -153,6 +153,8 @@ class Run {
   private readonly paths: ReturnType<typeof integrateDir>;
   private readonly ref: string;
   private tip: string | null = null;
+  /** Tickets settled (integrated, empty) by this run: their dependents need not wait. */
+  private readonly settledNow = new Set<string>();
   private readonly now: () => Date;
 
   get settings(): IntegrateConfig {
@@ -189,7 +191,11 @@ class Run {
 
     const loaded = loadBoard(this.board);
     const outcomes: TicketOutcome[] = [];
-    for (const t of this.candidates(loaded)) outcomes.push(await this.one(loaded, t));
+    for (const t of this.candidates(loaded)) {
+      const o = await this.one(loaded, t);
+      if (o.result === 'integrated' || o.result === 'already' || o.result === 'empty') this.settledNow.add(t.id);
+      outcomes.push(o);
+    }
     return { branch: this.cfg.branch, base, before, after: this.tip, recovered, tickets: outcomes, updated: [], ms: Date.now() - t0 };
   }
 
@@ -330,7 +336,7 @@ class Run {
       return { ...out, result: 'empty', message: `${t.id} was closed with no commits${work.branch ? ` on ${work.branch}` : ''}: nothing to integrate` };
     }
 
-    const wait = waitingOn(t, (id) => loaded.tickets.get(id));
+    const wait = waitingOn(t, (id) => loaded.tickets.get(id)).filter((d) => !this.settledNow.has(d));
     if (wait.length) {
       if (newWork) await this.mark(t.id, null, newWork);
       return { ...out, result: 'waiting', message: `waits for ${wait.join(', ')} to be integrated first` };

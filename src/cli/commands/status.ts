@@ -3,6 +3,7 @@ import { formatDuration } from '../../core/duration.js';
 import { ago } from '../../core/status.js';
 import { boardStatus } from '../../store/status.js';
 import { action, common, openBoard, type CommonOptions } from '../context.js';
+import { integrationStatus, printIntegrationStatus } from '../integrate-status.js';
 import { bar, paint, printJson, println } from '../output.js';
 
 const clock = (iso: string) => {
@@ -23,15 +24,17 @@ export function register(program: Command): Command {
         'JSON: {board, policy, open, waves: [{wave, tickets, done, total}], tickets: {total, todo, ...},\n' +
         'agents: [{name, role, listed, worktree, claims: [{id, title, status, since, expires, left_ms,\n' +
         'expired}], unread, last_activity: {at, what} | null}], watcher: {running, pid, since, state,\n' +
-        'last_event, heartbeat, delivered, rejected, waiting, plugins}} (see the README).',
+        'last_event, heartbeat, delivered, rejected, waiting, plugins}, integration: null | {branch, counts,\n' +
+        'waves: [{wave, counts}], pending: [{id, title, wave, state, files?, message?}]} (docs/integrate.md).',
     )
     .action(
       action(async (opts: CommonOptions) => {
         const board = openBoard(opts);
         const now = new Date();
         const s = await boardStatus(board, now);
+        const integration = integrationStatus(board);
         if (opts.json) {
-          printJson(s);
+          printJson({ ...s, integration });
           return;
         }
         const done = s.tickets.done + s.tickets.cancelled;
@@ -46,6 +49,8 @@ export function register(program: Command): Command {
           const name = `wave ${String(w.wave).padStart(width)}`;
           println(`${open ? paint.bold('>') : ' '} ${open ? paint.bold(name) : name}  ${bar(w.done, w.total)}${w.done === w.total ? `  ${paint.green('done')}` : ''}`);
         }
+
+        printIntegrationStatus(integration);
 
         println('');
         if (!s.agents.length) println('No agents yet: `board agent add NAME --role ROLE` adds one.');

@@ -1,0 +1,28 @@
+/**
+ * The integration part of `board status` (kept apart from the rest of status): per wave and
+ * per ticket, integrated, waiting, check failed, conflict, empty, missing.
+ */
+import { countsText, integrateSettings, integrationSummary, oneLine, type IntegrationSummary } from '../core/integrate.js';
+import type { Board } from '../store/board.js';
+import { loadBoard } from '../store/tickets.js';
+import { paint, println } from './output.js';
+
+/** The summary, or null when no ticket is done yet. */
+export function integrationStatus(board: Board): IntegrationSummary | null {
+  const loaded = loadBoard(board);
+  const s = integrationSummary(loaded.tickets.values(), (id) => loaded.graph.waveOf(id), integrateSettings(loaded.config).branch);
+  return Object.values(s.counts).some((n) => n > 0) ? s : null;
+}
+
+export function printIntegrationStatus(s: IntegrationSummary | null): void {
+  if (!s) return;
+  println('');
+  println(`${paint.bold('Integration')} into ${s.branch}: ${countsText(s.counts)}`);
+  for (const w of s.waves) println(`  ${w.wave === null ? 'no wave' : `wave ${w.wave}`}: ${countsText(w.counts)}`);
+  for (const p of s.pending.slice(0, 10)) {
+    const state = p.state === 'waiting' ? paint.yellow('waiting') : paint.red(p.state.replace('_', ' '));
+    const files = p.files?.length ? ` (${p.files.slice(0, 3).map((f) => oneLine(f, 60)).join(', ')}${p.files.length > 3 ? ', ...' : ''})` : '';
+    println(`  ${state} ${p.id} ${oneLine(p.title, 40)}${files}${p.message && !files ? ` (${oneLine(p.message, 80)})` : ''}`);
+  }
+  if (s.pending.length > 10) println(`  ... ${s.pending.length - 10} more (board integrate --json)`);
+}
