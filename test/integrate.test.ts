@@ -6,8 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BIN, board, boardAsync, cleanEnv, git, startWatcherProcess, tempRepo, waitFor, type TempRepo } from './helpers.js';
+
+// every test runs dozens of real processes (board, git) on a shared machine
+vi.setConfig({ testTimeout: 240_000 });
 
 const cleanups: Array<() => void> = [];
 const procs: ChildProcess[] = [];

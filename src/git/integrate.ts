@@ -218,6 +218,20 @@ class Run {
     return integrationOrder(list, wave);
   }
 
+  private tips: Map<string, string> | null = null;
+
+  /** Every agent branch's tip, read once per run (`board/*`). */
+  private async branchTips(): Promise<Map<string, string>> {
+    if (this.tips) return this.tips;
+    const out = await this.repo.text(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads/board/']);
+    this.tips = new Map();
+    for (const line of out.split('\n')) {
+      const sp = line.indexOf(' ');
+      if (sp > 0) this.tips.set(line.slice(sp + 1).replace(/^refs\/heads\//, ''), line.slice(0, sp));
+    }
+    return this.tips;
+  }
+
   private async checkNotCheckedOut(): Promise<void> {
     for (const w of await listWorktrees(this.repo.top)) {
       if (w.branch === this.ref) {
@@ -342,20 +356,23 @@ class Run {
       return { ...out, result: 'waiting', message: `waits for ${wait.join(', ')} to be integrated first` };
     }
 
-    // a failed ticket whose branch moved on since (the author merged or fixed): take the new tip
+    // one git call says both whether the recorded head still exists (128: no such commit)
+    // and whether it is in the branch already
     const prev = integrationOf(t);
     let head = work.head;
     let note: string | undefined;
-    const headThere = (await commitOf(this.repo, head)) !== null;
-    if (work.branch) {
-      const tip = (await this.repo.tip(`refs/heads/${work.branch}`))?.commit ?? null;
-      const descends = tip !== null && tip !== head && headThere && (await this.repo.isAncestor(head, tip));
-      if (!tip) note = `branch ${work.branch} is gone; integrating the recorded commits`;
-      else if (descends && prev && prev.state !== 'integrated') {
+    const inBranch = await this.repo.run(['merge-base', '--is-ancestor', head, this.tip!], { okCodes: [1, 128] });
+    const headThere = inBranch.code !== 128;
+    const tip = work.branch ? (await this.branchTips()).get(work.branch) ?? null : null;
+    if (work.branch && !tip) note = `branch ${work.branch} is gone; integrating the recorded commits`;
+    else if (tip && tip !== head && prev && prev.state !== 'integrated') {
+      // tried before and failed: when the branch moved on since (the author merged the
+      // integration branch, or fixed it), take its new tip
+      if (headThere && (await this.repo.isAncestor(head, tip))) {
         head = tip;
         work = { ...work, head: tip, commits: work.commits + Number(await this.repo.text(['rev-list', '--count', `${work.head}..${tip}`])) };
         newWork = workValue(work);
-      } else if (tip !== head && !descends) {
+      } else {
         note = `branch ${work.branch} was rewritten since the close; integrating the recorded commits`;
       }
     }
@@ -366,7 +383,7 @@ class Run {
       return { ...out, result: 'missing', message, told };
     }
 
-    if (await this.repo.isAncestor(head, this.tip!)) {
+    if (head === work.head ? inBranch.code === 0 : await this.repo.isAncestor(head, this.tip!)) {
       await this.mark(t.id, integrateValue({ state: 'integrated', at, branch, commit: this.tip!, head }), newWork);
       return { ...out, result: 'already', commit: this.tip!, message: note ?? `its work is already in ${branch}` };
     }

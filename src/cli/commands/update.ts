@@ -45,6 +45,11 @@ export function register(program: Command): Command {
           const config = loadConfig(board);
           const main = await GitRepo.find(board.repo);
           if (!main || resolve(here.commonDir) !== resolve(main.commonDir)) throw usageError('this worktree is not of the board\'s repository');
+          if (resolve(here.top) === resolve(main.top)) {
+            throw usageError('this is the main checkout: `board update` merges into agents\' worktrees only', {
+              hint: `to take the integrated code into your branch here, run \`git merge ${integrateSettings(config).branch}\` yourself; to update agents, name them or use --wave`,
+            });
+          }
           const tip = (await main.tip(`refs/heads/${integrateSettings(config).branch}`))?.commit ?? null;
           const actor = (() => { try { return actorOf(opts); } catch { return 'you'; } })();
           results = [await updateCheckout(board, config, actor, here.top, tip, { tell: false })];
