@@ -400,6 +400,28 @@ describe('the watcher (integrate.auto)', () => {
 });
 
 describe('hand edits', () => {
+  it('a ticket closed by hand is integrated by the watcher with its work found; a hand edit of the record is refused', async () => {
+    const s = setup(['alice', 'pat'], 'integrate:\n  auto: true');
+    const t1 = newTicket(s, 'Closed by hand');
+    const w = startWatcherProcess(s.r.dir, { track: procs });
+    await w.until((e) => e.type === 'waves', 30_000);
+    expect(s.as('alice', ['claim', t1]).code).toBe(0);
+    const sha = s.commit('alice', 'hand.txt', 'h\n');
+    const file = s.r.path('.board', 'tickets', `${t1}.md`);
+    writeFileSync(file, s.ticket(t1).replace('status: in_progress', 'status: done').replace(/updated_by: .*/, 'updated_by: alice'));
+    const ev = await w.until((e) => e.type === 'integrate' && e.id === t1, 60_000);
+    expect(ev.result).toBe('integrated');
+    await waitFor(() => s.ticket(t1).includes('state: integrated'), 30_000);
+    expect(s.ticket(t1)).toContain(`head: ${sha}`);
+
+    // an agent "fixing" the record by hand is undone
+    writeFileSync(file, s.ticket(t1).replace('state: integrated', 'state: conflict').replace(/updated_by: .*/, 'updated_by: alice'));
+    const refused = await w.until((e) => e.type === 'edit_refused' && e.id === t1, 60_000);
+    expect(refused.rules).toContain('work_by_hand');
+    await waitFor(() => s.ticket(t1).includes('state: integrated'), 30_000);
+    expect(await w.stop()).toBe(0);
+  });
+
   it('the recorded work and integration state are refused when written by hand', async () => {
     const { checkHandEdit } = await import('../src/core/edits.js');
     const { ticketFromData } = await import('../src/core/ticket.js');

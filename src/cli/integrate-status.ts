@@ -2,17 +2,8 @@
  * The integration part of `board status` (kept apart from the rest of status): per wave and
  * per ticket, integrated, waiting, check failed, conflict, empty, missing.
  */
-import { countsText, integrateSettings, integrationSummary, oneLine, type IntegrationSummary } from '../core/integrate.js';
-import type { Board } from '../store/board.js';
-import { loadBoard } from '../store/tickets.js';
+import { countsText, oneLine, type IntegrationSummary } from '../core/integrate.js';
 import { paint, println } from './output.js';
-
-/** The summary, or null when no ticket is done yet. */
-export function integrationStatus(board: Board): IntegrationSummary | null {
-  const loaded = loadBoard(board);
-  const s = integrationSummary(loaded.tickets.values(), (id) => loaded.graph.waveOf(id), integrateSettings(loaded.config).branch);
-  return Object.values(s.counts).some((n) => n > 0) ? s : null;
-}
 
 export function printIntegrationStatus(s: IntegrationSummary | null): void {
   if (!s) return;

@@ -308,3 +308,9 @@ export function countsText(c: Record<IntegrationView, number>): string {
 export function integrateSettings(config: { integrate?: IntegrateConfig }): IntegrateConfig {
   return config.integrate ?? DEFAULT_INTEGRATE;
 }
+
+/** The integration part of `board status`: null while no ticket is done. */
+export function integrationStatus(tickets: Iterable<Ticket>, graph: { waveOf(id: string): number | null }, config: { integrate?: IntegrateConfig }): IntegrationSummary | null {
+  const s = integrationSummary(tickets, (id) => graph.waveOf(id), integrateSettings(config).branch);
+  return Object.values(s.counts).some((n) => n > 0) ? s : null;
+}

@@ -99,6 +99,7 @@ export async function updateWorktrees(board: Board, opts: UpdateOptions = {}): P
   if (!agents.length) return [];
   const branch = integrateSettings(config).branch;
   const tip = (await repo.tip(`refs/heads/${branch}`))?.commit ?? null;
+  if (!tip && !opts.agents) return []; // nothing integrated yet: nothing to bring
   const worktrees = await listWorktrees(repo.top);
   const out: UpdateOutcome[] = [];
   for (const agent of agents) {

@@ -11,6 +11,7 @@ import { buildStatus, type Activity, type BoardStatus, type WatcherStatus } from
 import type { Board } from './board.js';
 import { fastFrontmatter, inboxAgents } from './mailbox.js';
 import { loadBoard } from './tickets.js';
+import { integrationStatus, type IntegrationSummary } from '../core/integrate.js';
 
 /** How many of the newest recados are read to find each agent's last one sent. */
 export const RECENT_RECADOS = 200;
@@ -71,7 +72,7 @@ export function gatherInboxes(board: Board): { unread: Map<string, number>; acti
   return { unread, activity };
 }
 
-export async function boardStatus(board: Board, now = new Date()): Promise<BoardStatus> {
+export async function boardStatus(board: Board, now = new Date()): Promise<BoardStatus & { integration: IntegrationSummary | null }> {
   const loaded = loadBoard(board);
   const { unread, activity } = gatherInboxes(board);
   const daemon = await import('../watch/daemon.js');
@@ -89,7 +90,7 @@ export async function boardStatus(board: Board, now = new Date()): Promise<Board
     waiting: mine?.waiting ?? null,
     plugins: mine?.plugins ?? [],
   };
-  return buildStatus({
+  const status = buildStatus({
     board: board.root,
     policy: loaded.graph.policy,
     open: loaded.graph.openWave,
@@ -101,4 +102,6 @@ export async function boardStatus(board: Board, now = new Date()): Promise<Board
     watcher,
     now,
   });
+  // integration per ticket and per wave (docs/integrate.md)
+  return { ...status, integration: integrationStatus(loaded.tickets.values(), loaded.graph, loaded.config) };
 }

@@ -3,7 +3,7 @@ import { formatDuration } from '../../core/duration.js';
 import { ago } from '../../core/status.js';
 import { boardStatus } from '../../store/status.js';
 import { action, common, openBoard, type CommonOptions } from '../context.js';
-import { integrationStatus, printIntegrationStatus } from '../integrate-status.js';
+import { printIntegrationStatus } from '../integrate-status.js';
 import { bar, paint, printJson, println } from '../output.js';
 
 const clock = (iso: string) => {
@@ -32,9 +32,8 @@ export function register(program: Command): Command {
         const board = openBoard(opts);
         const now = new Date();
         const s = await boardStatus(board, now);
-        const integration = integrationStatus(board);
         if (opts.json) {
-          printJson({ ...s, integration });
+          printJson(s);
           return;
         }
         const done = s.tickets.done + s.tickets.cancelled;
@@ -50,7 +49,7 @@ export function register(program: Command): Command {
           println(`${open ? paint.bold('>') : ' '} ${open ? paint.bold(name) : name}  ${bar(w.done, w.total)}${w.done === w.total ? `  ${paint.green('done')}` : ''}`);
         }
 
-        printIntegrationStatus(integration);
+        printIntegrationStatus(s.integration);
 
         println('');
         if (!s.agents.length) println('No agents yet: `board agent add NAME --role ROLE` adds one.');
