@@ -34,8 +34,6 @@
  *   on since (the author merged the integration branch into theirs, or fixed it), the new tip
  *   is taken as its work.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { announcementId } from '../core/announce.js';
 import { authorIdentity } from '../core/audit.js';
 import type { BoardConfig } from '../core/config.js';
@@ -43,20 +41,20 @@ import { BoardError, conflict, notFound, usageError } from '../core/errors.js';
 import {
   commitMessage, failureRecipients, integrateSettings, integrateValue, integrationOf, integrationOrder, integrationView,
   isSettled, oneLine, outputTail, waitingOn, workOf, workValue,
-  type IntegrateConfig, type IntegrateState, type IntegrationView, type Strategy, type TicketWork,
+  type IntegrateConfig, type IntegrateState, type IntegrationView, type Strategy,
 } from '../core/integrate.js';
 import { BOARD_SENDER } from '../core/names.js';
 import type { Ticket } from '../core/ticket.js';
-import { writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
 import { withLock } from '../store/lock.js';
 import { sendFromBoard, type BoardNotice, type SendResult } from '../store/mailbox.js';
 import { loadBoard, mutateTicket, type LoadedBoard } from '../store/tickets.js';
 import { moveRef } from './audit.js';
-import { GitRepo, runGit } from './git.js';
+import { GitRepo } from './git.js';
 import { runCheck, type CheckResult } from './integrate-check.js';
 import { baseBranch, commitOf, findWork } from './integrate-work.js';
 import { updateWorktrees, type UpdateOutcome } from './integrate-update.js';
+import { IntegrationTree, type Journal } from './integrate-tree.js';
 import { listWorktrees } from './worktree.js';
 
 export type TicketResult = IntegrationView | 'already' | 'skipped';
@@ -103,22 +101,7 @@ export interface IntegrateOptions {
   now?: () => Date;
 }
 
-interface Journal {
-  ticket: string;
-  old: string;
-  /** The commit about to be published (set once it is made). */
-  new?: string;
-  record?: Record<string, unknown>;
-  work?: Record<string, unknown>;
-}
-
 export const INTEGRATE_LOCK = 'integrate';
-
-/** The board's private integration worktree and its journal. */
-export function integrateDir(repo: GitRepo): { dir: string; tree: string; journal: string } {
-  const dir = join(repo.commonDir, 'board-integrate');
-  return { dir, tree: join(dir, 'tree'), journal: join(dir, 'journal.json') };
-}
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -150,7 +133,7 @@ export async function integrate(board: Board, opts: IntegrateOptions = {}): Prom
 class Run {
   private readonly config: BoardConfig;
   private readonly cfg: IntegrateConfig;
-  private readonly paths: ReturnType<typeof integrateDir>;
+  private readonly tree: IntegrationTree;
   private readonly ref: string;
   private tip: string | null = null;
   /** Tickets settled (integrated, empty) by this run: their dependents need not wait. */
@@ -164,7 +147,7 @@ class Run {
   constructor(private readonly board: Board, private readonly repo: GitRepo, private readonly opts: IntegrateOptions) {
     this.config = loadBoard(board).config;
     this.cfg = integrateSettings(this.config);
-    this.paths = integrateDir(repo);
+    this.tree = new IntegrationTree(repo, board.tmpDir);
     this.ref = `refs/heads/${this.cfg.branch}`;
     this.now = opts.now ?? (() => new Date());
   }
@@ -186,7 +169,7 @@ class Run {
     }
     const before = this.tip;
     await this.checkNotCheckedOut();
-    await this.ensureTree();
+    if (await this.tree.ensure(this.tip)) this.log({ type: 'integrate_tree', path: this.tree.paths.tree });
     const recovered = await this.recover();
 
     const loaded = loadBoard(this.board);
@@ -242,47 +225,9 @@ class Run {
     }
   }
 
-  private git(args: string[], opts: { okCodes?: number[]; env?: Record<string, string | undefined>; input?: string } = {}) {
-    return runGit(args, { cwd: this.paths.tree, ...opts });
-  }
-
-  /** The private worktree exists, is registered with git, and is clean at the branch tip. */
-  private async ensureTree(): Promise<void> {
-    const { dir, tree } = this.paths;
-    mkdirSync(dir, { recursive: true });
-    const known = (await listWorktrees(this.repo.top)).some((w) => w.path === tree);
-    if (known && existsSync(join(tree, '.git'))) return;
-    if (known || !existsSync(tree)) await this.repo.run(['worktree', 'prune']);
-    rmSync(tree, { recursive: true, force: true }); // a folder of ours that git does not know
-    await this.repo.run(['worktree', 'add', '--detach', '--quiet', '--no-checkout', tree, this.tip!]);
-    await this.git(['reset', '--hard', '--quiet', this.tip!]);
-    this.log({ type: 'integrate_tree', path: tree });
-  }
-
-  /** Make the tree exactly the branch tip (drops any half-made merge). */
-  private async resetTree(): Promise<void> {
-    await this.git(['merge', '--abort'], { okCodes: [1, 128] });
-    await this.git(['reset', '--hard', '--quiet', this.tip!]);
-    await this.git(['clean', '-fdq']);
-  }
-
-  private readJournal(): Journal | null {
-    try {
-      const j = JSON.parse(readFileSync(this.paths.journal, 'utf8')) as Journal;
-      return typeof j?.ticket === 'string' && typeof j.old === 'string' ? j : null;
-    } catch {
-      return null;
-    }
-  }
-
-  private writeJournal(j: Journal | null): void {
-    if (j === null) rmSync(this.paths.journal, { force: true });
-    else writeAtomic(this.board.tmpDir, this.paths.journal, JSON.stringify(j));
-  }
-
   /** Finish or roll back what a killed run left (see the top of this file). */
   private async recover(): Promise<IntegrateReport['recovered']> {
-    const j = this.readJournal();
+    const j = this.tree.readJournal();
     let result: IntegrateReport['recovered'] = null;
     if (j) {
       if (j.new && this.tip === j.new && j.record) {
@@ -293,8 +238,8 @@ class Run {
       }
       this.log({ type: 'integrate_recovered', ...result });
     }
-    await this.resetTree();
-    this.writeJournal(null);
+    await this.tree.reset(this.tip!);
+    this.tree.writeJournal(null);
     return result;
   }
 
@@ -389,7 +334,8 @@ class Run {
     }
 
     const strategy = this.opts.strategy ?? strategyOf(t) ?? this.cfg.strategy;
-    const r = await this.merge(t, work, head, strategy);
+    const identity = authorIdentity(work.by ?? t.updated_by ?? BOARD_SENDER, this.config);
+    const r = await this.tree.merge(this.tip!, head, strategy, commitMessage(t, work, strategy), identity, this.config.git.committer);
     if (r.kind === 'conflict') {
       const files = r.files;
       const message = files.length ? `conflict in ${files.length} file${files.length === 1 ? '' : 's'}` : oneLine(r.message, 300);
@@ -405,32 +351,32 @@ class Run {
 
     const journal: Journal = { ticket: t.id, old: this.tip!, new: r.commit };
     if (this.cfg.check) {
-      this.writeJournal(journal);
+      this.tree.writeJournal(journal);
       this.log({ type: 'integrate_check', id: t.id, command: this.cfg.check });
-      const c = await runCheck(this.paths.tree, this.paths.dir, this.cfg.check, this.cfg.checkTimeoutMs);
+      const c = await runCheck(this.tree.paths.tree, this.tree.paths.dir, this.cfg.check, this.cfg.checkTimeoutMs);
       if (!c.ok) return this.checkFailed(t, out, author, head, c, newWork, at);
       out.check = { code: c.code, timed_out: false, ms: c.ms, tail: '' };
     }
     const record = integrateValue({ state: 'integrated', at, branch, commit: r.commit, head });
-    this.writeJournal({ ...journal, record, ...(newWork ? { work: newWork } : {}) });
+    this.tree.writeJournal({ ...journal, record, ...(newWork ? { work: newWork } : {}) });
     const moved = await moveRef(this.repo, this.ref, r.commit, this.tip, `board: ${commitMessage(t, work, strategy).split('\n')[0]}`);
     if (!moved) {
       // someone moved the branch meanwhile: start this ticket again from its new tip
-      this.writeJournal(null);
+      this.tree.writeJournal(null);
       this.tip = (await this.repo.tip(this.ref))?.commit ?? this.tip;
-      await this.resetTree();
+      await this.tree.reset(this.tip!);
       return this.one(loadBoard(this.board), t);
     }
     this.tip = r.commit;
     await this.mark(t.id, record, newWork);
-    this.writeJournal(null);
+    this.tree.writeJournal(null);
     this.log({ type: 'integrated', id: t.id, commit: r.commit, strategy });
     return { ...out, result: 'integrated', commit: r.commit, ...(note ? { message: note } : {}) };
   }
 
   private async checkFailed(t: Ticket, out: TicketOutcome, author: string | null, head: string, c: CheckResult, newWork: Record<string, unknown> | null, at: string): Promise<TicketOutcome> {
-    await this.resetTree();
-    this.writeJournal(null);
+    await this.tree.reset(this.tip!);
+    this.tree.writeJournal(null);
     const tail = outputTail(c.output, 30);
     const why = c.timedOut ? `timed out after ${Math.round(c.ms / 1000)} s` : `exit ${c.code ?? 'by signal'}`;
     const message = `check \`${oneLine(this.cfg.check!, 80)}\` failed (${why})`;
@@ -448,31 +394,6 @@ class Run {
     return { ...out, result: 'check_failed', message, check: { code: c.code, timed_out: c.timedOut, ms: c.ms, tail }, told };
   }
 
-  /** Merge `head` into the tree (at the tip). */
-  private async merge(t: Ticket, work: TicketWork, head: string, strategy: Strategy): Promise<{ kind: 'ok'; commit: string } | { kind: 'conflict'; files: string[]; message: string }> {
-    const who = authorIdentity(work.by ?? t.updated_by ?? BOARD_SENDER, this.config);
-    const committer = this.config.git.committer;
-    const env = {
-      GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email,
-      GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email,
-    };
-    const message = commitMessage(t, work, strategy);
-    const args = strategy === 'squash'
-      ? ['merge', '--squash', '--no-verify', head]
-      : ['merge', '--no-ff', '--no-verify', '--no-edit', '--no-gpg-sign', '-m', message, head];
-    const r = await this.git(['-c', 'merge.conflictStyle=merge', ...args], { env, okCodes: [1, 128] });
-    if (r.code !== 0) {
-      const files = (await this.git(['diff', '--name-only', '-z', '--diff-filter=U'])).stdout.toString('utf8').split('\0').filter(Boolean);
-      await this.resetTree();
-      return { kind: 'conflict', files, message: r.stderr || r.stdout.toString('utf8') };
-    }
-    if (strategy === 'squash') {
-      const staged = await this.git(['diff', '--cached', '--quiet'], { okCodes: [1] });
-      if (staged.code === 0) return { kind: 'ok', commit: this.tip! }; // nothing new (already in): isAncestor missed a rewritten copy
-      await this.git(['commit', '--no-verify', '--no-gpg-sign', '--quiet', '-F', '-'], { env, input: message });
-    }
-    return { kind: 'ok', commit: (await this.git(['rev-parse', 'HEAD'])).stdout.toString('utf8').trim() };
-  }
 }
 
 /** A ticket's own strategy: front-matter `integrate_strategy: squash` (hand-written, optional). */
