@@ -318,6 +318,40 @@ describe('board integrate', () => {
     expect(existsSync(join(s.r.path('.git'), 'board-integrate', 'journal.json'))).toBe(false);
   });
 
+  it('killed between moving the branch and writing the ticket: the next run finishes the record', () => {
+    const s = setup(['alice', 'pat']);
+    const t1 = newTicket(s, 'Published');
+    work(s, 'alice', t1, 'a.txt', 'a\n');
+    expect(integrateJson(s).code).toBe(0);
+    const tip = s.tip()!;
+    // what such a kill leaves: the branch moved, the journal says so, the ticket not marked
+    const file = s.r.path('.board', 'tickets', `${t1}.md`);
+    const text = s.ticket(t1);
+    writeFileSync(file, text.replace(/integrate:\n(  .*\n|    .*\n)*/, ''));
+    expect(s.ticket(t1)).not.toContain('integrate:');
+    const record = { state: 'integrated', at: '2026-01-01T00:00:00Z', branch: 'integration', commit: tip };
+    writeFileSync(join(s.r.path('.git'), 'board-integrate', 'journal.json'), JSON.stringify({ ticket: t1, old: git(['rev-parse', 'main'], s.r.dir).trim(), new: tip, record }));
+    const run = integrateJson(s);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report.recovered).toEqual({ ticket: t1, action: 'finished' });
+    expect(run.report.tickets).toEqual([]);
+    expect(s.tip()).toBe(tip);
+    expect(s.ticket(t1)).toContain(`state: integrated\n  at: 2026-01-01T00:00:00Z\n  branch: integration\n  commit: ${tip}`);
+  });
+
+  it('refuses to move the integration branch while a checkout has it (exit 4)', () => {
+    const s = setup(['alice', 'pat']);
+    const t1 = newTicket(s, 'Blocked');
+    work(s, 'alice', t1, 'a.txt', 'a\n');
+    git(['branch', 'integration', 'main'], s.r.dir);
+    git(['checkout', '-q', 'integration'], s.r.dir);
+    const res = s.r.board(['integrate']);
+    expect(res.code).toBe(4);
+    expect(res.stderr).toContain('is checked out in');
+    git(['checkout', '-q', 'main'], s.r.dir);
+    expect(s.r.board(['integrate']).code).toBe(0);
+  });
+
   it('squash makes one commit on the branch', () => {
     const s = setup(['alice', 'pat'], 'integrate:\n  strategy: squash');
     const t1 = newTicket(s, 'Squashed');
