@@ -70,7 +70,7 @@ export class IntegrationTree {
 
   writeJournal(j: Journal | null): void {
     if (j === null) rmSync(this.paths.journal, { force: true });
-    else writeAtomic(this.tmpDir, this.paths.journal, JSON.stringify(j));
+    else writeAtomic(this.tmpDir, this.paths.journal, JSON.stringify(j), { fsync: false }); // a killed process loses nothing the kernel has; git does not fsync refs either
   }
 
   /**
