@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { GitIdentity } from '../core/config.js';
 import type { Strategy } from '../core/integrate.js';
 import { writeAtomic } from '../store/atomic.js';
-import { GitRepo, runGit } from './git.js';
+import { type GitRepo, runGit } from './git.js';
 import { listWorktrees } from './worktree.js';
 
 export interface Journal {

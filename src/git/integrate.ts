@@ -353,7 +353,7 @@ class Run {
     if (this.cfg.check) {
       this.tree.writeJournal(journal);
       this.log({ type: 'integrate_check', id: t.id, command: this.cfg.check });
-      const c = await runCheck(this.tree.paths.tree, this.tree.paths.dir, this.cfg.check, this.cfg.checkTimeoutMs);
+      const c = await runCheck(this.tree.paths.tree, this.cfg.check, this.cfg.checkTimeoutMs);
       if (!c.ok) return this.checkFailed(t, out, author, head, c, newWork, at);
       out.check = { code: c.code, timed_out: false, ms: c.ms, tail: '' };
     }
