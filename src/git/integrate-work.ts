@@ -82,45 +82,43 @@ export async function findWork(board: Board, repo: GitRepo, config: BoardConfig,
         hint: 'give a range A..B (the commits after A up to B) or one commit B (its commits not integrated yet)',
       });
     }
-    const not = start ? [start] : exclude;
-    const count = await countCommits(repo, head, not);
+    const { count, base: first } = await commitsOf(repo, head, start ? [start] : exclude);
     const onBranch = branchTip ? await repo.isAncestor(head, branchTip) : false;
-    return { by: opts.by, branch: onBranch ? branch : null, base: start ?? (not.length ? await mergeBase(repo, head, not) : null), head, commits: count };
+    return { by: opts.by, branch: onBranch ? branch : null, base: start ?? (count ? first : head), head, commits: count };
   }
 
   if (!branchTip) return { by: opts.by, branch: null, base: null, head: null, commits: 0 };
-  // the work of the holder's earlier tickets on this branch is theirs, not this one's
+  // the work of the holder's earlier tickets on this branch is theirs, not this one's: whatever
+  // their recorded heads reach is left out (one rev-list, however many tickets)
   const others = opts.others ?? loadBoard(board).tickets.values();
-  let previous: string | null = null;
   for (const t of others) {
     if (t.id === opts.ticketId || t.status !== 'done') continue;
     const w = workOf(t);
-    if (!w?.head || w.branch !== branch) continue;
-    if (await repo.isAncestor(w.head, branchTip)) {
-      exclude.push(w.head);
-      if (!previous || (await repo.isAncestor(previous, w.head))) previous = w.head;
-    }
+    if (w?.head && w.branch === branch) exclude.push(w.head);
   }
-  const count = await countCommits(repo, branchTip, exclude);
-  const from = previous ?? (exclude.length ? await mergeBase(repo, branchTip, exclude) : null);
-  return { by: opts.by, branch, base: count ? from : branchTip, head: branchTip, commits: count };
+  const { count, base: from } = await commitsOf(repo, branchTip, exclude);
+  return { by: opts.by, branch, base: from, head: branchTip, commits: count };
 }
 
-async function countCommits(repo: GitRepo, head: string, not: string[]): Promise<number> {
-  const out = await repo.text(['rev-list', '--count', head, '--not', ...not, '--']);
-  return Number(out) || 0;
+/**
+ * How many commits `head` has that `not` do not reach, and where they start (the first parent
+ * of the oldest one; `head` itself when there are none). Recorded heads that no longer exist
+ * (collected after a force-push) are skipped.
+ */
+async function commitsOf(repo: GitRepo, head: string, not: string[]): Promise<{ count: number; base: string | null }> {
+  const present = not.length ? await existing(repo, [...new Set(not)]) : [];
+  const out = await repo.text(['rev-list', '--parents', head, '--not', ...present, '--']);
+  const lines = out.split('\n').filter(Boolean);
+  if (!lines.length) return { count: 0, base: head };
+  const oldest = lines[lines.length - 1].split(' ');
+  return { count: lines.length, base: oldest[1] ?? null };
 }
 
-/** The newest merge base of `head` with any of `others` (the start of its own commits). */
-async function mergeBase(repo: GitRepo, head: string, others: string[]): Promise<string | null> {
-  let best: string | null = null;
-  for (const o of others) {
-    const r = await repo.run(['merge-base', head, o], { okCodes: [1] });
-    const mb = r.code === 0 ? r.stdout.toString('utf8').trim() : '';
-    if (!mb) continue;
-    if (!best || (await repo.isAncestor(best, mb))) best = mb;
-  }
-  return best;
+/** The ones of `oids` that name commits in the repository (one git process). */
+async function existing(repo: GitRepo, oids: string[]): Promise<string[]> {
+  const r = await repo.run(['cat-file', '--batch-check'], { input: oids.map((o) => `${o}^{commit}`).join('\n') + '\n' });
+  const lines = r.stdout.toString('utf8').split('\n');
+  return oids.filter((_, i) => lines[i] && !lines[i].endsWith(' missing'));
 }
 
 /** findWork for a board (null when the board is not inside a git repository). */
