@@ -3,6 +3,7 @@
  */
 import { parseDuration } from './duration.js';
 import { invalid, type BoardError } from './errors.js';
+import { DEFAULT_INTEGRATE, integrateConfigFromData, type IntegrateConfig } from './integrate.js';
 import { WAVE_POLICIES, type WavePolicy } from './graph.js';
 import { isAgentName } from './names.js';
 
@@ -48,6 +49,8 @@ export interface BoardConfig {
   git: GitConfig;
   sync: SyncConfig;
   agents: Record<string, AgentConfig>;
+  /** Merging closed tickets' work into the integration branch (core/integrate.ts). */
+  integrate: IntegrateConfig;
 }
 
 export const DEFAULT_CONFIG: BoardConfig = {
@@ -64,6 +67,7 @@ export const DEFAULT_CONFIG: BoardConfig = {
   },
   sync: { claims: 'local', everyMs: null },
   agents: {},
+  integrate: DEFAULT_INTEGRATE,
 };
 
 const REMOTE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -176,5 +180,6 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     }
   }
 
-  return { prefix, waves: waves as WavePolicy, leaseMs, git, sync, agents };
+  const integrate = integrateConfigFromData(data, parseDuration, file);
+  return { prefix, waves: waves as WavePolicy, leaseMs, git, sync, agents, integrate };
 }

@@ -5,7 +5,8 @@
  * change with the store's atomic write, and sends the announcements the change makes true.
  */
 import { activeClaim } from '../core/claims.js';
-import { conflict } from '../core/errors.js';
+import { BoardError, conflict, usageError } from '../core/errors.js';
+import { workValue, type TicketWork } from '../core/integrate.js';
 import { checkTicketId } from '../core/names.js';
 import { ticketJson as coreTicketJson, type Ticket, type TicketJson } from '../core/ticket.js';
 import type { Board } from '../store/board.js';
@@ -95,17 +96,32 @@ export interface CloseOptions extends ActOptions {
   cancel?: boolean;
   /** Close although another agent holds the claim (for people). */
   force?: boolean;
+  /** Record these commits (`A..B`, or `B`) as the ticket's work instead of the holder's branch. */
+  commits?: string;
   now?: Date;
+}
+
+export interface CloseResult extends MutateResult {
+  status: 'done' | 'cancelled';
+  /** The work recorded by this close (closing as done), or null. */
+  work: TicketWork | null;
+  /** Why the work could not be recorded (a git failure; `board integrate` looks again). */
+  workError?: string;
 }
 
 /**
  * Mark a ticket done (or cancelled) and end its claim. Allowed to the claim holder, or to
- * anyone when the ticket is unclaimed or its lease ran out (`force` for people).
+ * anyone when the ticket is unclaimed or its lease ran out (`force` for people). Closing as
+ * done records the ticket's work (git/integrate-work.ts) in its `work:` field.
  */
-export async function close(board: Board, id: string, opts: CloseOptions): Promise<MutateResult & Confirmed & { status: 'done' | 'cancelled' }> {
+export async function close(board: Board, id: string, opts: CloseOptions): Promise<CloseResult & Confirmed> {
   checkTicketId(id);
   const status = opts.cancel ? 'cancelled' : 'done';
   const now = opts.now ?? new Date();
+  if (opts.commits !== undefined && opts.cancel) throw usageError('--commits records the work of a ticket closed as done; not with --cancel');
+  const found = status === 'done' ? await findCloseWork(board, id, opts) : { work: null };
+  const work = found.work;
+  const recording = opts.commits !== undefined;
   const result = await confirmed(board, opts, () => mutateTicket(board, id, { actor: opts.actor, now }, (t, e) => {
     const held = activeClaim(t, now);
     if (held && held.by !== opts.actor && !opts.force) {
@@ -114,9 +130,27 @@ export async function close(board: Board, id: string, opts: CloseOptions): Promi
         data: { holder: held.by, since: held.at, expires: held.expires },
       });
     }
-    if (t.status === status && !t.claim) return false;
+    if (t.status === status && !t.claim && !(work && recording)) return false;
     e.set('status', status);
     e.set('claim', undefined);
+    if (work && (t.status !== 'done' || recording)) {
+      e.set('work', workValue(work));
+      if (recording) e.set('integrate', undefined); // new work: integrate it again
+    }
   }));
-  return { ...result, status };
+  return { ...result, status, work: result.changed ? work : null, ...(found.error ? { workError: found.error } : {}) };
+}
+
+/** The work a close records; a git failure does not stop the close (it is said, and `board integrate` looks again). */
+async function findCloseWork(board: Board, id: string, opts: CloseOptions): Promise<{ work: TicketWork | null; error?: string }> {
+  const peek = readTicket(board, id).ticket;
+  if (peek.status === 'done' && opts.commits === undefined) return { work: null }; // already closed: its work is recorded
+  const by = peek.claim?.by ?? opts.actor;
+  const { findWorkFor } = await import('../git/integrate-work.js');
+  try {
+    return { work: await findWorkFor(board, loadConfig(board), { by, commits: opts.commits, ticketId: id }) };
+  } catch (e) {
+    if (opts.commits !== undefined || (e instanceof BoardError && e.kind === 'invalid')) throw e;
+    return { work: null, error: String((e as Error)?.message ?? e).split('\n')[0] };
+  }
 }

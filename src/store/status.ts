@@ -11,6 +11,7 @@ import { buildStatus, type Activity, type BoardStatus, type WatcherStatus } from
 import type { Board } from './board.js';
 import { fastFrontmatter, inboxAgents } from './mailbox.js';
 import { loadBoard } from './tickets.js';
+import { integrationStatus, type IntegrationSummary } from '../core/integrate.js';
 
 /** How many of the newest recados are read to find each agent's last one sent. */
 export const RECENT_RECADOS = 200;
@@ -80,7 +81,7 @@ export interface WatcherProbe {
   readWatcherState(board: Board): (Omit<WatcherStatus, 'running' | 'since' | 'state' | 'pid'> & { pid: number; started: string }) | null;
 }
 
-export async function boardStatus(board: Board, daemon: WatcherProbe, now = new Date()): Promise<BoardStatus> {
+export async function boardStatus(board: Board, daemon: WatcherProbe, now = new Date()): Promise<BoardStatus & { integration: IntegrationSummary | null }> {
   const loaded = loadBoard(board);
   const { unread, activity } = gatherInboxes(board);
   const [instance, state] = [await daemon.queryInstance(board, 1000), daemon.readWatcherState(board)];
@@ -97,7 +98,7 @@ export async function boardStatus(board: Board, daemon: WatcherProbe, now = new 
     waiting: mine?.waiting ?? null,
     plugins: mine?.plugins ?? [],
   };
-  return buildStatus({
+  const status = buildStatus({
     board: board.root,
     policy: loaded.graph.policy,
     open: loaded.graph.openWave,
@@ -109,4 +110,6 @@ export async function boardStatus(board: Board, daemon: WatcherProbe, now = new 
     watcher,
     now,
   });
+  // integration per ticket and per wave (docs/integrate.md)
+  return { ...status, integration: integrationStatus(loaded.tickets.values(), loaded.graph, loaded.config) };
 }

@@ -3,6 +3,7 @@ import { formatDuration } from '../../core/duration.js';
 import { ago } from '../../core/status.js';
 import { boardStatus } from '../../store/status.js';
 import { action, common, openBoard, type CommonOptions } from '../context.js';
+import { printIntegrationStatus } from '../integrate-status.js';
 import { bar, paint, printJson, println } from '../output.js';
 
 const clock = (iso: string) => {
@@ -23,7 +24,8 @@ export function register(program: Command): Command {
         'JSON: {board, policy, open, waves: [{wave, tickets, done, total}], tickets: {total, todo, ...},\n' +
         'agents: [{name, role, listed, worktree, claims: [{id, title, status, since, expires, left_ms,\n' +
         'expired}], unread, last_activity: {at, what} | null}], watcher: {running, pid, since, state,\n' +
-        'last_event, heartbeat, delivered, rejected, waiting, plugins}} (see docs/json.md).',
+        'last_event, heartbeat, delivered, rejected, waiting, plugins}, integration: null | {branch, counts,\n' +
+        'waves: [{wave, counts}], pending: [{id, title, wave, state, files?, message?}]} (see docs/json.md).',
     )
     .action(
       action(async (opts: CommonOptions) => {
@@ -46,6 +48,8 @@ export function register(program: Command): Command {
           const name = `wave ${String(w.wave).padStart(width)}`;
           println(`${open ? paint.bold('>') : ' '} ${open ? paint.bold(name) : name}  ${bar(w.done, w.total)}${w.done === w.total ? `  ${paint.green('done')}` : ''}`);
         }
+
+        printIntegrationStatus(s.integration);
 
         println('');
         if (!s.agents.length) println('No agents yet: `board agent add NAME --role ROLE` adds one.');
