@@ -21,6 +21,11 @@ import { renderMarkdown } from './markdown.js';
 
 type Body = Record<string, unknown>;
 
+/** An answer that is JSON text already (sent as it is). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 const str = (b: Body, k: string): string | undefined => {
   const v = b[k];
   if (v === undefined || v === null) return undefined;
@@ -55,7 +60,7 @@ export class Api {
   async get(url: URL): Promise<unknown> {
     const p = url.pathname;
     const limit = Math.max(1, Math.min(5000, Number(url.searchParams.get('limit')) || 500));
-    if (p === '/api/tickets') return this.live.allTickets();
+    if (p === '/api/tickets') return new RawJson(this.live.allTicketsText());
     if (p === '/api/status') return boardStatus(this.board);
     if (p === '/api/me') return { person: this.person, board: this.board.root, event: this.live.lastId, open: this.live.graph.openWave };
     if (p === '/api/recados') return this.recados(limit);

@@ -62,6 +62,7 @@ export class LiveBoard {
   private tickets = new Map<string, Ticket>();
   private broken = new Map<string, BrokenFile>();
   private json = new Map<string, string>();
+  private derivedKey = new Map<string, string>();
   config!: BoardConfig;
   graph!: BoardGraph<Ticket>;
   private pendingTickets = new Set<string>();
@@ -76,7 +77,11 @@ export class LiveBoard {
     this.tickets = loaded.tickets;
     for (const b of loaded.broken) if (b.id) this.broken.set(b.id, b);
     this.graph = loaded.graph;
-    for (const t of this.tickets.values()) this.json.set(t.id, JSON.stringify(this.ticketJson(t)));
+    for (const t of this.tickets.values()) {
+      const d = this.graph.derived(t.id);
+      this.derivedKey.set(t.id, `${d.wave}|${d.ready}|${d.blocked_by.join(',')}`);
+      this.json.set(t.id, JSON.stringify(ticketJson(t, d)));
+    }
     this.watch(this.board.ticketsDir, (n) => this.onTicketName(n));
     this.watch(this.board.rejectedDir, (n) => this.onRejectedName(n));
     this.watch(this.board.inboxDir, () => this.syncInboxes());
@@ -129,6 +134,18 @@ export class LiveBoard {
     return ticketJson(t, this.graph.derived(t.id));
   }
 
+  private listText: string | null = null;
+
+  /**
+   * `allTickets()` as JSON text, kept until a ticket changes: the per-ticket JSON is already
+   * kept to find what changed, so a page load costs a join, not 2,000 stringifications.
+   */
+  allTicketsText(): string {
+    if (this.listText !== null) return this.listText;
+    const ids = this.allTickets().map((t) => t.id);
+    return (this.listText = `[${ids.map((id) => this.json.get(id)).join(',')}]`);
+  }
+
   /** As `board list --all --json`: plan order, files that cannot be read left out. */
   allTickets(): TicketJson[] {
     const out = [...this.tickets.values()].filter((t) => !this.broken.has(t.id)).map((t) => this.ticketJson(t));
@@ -170,7 +187,7 @@ export class LiveBoard {
       const c = loadConfig(this.board);
       const policyChanged = c.waves !== this.config.waves;
       this.config = c;
-      if (policyChanged) this.recompute(new Set());
+      if (policyChanged) this.recompute(new Set(this.tickets.keys()));
       this.emit('config', { agents: Object.keys(c.agents) });
     } catch (e) {
       this.emit('config_error', { message: String((e as Error)?.message ?? e) });
@@ -227,7 +244,12 @@ export class LiveBoard {
     const removed: string[] = [];
     for (const t of this.tickets.values()) {
       if (this.broken.has(t.id)) continue;
-      const j = this.ticketJson(t);
+      // an untouched ticket is the same object: only its derived fields can have changed
+      const d = this.graph.derived(t.id);
+      const key = `${d.wave}|${d.ready}|${d.blocked_by.join(',')}`;
+      if (!touched.has(t.id) && this.derivedKey.get(t.id) === key && this.json.has(t.id)) continue;
+      this.derivedKey.set(t.id, key);
+      const j = ticketJson(t, d);
       const s = JSON.stringify(j);
       if (this.json.get(t.id) !== s) {
         this.json.set(t.id, s);
@@ -237,10 +259,11 @@ export class LiveBoard {
     for (const id of [...this.json.keys()]) {
       if (!this.tickets.has(id) || this.broken.has(id)) {
         this.json.delete(id);
+        this.derivedKey.delete(id);
         removed.push(id);
       }
     }
-    void touched;
+    if (changed.length || removed.length) this.listText = null;
     if (changed.length || removed.length || broken.length || openBefore !== this.graph.openWave) {
       this.emit('tickets', { changed, removed, broken, open: this.graph.openWave, policy: this.graph.policy });
     }

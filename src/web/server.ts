@@ -15,7 +15,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { BoardError } from '../core/errors.js';
 import { packagePath } from '../store/package.js';
-import type { Api } from './api.js';
+import { RawJson, type Api } from './api.js';
 import type { Guard } from './guard.js';
 import type { LiveBoard, StreamEvent } from './live.js';
 
@@ -60,6 +60,7 @@ export class WebServer {
   private readonly page: string;
   private readonly clients = new Set<ServerResponse>();
   private heartbeat: NodeJS.Timeout | null = null;
+  private gzCache: { text: string; gz: Buffer } | null = null;
 
   constructor(
     private readonly live: LiveBoard,
@@ -160,7 +161,20 @@ export class WebServer {
 
   private json(req: IncomingMessage, res: ServerResponse, status: number, value: unknown): void {
     // the id of the last event already reflected in this answer: the page follows the stream from there
-    this.send(req, res, status, 'application/json; charset=utf-8', Buffer.from(JSON.stringify(value)), { 'X-Board-Event-Id': this.live.lastId });
+    const text = value instanceof RawJson ? value.text : JSON.stringify(value);
+    let gz: Buffer | undefined;
+    if (value instanceof RawJson && text.length > 1024 && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      // the ticket list: compressed once per version, whatever the number of pages loading it
+      if (this.gzCache?.text !== text) this.gzCache = { text, gz: gzipSync(text, { level: 4 }) };
+      gz = this.gzCache.gz;
+    }
+    const extra = { 'X-Board-Event-Id': this.live.lastId };
+    if (gz) {
+      res.writeHead(status, { ...SECURITY_HEADERS, ...extra, 'Content-Type': 'application/json; charset=utf-8', 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
+      res.end(req.method === 'HEAD' ? undefined : gz);
+      return;
+    }
+    this.send(req, res, status, 'application/json; charset=utf-8', Buffer.from(text), extra);
   }
 
   private text(res: ServerResponse, status: number, message: string): void {

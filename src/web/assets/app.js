@@ -103,17 +103,32 @@ function visible(t, f) {
 
 const order = (a, b) => a.priority - b.priority || (a.created ?? '').localeCompare(b.created ?? '') || a.id.localeCompare(b.id);
 
+// one card: a clone of a fixed skeleton, filled with textContent (file text never becomes markup)
+const CARD = document.createElement('article');
+CARD.className = 'card';
+CARD.tabIndex = 0;
+CARD.innerHTML = '<div class="top"><span class="id"></span><span class="prio"></span></div><div class="title"></div>';
+
 function card(t) {
+  const el = CARD.cloneNode(true);
+  el.dataset.id = t.id;
+  el.dataset.status = t.status;
+  const top = el.firstChild;
+  top.firstChild.textContent = t.id;
+  const prio = top.lastChild;
+  prio.className = `prio p${t.priority}`;
+  prio.textContent = `P${t.priority}`;
+  if (t.ready) top.append(h('span.ready', { title: 'ready to start' }, 'ready'));
+  el.lastChild.textContent = t.title;
   const claim = t.claim && Date.parse(t.claim.expires) > Date.now() - 3600_000 ? t.claim : null;
-  return h('article.card', { dataset: { id: t.id, status: t.status }, tabindex: 0, onclick: () => openDetail(t.id), onkeydown: (e) => e.key === 'Enter' && openDetail(t.id) },
-    h('div.top', null, h('span.id', null, t.id), h(`span.prio.p${t.priority}`, { title: 'priority' }, `P${t.priority}`), t.ready ? h('span.ready', { title: 'ready to start' }, 'ready') : null),
-    h('div.title', null, t.title),
-    h('div.meta', null,
+  if (t.assignee || claim) {
+    el.append(h('div.meta', null,
       t.assignee ? h('span.who', { title: 'assignee' }, '→ ', t.assignee) : null,
-      claim ? h('span.claim', { title: `claimed by ${claim.by} since ${claim.at}` }, '⚑ ', claim.by, ' ', h('span.lease', { dataset: { expires: claim.expires } }, left(Date.parse(claim.expires) - Date.now()))) : null),
-    t.labels.length ? h('div.labels', null, t.labels.map((l) => h('span.label', null, l))) : null,
-    t.blocked_by.length ? h('div.blocked', null, 'blocked by ', t.blocked_by.join(', ')) : null,
-  );
+      claim ? h('span.claim', { title: `claimed by ${claim.by} since ${claim.at}` }, '⚑ ', claim.by, ' ', h('span.lease', { dataset: { expires: claim.expires } }, left(Date.parse(claim.expires) - Date.now()))) : null));
+  }
+  if (t.labels.length) el.append(h('div.labels', null, t.labels.map((l) => h('span.label', null, l))));
+  if (t.blocked_by.length) el.append(h('div.blocked', null, 'blocked by ', t.blocked_by.join(', ')));
+  return el;
 }
 
 function waveKey(t) {
@@ -399,10 +414,11 @@ function scheduleRecados() {
 
 function renderNeeds() {
   const items = [];
+  let reviews = 0;
   for (const a of S.status?.agents ?? []) {
     if (agentState(a) === 'waiting' || agentState(a) === 'waiting_for_you') items.push(h('li', null, h('b', null, a.name), ' is waiting for you'));
   }
-  for (const t of S.tickets.values()) if (t.status === 'review') items.push(h('li', null, 'review: ', h('a', { href: '#', onclick: (e) => { e.preventDefault(); openDetail(t.id); } }, t.id), ' ', t.title));
+  for (const t of S.tickets.values()) if (t.status === 'review' && reviews++ < 5) items.push(h('li', null, 'review: ', h('a', { href: '#', onclick: (e) => { e.preventDefault(); openDetail(t.id); } }, t.id), ' ', t.title));
   for (const r of S.refusals.slice(0, 5)) items.push(h('li.refused', null, 'refused: ', r.reason, r.from ? ` (from ${r.from})` : ''));
   for (const r of S.inbox.values()) if (!r.read) items.push(h('li', null, 'recado from ', h('b', null, r.from), ': ', r.subject));
   const box = $('#needs');
@@ -414,21 +430,29 @@ function renderNeeds() {
 
 let source = null;
 async function loadAll() {
-  const [tk, st, rc, ib, rf, me] = await Promise.all([api('/api/tickets'), api('/api/status'), api('/api/recados'), api('/api/inbox?all=1'), api('/api/refusals?limit=20'), api('/api/me')]);
+  // the board first: it is what the page is for; the rest fills in as it arrives
+  const [tk, me] = await Promise.all([api('/api/tickets'), api('/api/me')]);
+  const rest = Promise.all([api('/api/status'), api('/api/recados'), api('/api/inbox?all=1'), api('/api/refusals?limit=20')]);
   S.tickets = new Map(tk.data.map((t) => [t.id, t]));
   S.open = me.data.open;
   S.person = me.data.person;
-  S.status = st.data;
-  S.recados = new Map(rc.data.map((r) => [r.id, r]));
-  S.inbox = new Map(ib.data.map((r) => [r.id, r]));
-  S.refusals = rf.data;
   $('#me').textContent = `as ${S.person}`;
+  performance.mark('board-data');
   renderBoard();
-  renderAgents();
-  renderRecados();
-  renderNeeds();
+  performance.mark('board-drawn');
   if (S.view === 'graph') drawGraph($('#graph'), S.tickets, S.open, openDetail);
   document.body.dataset.ready = '1';
+  rest.then(([st, rc, ib, rf]) => {
+    S.status = st.data;
+    S.recados = new Map(rc.data.map((r) => [r.id, r]));
+    S.inbox = new Map(ib.data.map((r) => [r.id, r]));
+    S.refusals = rf.data;
+    renderAgents();
+    renderRecados();
+    renderNeeds();
+    fillFilterChoices();
+    document.body.dataset.loaded = '1';
+  }, () => undefined);
   return tk.event;
 }
 
@@ -438,7 +462,9 @@ function connect(since) {
   const live = $('#live');
   source.onopen = () => { live.textContent = 'live'; live.className = 'live on'; };
   source.onerror = () => { live.textContent = 'reconnecting'; live.className = 'live off'; };
-  const on = (type, fn) => source.addEventListener(type, (m) => { S.lastEvent = m.lastEventId; fn(JSON.parse(m.data)); });
+  // window.boardEvents: how many events of each type this page applied (read by the tests and the bench)
+  const counts = (window.boardEvents ??= {});
+  const on = (type, fn) => source.addEventListener(type, (m) => { S.lastEvent = m.lastEventId; counts[type] = (counts[type] ?? 0) + 1; fn(JSON.parse(m.data)); });
   on('reset', async (d) => {
     if (d.reason === 'first connection' && S.tickets.size) return;
     await loadAll();
@@ -473,6 +499,9 @@ function show(view) {
 
 function wire() {
   for (const b of document.querySelectorAll('nav button')) b.addEventListener('click', () => show(b.dataset.view));
+  const pick = (e) => { const c = e.target.closest('.card'); if (c && (e.type === 'click' || e.key === 'Enter')) openDetail(c.dataset.id); };
+  $('#board').addEventListener('click', pick);
+  $('#board').addEventListener('keydown', pick);
   $('#columns-head').replaceChildren(...STATUSES.map((s) => h('div', null, LABEL[s])));
   let typing = null;
   $('#filters').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(renderBoard, 120); });
