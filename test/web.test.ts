@@ -258,7 +258,10 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
       const docs = join(ROOT, 'docs');
       mkdirSync(docs, { recursive: true });
       await page.click('nav button[data-view="agents"]');
-      await lane.screenshot({ path: join(docs, 'web-agent-lane.png') });
+      await lane.locator('.lease').waitFor();
+      await page.waitForFunction(() => !document.querySelector('#live.off'));
+      // a lane is redrawn when the status changes: take the picture of the one there now
+      await lane.screenshot({ path: join(docs, 'web-agent-lane.png') }).catch(() => lane.screenshot({ path: join(docs, 'web-agent-lane.png') }));
       await page.click('nav button[data-view="board"]');
       await page.screenshot({ path: join(docs, 'web-board.png') });
     }

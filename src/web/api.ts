@@ -1,7 +1,7 @@
 /**
  * The JSON API of `board web`. Reads answer with the shapes of the CLI's `--json` output;
- * every action calls the function the matching CLI command calls (claims.ts, ticket-ops.ts,
- * tickets.ts, mailbox.ts), so a refusal is the same error, with the same words, exit code
+ * every action calls the operation the matching CLI command calls (src/ops: tickets.ts,
+ * mail.ts), so a refusal is the same error, with the same words, exit code
  * and hint, as in the terminal. An error answers `{error: {kind, exit, message, hint, ...}}`
  * (the CLI's `--json` error) with HTTP 400 (usage, invalid), 404, 409 (conflict) or 500.
  */
@@ -9,12 +9,10 @@ import { notFound, usageError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { checkAgentName, checkTicketId } from '../core/names.js';
 import type { Board } from '../store/board.js';
-import { claimTicket, releaseClaim } from '../store/claims.js';
-import { afterTicketChange } from '../store/events.js';
-import { allRecados, listInbox, readRecado, sendRecado, threadOf } from '../store/mailbox.js';
+import { allRecados, threadOf } from '../store/mailbox.js';
 import { boardStatus } from '../store/status.js';
-import { closeTicket, editTicket, reopenTicket } from '../store/ticket-ops.js';
-import { createTicket, loadBoard } from '../store/tickets.js';
+import * as mail from '../ops/mail.js';
+import * as ops from '../ops/tickets.js';
 import { checkedAssignee, checkedIds, checkedPriority, checkedStatus, defaultTemplate } from '../cli/ticket-options.js';
 import { allRefusals, type LiveBoard } from './live.js';
 import { renderMarkdown } from './markdown.js';
@@ -85,11 +83,11 @@ export class Api {
     if (p === '/api/nudge') {
       const agent = checkAgentName(str(b, 'agent'), 'agent');
       const text = str(b, 'text')?.trim() || `${actor} is waiting for you: please look at your inbox and the board`;
-      const r = sendRecado(this.board, { from: actor, to: [agent], subject: `nudge from ${actor}`, body: text });
+      const r = mail.send(this.board, { from: actor, to: [agent], subject: `nudge from ${actor}`, body: text });
       return { ...r.recado, delivered: r.delivered };
     }
     let m = /^\/api\/recados\/([^/]+)\/read$/.exec(p);
-    if (m) return readRecado(this.board, actor, decodeURIComponent(m[1]), { markRead: true }).recado;
+    if (m) return mail.read(this.board, actor, decodeURIComponent(m[1]));
     m = /^\/api\/tickets\/([^/]+)\/(claim|release|close|reopen|edit)$/.exec(p);
     if (!m) throw notFound(`no such API: POST ${p}`, { hint: 'see docs/web.md for the API' });
     const id = checkTicketId(decodeURIComponent(m[1]));
@@ -98,26 +96,21 @@ export class Api {
     switch (m[2]) {
       case 'claim': {
         const lease = str(b, 'lease');
-        const r = await claimTicket(this.board, id, { actor, leaseMs: lease ? parseDuration(lease, 'lease') : undefined });
-        if (r.changed) await afterTicketChange(this.board, r.before, r.after, actor);
-        after = r.after;
+        after = (await ops.claim(this.board, id, { actor, leaseMs: lease ? parseDuration(lease, 'lease') : undefined })).after;
         break;
       }
-      case 'release': {
-        const r = await releaseClaim(this.board, id, { actor, force });
-        if (r.changed) await afterTicketChange(this.board, r.before, r.after, actor);
-        after = r.after;
+      case 'release':
+        after = (await ops.release(this.board, id, { actor, force })).after;
         break;
-      }
       case 'close':
-        after = (await closeTicket(this.board, id, { actor, cancel: b.cancel === true, force })).after;
+        after = (await ops.close(this.board, id, { actor, cancel: b.cancel === true, force })).after;
         break;
       case 'reopen':
-        after = (await reopenTicket(this.board, id, { actor })).after;
+        after = (await ops.reopen(this.board, id, { actor })).after;
         break;
       default: {
         const deps = checkedIds(strList(b, 'deps'), 'dependency');
-        after = (await editTicket(this.board, id, {
+        after = (await ops.edit(this.board, id, {
           title: str(b, 'title'),
           status: checkedStatus(str(b, 'status')),
           assignee: checkedAssignee(str(b, 'assignee')),
@@ -128,7 +121,7 @@ export class Api {
         }, { actor, force })).after;
       }
     }
-    return loadBoard(this.board).json(after);
+    return ops.ticketJson(this.board, after);
   }
 
   private detail(id: string): Promise<unknown> | unknown {
@@ -168,19 +161,19 @@ export class Api {
 
   private inbox(all: boolean): unknown[] {
     try {
-      return listInbox(this.board, this.person, { all }).entries.map((e) => e.recado);
+      return mail.inbox(this.board, this.person, { all }).recados;
     } catch (e) {
       if ((e as { kind?: string }).kind === 'not_found') return []; // the person has no inbox
       throw e;
     }
   }
 
-  private create(b: Body): unknown {
+  private async create(b: Body): Promise<unknown> {
     const title = str(b, 'title')?.trim();
     if (!title) throw usageError('a ticket needs a title', { field: 'title' });
     const deps = checkedIds(strList(b, 'deps'), 'dependency');
     const body = str(b, 'body');
-    const ticket = createTicket(this.board, {
+    const ticket = await ops.create(this.board, {
       title,
       assignee: checkedAssignee(str(b, 'assignee')),
       deps,
@@ -188,17 +181,15 @@ export class Api {
       priority: checkedPriority(num(b, 'priority')),
       body: body || undefined,
       template: body ? undefined : defaultTemplate(this.board),
-    }, this.person);
-    if (ticket.assignee) void afterTicketChange(this.board, null, ticket, this.person);
-    return loadBoard(this.board).json(ticket);
+    }, { actor: this.person });
+    return ops.ticketJson(this.board, ticket);
   }
 
   private send(b: Body): unknown {
     const to = strList(b, 'to') ?? [];
     const text = str(b, 'text') ?? '';
     const subject = str(b, 'subject')?.trim() || undefined;
-    if (text.trim() === '' && !subject) throw usageError('nothing to send: the text is empty');
-    const r = sendRecado(this.board, { from: this.person, to, subject, body: text, ticket: str(b, 'ticket') || undefined, reply_to: str(b, 'reply_to') || undefined });
+    const r = mail.send(this.board, { from: this.person, to, subject, body: text, ticket: str(b, 'ticket') || undefined, reply_to: str(b, 'reply_to') || undefined });
     return { ...r.recado, delivered: r.delivered };
   }
 }

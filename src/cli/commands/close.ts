@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
-import { closeTicket } from '../../store/ticket-ops.js';
-import { loadBoard } from '../../store/tickets.js';
+import { close, ticketJson } from '../../ops/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 
@@ -25,9 +24,9 @@ export function register(program: Command): Command {
         checkTicketId(id);
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const status = opts.cancel ? 'cancelled' : 'done';
-        const result = await closeTicket(board, id, { actor, cancel: opts.cancel, force: opts.force });
-        if (opts.json) printJson(loadBoard(board).json(result.after));
+        const result = await close(board, id, { actor, cancel: opts.cancel, force: opts.force });
+        const status = result.status;
+        if (opts.json) printJson(ticketJson(board, result.after));
         else println(result.changed ? `closed ${id} (${status})` : `${id} was already ${status}`);
       }),
     );

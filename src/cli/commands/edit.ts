@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
-import { editTicket } from '../../store/ticket-ops.js';
+import { edit } from '../../ops/tickets.js';
 import { loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
@@ -38,7 +38,7 @@ export function register(program: Command): Command {
         const rmDep = checkedIds(opts.rmDep, 'dependency');
         let body = bodyText(opts.body);
         if (opts.template) body = parseFrontmatter(templateText(board, opts.template), opts.template).body;
-        const result = await editTicket(
+        const result = await edit(
           board,
           id,
           { title: opts.title, status, assignee, priority, locks: opts.locks, labels: opts.labels, deps, addDep, rmDep, body },

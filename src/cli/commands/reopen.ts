@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
-import { reopenTicket } from '../../store/ticket-ops.js';
+import { reopen } from '../../ops/tickets.js';
 import { loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
@@ -16,7 +16,7 @@ export function register(program: Command): Command {
       checkTicketId(id);
       const actor = actorOf(opts);
       const board = openBoard(opts);
-      const result = await reopenTicket(board, id, { actor });
+      const result = await reopen(board, id, { actor });
       if (opts.json) printJson(loadBoard(board).json(result.after));
       else println(`reopened ${id}`);
     }),

@@ -358,20 +358,27 @@ function agentState(a) {
 function renderAgents() {
   const lanes = $('#lanes');
   const agents = S.status?.agents ?? [];
-  lanes.replaceChildren(...(agents.length ? agents.map((a) => {
+  const before = new Map([...lanes.querySelectorAll('.lane')].map((l) => [l.dataset.agent, l]));
+  // a lane that did not change stays the same element (no flicker, no lost focus)
+  const keep = (l) => { const old = before.get(l.dataset.agent); return old && old.isEqualNode(l) ? old : l; };
+  lanes.replaceChildren(...(agents.length ? agents.map((a) => keep(laneOf(a))) : [h('p.dim', null, 'No agents yet: `board agent add NAME --role ROLE` adds one.')]));
+  tickClocks();
+}
+
+function laneOf(a) {
+  {
     const state = agentState(a);
     const result = h('div.result');
     const last = [...S.recados.values()].filter((r) => r.from === a.name).sort((x, y) => y.sent.localeCompare(x.sent))[0];
     return h('section.lane', { dataset: { agent: a.name, state } },
       h('header', null, h('strong', null, a.name), a.role ? h('span.role', null, a.role) : null, h(`span.state.s-${state.replace(/[^a-z_]/g, '')}`, null, state.replace(/_/g, ' '))),
-      h('div', null, a.claims.length ? a.claims.map((c) => h('div.claim', null, h('a', { href: '#', onclick: (e) => { e.preventDefault(); openDetail(c.id); } }, c.id), ' ', c.title, ' · ', h('span.lease', { dataset: { expires: c.expires } }, ''))) : h('span.dim', null, 'no claim')),
+      h('div', null, a.claims.length ? a.claims.map((c) => h('div.claim', null, h('a', { href: '#', onclick: (e) => { e.preventDefault(); openDetail(c.id); } }, c.id), ' ', c.title, ' · ', h('span.lease', { dataset: { expires: c.expires } }, left(Date.parse(c.expires) - Date.now())))) : h('span.dim', null, 'no claim')),
       h('div', null, 'unread: ', a.unread === null ? 'no inbox' : String(a.unread)),
       h('div.dim', null, a.last_activity ? `${ago(a.last_activity.at)}: ${a.last_activity.what}` : 'no activity yet'),
       last ? h('div.last', null, 'last recado: ', last.subject) : null,
       h('div.actions', null, h('button', { onclick: () => act('/api/nudge', { agent: a.name }, result) }, 'Nudge')),
       result);
-  }) : [h('p.dim', null, 'No agents yet: `board agent add NAME --role ROLE` adds one.')]));
-  tickClocks();
+  }
 }
 
 /* --------------------------------------------------------------- recados ---- */
