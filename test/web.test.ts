@@ -64,6 +64,27 @@ describe('board web: server, token and Host', () => {
     await web.stop();
   });
 
+  it('runs the watcher in its process when none runs, so a second watcher is refused; uses a running one', async () => {
+    const { repo } = boardWithTickets();
+    const web = await startWeb(repo.dir, [], procs);
+    expect(web.watcher).toBe('in this process');
+    const second = await repo.boardAsync(['watch', '--json']);
+    expect(second.code).toBe(4);
+    expect(second.stderr).toContain(`a watcher is already running for this board (pid ${web.proc.pid}`);
+    expect(await web.stop()).toBe(0);
+
+    const detached = repo.board(['watch', '--detach', '--json']);
+    expect(detached.code).toBe(0);
+    const pid = JSON.parse(detached.stdout).pid as number;
+    try {
+      const web2 = await startWeb(repo.dir, [], procs);
+      expect(web2.watcher).toBe(`pid ${pid}`);
+      await web2.stop();
+    } finally {
+      expect(repo.board(['watch', '--stop']).code).toBe(0);
+    }
+  });
+
   it('refuses a request whose Host is not the served address (DNS rebinding), token or not', async () => {
     const { repo } = boardWithTickets();
     const web = await startWeb(repo.dir, [], procs);
@@ -257,6 +278,13 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
     if (process.env.WEB_SCREENSHOTS === '1') {
       const docs = join(ROOT, 'docs');
       mkdirSync(docs, { recursive: true });
+      // a fuller board for the picture
+      const more = ['Login form', 'Session store', 'Rate limits', 'Audit log', 'Release notes'].map((t, i) =>
+        repo.board(['new', t, '--labels', i % 2 ? 'ui' : 'api', '--priority', String(i % 4), '--as', 'ann', ...(i > 2 ? ['--deps', c] : [])]).stdout.trim());
+      repo.board(['edit', more[0], '--status', 'review', '--as', 'ann']);
+      repo.board(['claim', more[1], '--as', 'bob']);
+      repo.board(['close', more[2], '--as', 'ann']);
+      await card(page, more[4]).waitFor({ state: 'attached' });
       await page.click('nav button[data-view="agents"]');
       await lane.locator('.lease').waitFor();
       await page.waitForFunction(() => !document.querySelector('#live.off'));

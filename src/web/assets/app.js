@@ -348,8 +348,11 @@ function scheduleStatus() {
   }, 300);
 }
 
+// the live state from `status --json` (agents[].state.state: starting, working, waiting, idle,
+// stopped, dead) when the board reports it; else one derived from claims and last activity
 function agentState(a) {
-  if (a.state) return a.state;
+  if (a.state && typeof a.state === 'object' && typeof a.state.state === 'string') return a.state.state;
+  if (typeof a.state === 'string') return a.state;
   if (a.claims.some((c) => !c.expired)) return 'working';
   if (!a.last_activity) return 'idle';
   return Date.now() - Date.parse(a.last_activity.at) < 15 * 60_000 ? 'active' : 'idle';
@@ -373,6 +376,7 @@ function laneOf(a) {
     return h('section.lane', { dataset: { agent: a.name, state } },
       h('header', null, h('strong', null, a.name), a.role ? h('span.role', null, a.role) : null, h(`span.state.s-${state.replace(/[^a-z_]/g, '')}`, null, state.replace(/_/g, ' '))),
       h('div', null, a.claims.length ? a.claims.map((c) => h('div.claim', null, h('a', { href: '#', onclick: (e) => { e.preventDefault(); openDetail(c.id); } }, c.id), ' ', c.title, ' · ', h('span.lease', { dataset: { expires: c.expires } }, left(Date.parse(c.expires) - Date.now())))) : h('span.dim', null, 'no claim')),
+      a.state && typeof a.state === 'object' && (a.state.detail || a.state.tool) ? h('div.dim', null, a.state.tool ? `using ${a.state.tool}` : '', a.state.detail ?? '', a.state.since ? ` · since ${ago(a.state.since)}` : '') : null,
       h('div', null, 'unread: ', a.unread === null ? 'no inbox' : String(a.unread)),
       h('div.dim', null, a.last_activity ? `${ago(a.last_activity.at)}: ${a.last_activity.what}` : 'no activity yet'),
       last ? h('div.last', null, 'last recado: ', last.subject) : null,
@@ -423,13 +427,16 @@ function renderNeeds() {
   const items = [];
   let reviews = 0;
   for (const a of S.status?.agents ?? []) {
-    if (agentState(a) === 'waiting' || agentState(a) === 'waiting_for_you') items.push(h('li', null, h('b', null, a.name), ' is waiting for you'));
+    const st = agentState(a);
+    const detail = a.state && typeof a.state === 'object' && a.state.detail ? ` (${a.state.detail})` : '';
+    if (st === 'waiting' || st === 'waiting_for_you') items.push(h('li', null, h('b', null, a.name), ' is waiting for you', detail));
+    else if (st === 'dead' && a.state) items.push(h('li.refused', null, h('b', null, a.name), ' is dead', detail));
   }
   for (const t of S.tickets.values()) if (t.status === 'review' && reviews++ < 5) items.push(h('li', null, 'review: ', h('a', { href: '#', onclick: (e) => { e.preventDefault(); openDetail(t.id); } }, t.id), ' ', t.title));
   for (const r of S.refusals.slice(0, 5)) items.push(h('li.refused', null, 'refused: ', r.reason, r.from ? ` (from ${r.from})` : ''));
   for (const r of S.inbox.values()) if (!r.read) items.push(h('li', null, 'recado from ', h('b', null, r.from), ': ', r.subject));
   const box = $('#needs');
-  box.replaceChildren(...(items.length ? [h('h2', null, 'Needs you'), h('ul', null, items.slice(0, 12)), items.length > 12 ? h('div.dim', null, `and ${items.length - 12} more`) : null] : []));
+  box.replaceChildren(...(items.length ? [h('h2', null, 'Needs you'), h('ul', null, items.slice(0, 12)), items.length > 12 ? h('div.dim', null, `and ${items.length - 12} more`) : null].filter(Boolean) : []));
   box.hidden = !items.length;
 }
 
