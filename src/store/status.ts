@@ -71,10 +71,18 @@ export function gatherInboxes(board: Board): { unread: Map<string, number>; acti
   return { unread, activity };
 }
 
-export async function boardStatus(board: Board, now = new Date()): Promise<BoardStatus> {
+/**
+ * How to ask about the watcher (its socket and state file). The store does not know the
+ * watcher: the caller passes src/watch/daemon.ts (see docs/architecture.md, layers).
+ */
+export interface WatcherProbe {
+  queryInstance(board: Board, timeoutMs: number): Promise<{ pid: number; started: string; state: string } | null>;
+  readWatcherState(board: Board): (Omit<WatcherStatus, 'running' | 'since' | 'state' | 'pid'> & { pid: number; started: string }) | null;
+}
+
+export async function boardStatus(board: Board, daemon: WatcherProbe, now = new Date()): Promise<BoardStatus> {
   const loaded = loadBoard(board);
   const { unread, activity } = gatherInboxes(board);
-  const daemon = await import('../watch/daemon.js');
   const [instance, state] = [await daemon.queryInstance(board, 1000), daemon.readWatcherState(board)];
   const mine = state && instance && state.pid === instance.pid ? state : null;
   const watcher: WatcherStatus = {

@@ -23,13 +23,13 @@ export function register(program: Command): Command {
         'JSON: {board, policy, open, waves: [{wave, tickets, done, total}], tickets: {total, todo, ...},\n' +
         'agents: [{name, role, listed, worktree, claims: [{id, title, status, since, expires, left_ms,\n' +
         'expired}], unread, last_activity: {at, what} | null}], watcher: {running, pid, since, state,\n' +
-        'last_event, heartbeat, delivered, rejected, waiting, plugins}} (see the README).',
+        'last_event, heartbeat, delivered, rejected, waiting, plugins}} (see docs/json.md).',
     )
     .action(
       action(async (opts: CommonOptions) => {
         const board = openBoard(opts);
         const now = new Date();
-        const s = await boardStatus(board, now);
+        const s = await boardStatus(board, await import('../../watch/daemon.js'), now);
         if (opts.json) {
           printJson(s);
           return;
