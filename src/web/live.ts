@@ -107,7 +107,7 @@ export class LiveBoard {
     if (this.closed) return;
     const e: StreamEvent = { id: `${this.epoch}.${++this.seq}`, type, data };
     this.buffer.push(e);
-    if (this.buffer.length > BUFFER) this.buffer.splice(0, this.buffer.length - BUFFER);
+    if (this.buffer.length > BUFFER + 500) this.buffer.splice(0, this.buffer.length - BUFFER); // trimmed in steps, not per event
     for (const l of this.listeners) l(e);
   }
 

@@ -21,6 +21,7 @@ import type { LiveBoard, StreamEvent } from './live.js';
 
 export const HEARTBEAT_MS = 20_000;
 const MAX_BODY = 1 << 20;
+const MAX_BACKLOG = 16 << 20;
 
 const STATUS_OF: Record<string, number> = { usage: 400, invalid: 400, not_found: 404, conflict: 409, internal: 500 };
 
@@ -74,7 +75,12 @@ export class WebServer {
     this.http.keepAliveTimeout = 5000;
     live.subscribe((e) => {
       const chunk = frame(e);
-      for (const c of this.clients) c.write(chunk);
+      for (const c of this.clients) {
+        // a page that stopped reading is cut off rather than buffered without end; its
+        // browser reconnects with Last-Event-ID and gets what it missed (or a reset)
+        if (c.writableLength > MAX_BACKLOG) c.destroy();
+        else c.write(chunk);
+      }
     });
   }
 

@@ -2,25 +2,16 @@
  * `board web`: a real server process, real HTTP, and a real headless Chromium looking at the
  * page the way a person does.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, tempRepo, type TempRepo } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, tempRepo, type TempRepo } from '../helpers.js';
 import { haveChromium, launchBrowser, request, startWeb, type WebProcess } from './web-helpers.js';
 
-const procs: ChildProcess[] = [];
-const repos: TempRepo[] = [];
-
-afterEach(() => {
-  for (const p of procs.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  for (const r of repos.splice(0)) r.cleanup();
-});
-
+// every `board web` process and temp repository is ended and removed after its test by the fixture
 function boardWithTickets(): { repo: TempRepo; a: string; b: string; c: string } {
   const repo = tempRepo();
-  repos.push(repo);
   for (const [name, role] of [['ann', 'lead'], ['alice', 'dev'], ['bob', 'dev']]) expect(repo.board(['agent', 'add', name, '--role', role]).code).toBe(0);
   const a = repo.board(['new', 'Design the API', '--labels', 'api', '--as', 'ann']).stdout.trim();
   const b = repo.board(['new', 'Build the API', '--deps', a, '--as', 'ann']).stdout.trim();
@@ -38,7 +29,7 @@ function handEdit(repo: TempRepo, id: string, edit: (text: string) => string): v
 describe('board web: server, token and Host', () => {
   it('prints one JSON line with url, port and token, and refuses requests without the token', async () => {
     const { repo } = boardWithTickets();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     expect(web.url).toBe(`http://127.0.0.1:${web.port}/?token=${web.token}`);
     expect(web.token).toMatch(/^[0-9a-f]{64}$/);
     expect(web.watcher).toBe('in this process');
@@ -66,7 +57,7 @@ describe('board web: server, token and Host', () => {
 
   it('runs the watcher in its process when none runs, so a second watcher is refused; uses a running one', async () => {
     const { repo } = boardWithTickets();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     expect(web.watcher).toBe('in this process');
     const second = await repo.boardAsync(['watch', '--json']);
     expect(second.code).toBe(4);
@@ -77,7 +68,7 @@ describe('board web: server, token and Host', () => {
     expect(detached.code).toBe(0);
     const pid = JSON.parse(detached.stdout).pid as number;
     try {
-      const web2 = await startWeb(repo.dir, [], procs);
+      const web2 = await startWeb(repo.dir, []);
       expect(web2.watcher).toBe(`pid ${pid}`);
       await web2.stop();
     } finally {
@@ -87,7 +78,7 @@ describe('board web: server, token and Host', () => {
 
   it('refuses a request whose Host is not the served address (DNS rebinding), token or not', async () => {
     const { repo } = boardWithTickets();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     for (const host of ['evil.example:' + web.port, `127.0.0.1.evil.example:${web.port}`, '127.0.0.1:1']) {
       const r = await request(web.port, '/api/tickets', { headers: { Host: host, Authorization: `Bearer ${web.token}` } });
       expect(r.status, host).toBe(421);
@@ -100,7 +91,7 @@ describe('board web: server, token and Host', () => {
 
   it('refuses a browser POST from another origin or without the CSRF token; a refusal reads as in the CLI', async () => {
     const { repo, b } = boardWithTickets();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     const cookie = String((await request(web.port, `/?token=${web.token}`)).headers['set-cookie']).split(';')[0];
     const post = (headers: Record<string, string>) =>
       request(web.port, `/api/tickets/${b}/close`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json', Cookie: cookie, ...headers } });
@@ -121,7 +112,7 @@ describe('board web: server, token and Host', () => {
 
   it('serves the status and recados in the CLI shapes, and sends a recado as the person', async () => {
     const { repo } = boardWithTickets();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     const auth = { Authorization: `Bearer ${web.token}` };
     const status = JSON.parse((await request(web.port, '/api/status', { headers: auth })).body);
     const cli = JSON.parse(repo.board(['status', '--json']).stdout);
@@ -163,7 +154,7 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
 
   it('shows cards in their status column and wave, with the open wave marked', async () => {
     const { repo, a, b, c } = boardWithTickets();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     const page = await open(web);
     await expect(page.locator(`#wave-1 .col[data-status="todo"] .card[data-id="${a}"]`).count()).resolves.toBe(1);
     await expect(page.locator(`#wave-1 .col[data-status="in_progress"] .card[data-id="${c}"]`).count()).resolves.toBe(1);
@@ -179,7 +170,7 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
 
   it('shows a hand edit of a ticket file in every open page without a reload', async () => {
     const { repo, a } = boardWithTickets();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     const pages = [await open(web), await open(web)];
     handEdit(repo, a, (t) => t.replace('title: Design the API', 'title: Design the API, edited by hand').replace('status: todo', 'status: review'));
     for (const page of pages) {
@@ -194,7 +185,7 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
 
   it('shows an action refused with its reason, and a permitted one applied', async () => {
     const { repo, a, b } = boardWithTickets();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     const page = await open(web);
     await card(page, b).click();
     await page.locator('#detail h2.title', { hasText: 'Build the API' }).waitFor();
@@ -217,7 +208,7 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
     const { repo } = boardWithTickets();
     const title = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
     const id = repo.board(['new', title, '--body', 'Hello <iframe src="javascript:window.pwned=3"></iframe> [x](javascript:window.pwned=4)\n', '--as', 'ann']).stdout.trim();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     const page = await open(web);
     expect(await card(page, id).locator('.title').textContent()).toBe(title);
     expect(await card(page, id).locator('img, script').count()).toBe(0);
@@ -234,7 +225,7 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
 
   it('needs the token: the page without it shows no board', async () => {
     const { repo } = boardWithTickets();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     const page = await browser.newPage();
     const res = await page.goto(`http://127.0.0.1:${web.port}/`);
     expect(res?.status()).toBe(401);
@@ -245,13 +236,13 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
 
   it('follows the event stream again after the server restarts, changes made meanwhile included', async () => {
     const { repo, a } = boardWithTickets();
-    let web = await startWeb(repo.dir, [], procs);
+    let web = await startWeb(repo.dir, []);
     const port = web.port;
     const page = await open(web);
     await web.stop();
     await page.locator('#live.off').waitFor();
     handEdit(repo, a, (t) => t.replace('title: Design the API', 'title: Changed while the server was down'));
-    web = await startWeb(repo.dir, ['--port', String(port)], procs);
+    web = await startWeb(repo.dir, ['--port', String(port)]);
     await card(page, a).locator('.title', { hasText: 'Changed while the server was down' }).waitFor({ timeout: 20_000 });
     await page.locator('#live.on').waitFor();
     handEdit(repo, a, (t) => t.replace('title: Changed while the server was down', 'title: And after it came back'));
@@ -263,7 +254,7 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
 
   it('shows one lane per agent with its claim, and a recado arriving live', async () => {
     const { repo, c } = boardWithTickets();
-    const web = await startWeb(repo.dir, [], procs);
+    const web = await startWeb(repo.dir, []);
     const page = await open(web);
     await page.click('nav button[data-view="agents"]');
     const lane = page.locator('.lane[data-agent="alice"]');

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import { boardSpawn, waitFor } from './helpers.js';
+import { boardSpawn, waitFor } from '../helpers.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const haveChromium = existsSync(CHROMIUM);
@@ -28,9 +28,8 @@ export interface WebProcess {
 }
 
 /** Start `board web --json` in `cwd` and wait for its first line. */
-export async function startWeb(cwd: string, args: string[] = [], track?: ChildProcess[]): Promise<WebProcess> {
+export async function startWeb(cwd: string, args: string[] = []): Promise<WebProcess> {
   const proc = boardSpawn(['web', '--json', '--as', 'ann', ...args], { cwd });
-  track?.push(proc);
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d) => (out += d));
