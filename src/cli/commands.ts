@@ -39,6 +39,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'hook', file: 'hook', summary: 'unread recados for a Claude Code hook (board hook claude --as NAME)' },
   { name: 'integrate', file: 'integrate', summary: 'merge closed tickets\' work into the integration branch, in wave order, checked' },
   { name: 'update', file: 'update', summary: 'bring a worktree up to date with the integration branch (merge, never rebase)' },
+  { name: 'web', file: 'web', summary: 'serve the live board in a browser (tickets, agents, recados, graph, actions)' },
   { name: 'mcp', file: 'mcp', summary: 'serve the board as a small MCP server over stdio (tools: inbox, read, send, next, claim, close, show, status)' },
   { name: 'demo', file: 'demo', summary: 'a whole run in a temporary repository: watcher, three simulated agents, three waves' },
 ];

@@ -4,7 +4,7 @@
  * one piece of code and reads the same everywhere. Each one checks its input, makes the
  * change with the store's atomic write, and sends the announcements the change makes true.
  */
-import { activeClaim } from '../core/claims.js';
+import { activeClaim, checkClaimRespected } from '../core/claims.js';
 import { BoardError, conflict, usageError } from '../core/errors.js';
 import { workValue, type TicketWork } from '../core/integrate.js';
 import { checkTicketId } from '../core/names.js';
@@ -13,7 +13,7 @@ import type { Board } from '../store/board.js';
 import { claimNext, claimTicket, releaseClaim, renewClaim, type ClaimResult } from '../store/claims.js';
 import { afterTicketChange } from '../store/events.js';
 import { loadGraph } from '../store/graph-index.js';
-import { loadBoard, mutateTicket, problemError, readTicket, type MutateResult } from '../store/tickets.js';
+import { createTicket, loadBoard, mutateTicket, problemError, readTicket, type MutateResult, type NewTicketFields } from '../store/tickets.js';
 import type { Confirmation } from '../git/remote.js';
 import { loadConfig } from '../store/config.js';
 
@@ -153,4 +153,81 @@ async function findCloseWork(board: Board, id: string, opts: CloseOptions): Prom
     if (opts.commits !== undefined || (e instanceof BoardError && e.kind === 'invalid')) throw e;
     return { work: null, error: String((e as Error)?.message ?? e).split('\n')[0] };
   }
+}
+
+/** Put a done or cancelled ticket back to todo. */
+export async function reopen(board: Board, id: string, opts: ActOptions): Promise<MutateResult> {
+  checkTicketId(id);
+  const result = await mutateTicket(board, id, { actor: opts.actor }, (t, e) => {
+    if (t.status !== 'done' && t.status !== 'cancelled') {
+      throw conflict(`${id} is not closed (status ${t.status})`, { hint: 'only done or cancelled tickets can be reopened' });
+    }
+    e.set('status', 'todo');
+    e.set('claim', undefined);
+  });
+  await afterTicketChange(board, result.before, result.after, opts.actor);
+  return result;
+}
+
+/** The fields an edit may change (already checked); undefined: unchanged. */
+export interface TicketChanges {
+  title?: string;
+  status?: string;
+  assignee?: string | null;
+  priority?: number;
+  locks?: string[];
+  labels?: string[];
+  deps?: string[];
+  addDep?: string[];
+  rmDep?: string[];
+  body?: string;
+}
+
+/**
+ * Change fields or the body of a ticket. Refused when it would take the ticket from another
+ * agent's claim (unless `force`), and for status done (closing is `closeTicket`).
+ */
+export async function edit(board: Board, id: string, c: TicketChanges, opts: ActOptions & { force?: boolean; now?: Date }): Promise<MutateResult> {
+  checkTicketId(id);
+  if (c.status === 'done') throw usageError('use `board close ID` to mark a ticket done', { hint: 'close checks the claim and ends it' });
+  const now = opts.now ?? new Date();
+  const result = await mutateTicket(
+    board,
+    id,
+    {
+      actor: opts.actor,
+      now,
+      check: (before, after) => {
+        if (opts.force) return;
+        const p = checkClaimRespected(before, after, opts.actor, now)[0];
+        if (p) throw new BoardError(p.kind, p.message, { field: p.field, hint: `${p.hint}; people can use --force`, data: p.data });
+      },
+    },
+    (t, e) => {
+      let any = false;
+      const set = (k: string, v: unknown) => { e.set(k, v); any = true; };
+      if (c.title !== undefined) set('title', c.title);
+      if (c.status !== undefined) set('status', c.status);
+      if (c.assignee !== undefined) set('assignee', c.assignee);
+      if (c.priority !== undefined) set('priority', c.priority);
+      if (c.locks) set('locks', c.locks);
+      if (c.labels) set('labels', c.labels);
+      if (c.deps || c.addDep || c.rmDep) {
+        let next = c.deps ?? [...t.deps];
+        for (const d of c.addDep ?? []) if (!next.includes(d)) next.push(d);
+        next = next.filter((d) => !(c.rmDep ?? []).includes(d));
+        set('deps', next);
+      }
+      if (c.body !== undefined) { e.setBody(c.body.endsWith('\n') || c.body === '' ? c.body : c.body + '\n'); any = true; }
+      if (!any) throw usageError('nothing to change', { hint: 'give at least one of --title, --status, --deps, --add-dep, --body, ... (see --help)' });
+    },
+  );
+  return announced(board, result, opts.actor);
+}
+
+/** Create a ticket (`board new`); announces its assignment when it has an assignee. */
+export async function create(board: Board, f: NewTicketFields, opts: ActOptions): Promise<Ticket> {
+  const ticket = createTicket(board, f, opts.actor);
+  if (ticket.assignee) await afterTicketChange(board, null, ticket, opts.actor);
+  return ticket;
 }
