@@ -37,5 +37,9 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'agent', file: 'agent', summary: 'add, list and remove agents (their inbox, outbox and worktree)' },
   { name: 'status', file: 'status', summary: 'waves, each agent\'s claims, leases, unread recados and activity, the watcher' },
   { name: 'hook', file: 'hook', summary: 'unread recados for a Claude Code hook (board hook claude --as NAME)' },
+  { name: 'up', file: 'up', summary: 'start agents\' programs in tmux (one window each, in its worktree, with its prompt and hooks)' },
+  { name: 'down', file: 'down', summary: 'stop agents started by board up (--release: give their claims back)' },
+  { name: 'peek', file: 'peek', summary: 'print the last lines of an agent\'s screen' },
+  { name: 'attach', file: 'attach', summary: 'focus an agent\'s tmux window' },
   { name: 'demo', file: 'demo', summary: 'a whole run in a temporary repository: watcher, three simulated agents, three waves' },
 ];

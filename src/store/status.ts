@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sentOfId } from '../core/recado.js';
-import { buildStatus, type Activity, type BoardStatus, type WatcherStatus } from '../core/status.js';
+import { buildStatus, NEEDS_YOU_REJECTED_MS, type Activity, type BoardStatus, type RejectedItem, type WatcherStatus } from '../core/status.js';
 import type { Board } from './board.js';
 import { fastFrontmatter, inboxAgents } from './mailbox.js';
 import { loadBoard } from './tickets.js';
@@ -71,6 +71,43 @@ export function gatherInboxes(board: Board): { unread: Map<string, number>; acti
   return { unread, activity };
 }
 
+/** Refused edits and bounced recados kept in rejected/ within the last hour (their `.reason` files). */
+export function recentRejected(board: Board, now: Date): RejectedItem[] {
+  let names: string[];
+  try {
+    names = readdirSync(board.rejectedDir).filter((n) => n.endsWith('.reason'));
+  } catch {
+    return [];
+  }
+  const out: RejectedItem[] = [];
+  for (const n of names) {
+    const path = join(board.rejectedDir, n);
+    try {
+      if (now.getTime() - statSync(path).mtimeMs > NEEDS_YOU_REJECTED_MS) continue;
+      const text = readFileSync(path, 'utf8').slice(0, 8192);
+      const field = (k: string) => {
+        const m = new RegExp(`^${k}: (.*)$`, 'm').exec(text);
+        if (!m) return null;
+        try {
+          const v = JSON.parse(m[1]) as unknown;
+          return typeof v === 'string' ? v : m[1];
+        } catch {
+          return m[1];
+        }
+      };
+      const original = field('file') ?? '';
+      out.push({
+        file: board.rel(path.slice(0, -'.reason'.length)),
+        kind: /(^|\/)tickets\//.test(original) ? 'refused edit' : 'bounce',
+        reason: field('reason') ?? '',
+        from: field('from'),
+        at: field('at') ?? new Date(statSync(path).mtimeMs).toISOString(),
+      });
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
 export async function boardStatus(board: Board, now = new Date()): Promise<BoardStatus> {
   const loaded = loadBoard(board);
   const { unread, activity } = gatherInboxes(board);
@@ -89,7 +126,10 @@ export async function boardStatus(board: Board, now = new Date()): Promise<Board
     waiting: mine?.waiting ?? null,
     plugins: mine?.plugins ?? [],
   };
+  const { agentStates } = await import('../agents/live.js');
   return buildStatus({
+    states: agentStates(board, now),
+    rejected: recentRejected(board, now),
     board: board.root,
     policy: loaded.graph.policy,
     open: loaded.graph.openWave,
