@@ -82,6 +82,9 @@ async function until<T>(s: Setup, fn: () => T | undefined | false | null, ms: nu
     return await waitFor(fn, ms);
   } catch (e) {
     const states = ['ana', 'bob'].map((a) => JSON.stringify(s.state(a)));
+    const exitLog = s.r.path('.board', 'run', 'agents', 'ana.exit.log');
+    if (existsSync(exitLog)) states.push(readFileSync(exitLog, 'utf8'));
+    states.push(s.tmux('list-panes', '-a', '-F', '#{pane_id} #{pane_dead} #{pane_pid} #{pane_current_command}').stdout);
     throw new Error(`${(e as Error).message}\nstates: ${states.join('\n')}\nlog:\n${readFileSync(s.log, 'utf8').slice(-3000)}`);
   }
 }

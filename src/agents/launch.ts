@@ -64,7 +64,7 @@ function exitHookCommand(board: Board, name: string): string {
   };
   const cur = currentSocket();
   const sock = cur ? `BOARD_TMUX_SOCKET=${dq(cur)} ` : '';
-  const sh = `${sock}${dq(node())} ${dq(bin())} hook exit --board ${dq(board.root)} --as ${name} --code "#{pane_dead_status}" --signal "#{pane_dead_signal}" >/dev/null 2>&1`;
+  const sh = `${sock}${dq(node())} ${dq(bin())} hook exit --board ${dq(board.root)} --as ${name} --code "#{pane_dead_status}" --signal "#{pane_dead_signal}" >>${dq(join(board.agentsRunDir, `${name}.exit.log`))} 2>&1`;
   return `run-shell -b '${sh}'`;
 }
 
