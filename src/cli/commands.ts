@@ -41,5 +41,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'down', file: 'down', summary: 'stop agents started by board up (--release: give their claims back)' },
   { name: 'peek', file: 'peek', summary: 'print the last lines of an agent\'s screen' },
   { name: 'attach', file: 'attach', summary: 'focus an agent\'s tmux window' },
+  { name: 'wait', file: 'wait', summary: 'block until a recado arrives for you or a ticket becomes ready for you' },
+  { name: 'review', file: 'review', summary: 'hand a ticket to a reviewer (--to NAME) or send it back (--back)' },
   { name: 'demo', file: 'demo', summary: 'a whole run in a temporary repository: watcher, three simulated agents, three waves' },
 ];

@@ -127,7 +127,9 @@ export function buildStatus(f: StatusFacts): BoardStatus {
   const claims = new Map<string, ClaimStatus[]>();
   const edits = new Map<string, Activity>();
   const nowMs = f.now.getTime();
+  const review: NeedsYou['review'] = [];
   for (const t of f.tickets) {
+    if (t.status === 'review') review.push({ id: t.id, title: t.title, assignee: t.assignee ?? null });
     counts.total++;
     counts[t.status] = (counts[t.status] ?? 0) + 1;
     if (t.claim && !RESOLVED.has(t.status)) {
@@ -148,8 +150,6 @@ export function buildStatus(f: StatusFacts): BoardStatus {
       edits.set(t.updated_by, later(edits.get(t.updated_by) ?? null, a)!);
     }
   }
-  const review: NeedsYou['review'] = [];
-  for (const t of f.tickets) if (t.status === 'review') review.push({ id: t.id, title: t.title, assignee: t.assignee ?? null });
   const names = new Set([...Object.keys(f.agents), ...claims.keys(), ...(f.states?.keys() ?? [])]);
   const agents: AgentStatus[] = [...names].sort().map((name) => {
     let last: Activity | null = edits.get(name) ?? null;
