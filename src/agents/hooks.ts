@@ -36,14 +36,14 @@ export async function renewByActivity(board: Board, s: AgentRunState, now = new 
   if (!renewDue(s, now.getTime())) return [];
   updateAgentState(board, s.agent, (x) => ({ ...x, renewed: now.toISOString() }), now);
   const { loadBoard } = await import('../store/tickets.js');
-  const { renewClaim } = await import('../store/claims.js');
+  const { renew } = await import('../ops/tickets.js');
   const loaded = loadBoard(board);
   const done: string[] = [];
   for (const t of loaded.tickets.values()) {
     if (t.claim?.by !== s.agent || t.status === 'done' || t.status === 'cancelled') continue;
     if (Date.parse(t.claim.expires) <= now.getTime()) continue; // a lapsed lease is not taken again by activity
     try {
-      await renewClaim(board, t.id, { actor: s.agent, now });
+      await renew(board, t.id, { actor: s.agent });
       done.push(t.id);
     } catch { /* taken meanwhile, or refused: the hook goes on */ }
   }

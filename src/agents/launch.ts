@@ -261,11 +261,11 @@ export async function downAgent(board: Board, name: string, opts: { timeoutMs?: 
   const released: string[] = [];
   if (opts.release) {
     const { loadBoard } = await import('../store/tickets.js');
-    const { releaseClaim } = await import('../store/claims.js');
+    const { release } = await import('../ops/tickets.js');
     for (const t of loadBoard(board).tickets.values()) {
       if (t.claim?.by !== name || t.status === 'done' || t.status === 'cancelled') continue;
       try {
-        const r = await releaseClaim(board, t.id, { actor: name });
+        const r = await release(board, t.id, { actor: name });
         if (r.changed) released.push(t.id);
       } catch (e) {
         if (!(e instanceof BoardError)) throw e;

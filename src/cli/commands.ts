@@ -43,5 +43,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'attach', file: 'attach', summary: 'focus an agent\'s tmux window' },
   { name: 'wait', file: 'wait', summary: 'block until a recado arrives for you or a ticket becomes ready for you' },
   { name: 'review', file: 'review', summary: 'hand a ticket to a reviewer (--to NAME) or send it back (--back)' },
+  { name: 'mcp', file: 'mcp', summary: 'serve the board as a small MCP server over stdio (tools: inbox, read, send, next, claim, close, show, status)' },
   { name: 'demo', file: 'demo', summary: 'a whole run in a temporary repository: watcher, three simulated agents, three waves' },
 ];

@@ -34,7 +34,7 @@ export function register(program: Command): Command {
         if (Boolean(opts.to) === Boolean(opts.back)) throw usageError('say either --to NAME or --back', { hint: 'board review ID --to NAME, or (as the reviewer) board review ID --back --note TEXT' });
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const { sendBack, sendToReview } = await import('../../agents/review.js');
+        const { sendBack, sendToReview } = await import('../../ops/review.js');
         const r = opts.to
           ? await sendToReview(board, id, opts.to, actor, { force: opts.force })
           : await sendBack(board, id, actor, opts.note ?? null, { force: opts.force });
