@@ -43,9 +43,20 @@ async function cwdOf(board: Board, name: string, conf: AgentConfig): Promise<str
   return (await addAgentWorktree(board, name, { path, cwd: board.repo })).path;
 }
 
-/** The environment of an agent's program: who it is, where the board is, its prompt. */
+/** Variables of the terminal itself, never handed on (tmux sets its own). */
+const TERMINAL_VARS = new Set(['TERM', 'TMUX', 'TMUX_PANE', 'COLUMNS', 'LINES', 'SHLVL', 'PWD', 'OLDPWD', '_', 'BOARD_AGENT', 'BOARD_DIR', 'BOARD_PROMPT_FILE', 'BOARD_TMUX_SOCKET']);
+
+/**
+ * The environment of an agent's program: the environment `board up` runs in (API keys,
+ * PATH: as if the person had started the program from that shell; a tmux server started
+ * earlier would otherwise give its own, older one), then who it is, where the board is and
+ * its prompt.
+ */
 function agentEnv(board: Board, name: string): string[] {
-  const env = [`BOARD_AGENT=${name}`, `BOARD_DIR=${board.root}`, `BOARD_PROMPT_FILE=${board.agentPromptFile(name)}`];
+  const env = Object.entries(process.env)
+    .filter(([k, v]) => v !== undefined && !TERMINAL_VARS.has(k) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    .map(([k, v]) => `${k}=${v}`);
+  env.push(`BOARD_AGENT=${name}`, `BOARD_DIR=${board.root}`, `BOARD_PROMPT_FILE=${board.agentPromptFile(name)}`);
   const sock = currentSocket();
   if (sock) env.push(`BOARD_TMUX_SOCKET=${sock}`);
   return env.flatMap((e) => ['-e', e]);

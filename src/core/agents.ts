@@ -123,6 +123,10 @@ function move(s: AgentRunState, state: AgentStateName, now: string, patch: Parti
  */
 export function applyHook(s: AgentRunState, ev: HookEvent, now: string, opts: { blocked?: boolean } = {}): AgentRunState {
   const base: AgentRunState = { ...s, event: ev.name, at: now, hooks: true, exit: null };
+  if (s.state === 'stopped' || s.state === 'dead') {
+    // hooks of a program that ran after its recorded one ended: not the pane board up started
+    Object.assign(base, { target: null, socket: null, stopping: false });
+  }
   switch (ev.name) {
     case 'SessionStart':
       return base.state === 'working' ? base : move(base, 'idle', now, { tool: null, detail: null });

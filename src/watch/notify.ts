@@ -297,9 +297,16 @@ export function notifyPlugin(): WatchPlugin {
     stateTimers.set(agent, ctx.setTimer(50, () => {
       stateTimers.delete(agent);
       const s = readAgentState(ctx.board, agent);
+      const q = queueOf(agent);
+      if (q.wake && s && s.state !== 'idle' && Date.parse(s.at) >= q.wake.at - 1000) {
+        // the wake worked: verified now rather than when the 10 s are up
+        q.wake.timer?.();
+        ctx.log({ type: 'woken', agent, target: s.target, tries: q.wake.tries, ms: Date.now() - q.wake.at });
+        q.wake = null;
+      }
       if (!s || s.state !== 'idle' || !s.target) return;
       if (!unreadCount(ctx.board.inboxNew(agent))) return;
-      schedule(ctx, agent, queueOf(agent));
+      schedule(ctx, agent, q);
     }));
   }
 
