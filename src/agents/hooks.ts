@@ -2,8 +2,9 @@
  * Hook events of an agent's CLI (Claude Code, Codex) turned into its live state, the claims
  * it holds renewed by that activity, and Claude Code's hook settings for `board up`.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { applyHook, renewDue, type AgentRunState, type HookEvent } from '../core/agents.js';
 import type { Board } from '../store/board.js';
 import { updateAgentState } from './state.js';
@@ -90,8 +91,24 @@ export function installClaudeHooks(dir: string, board: string, now = new Date())
   }
   settings.hooks = hooks;
   mkdirSync(folder, { recursive: true });
+  excludeFromGit(dir, '/.claude/settings.local.json');
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(settings, null, 2) + '\n');
   renameSync(tmp, file);
   return file;
+}
+
+/** Keep the hooks file out of the agent's commits: a line in the repository's info/exclude (shared by its worktrees). */
+function excludeFromGit(dir: string, pattern: string): void {
+  const r = spawnSync('git', ['rev-parse', '--git-common-dir'], { cwd: dir, encoding: 'utf8', timeout: 5000 });
+  if (r.status !== 0) return;
+  const common = isAbsolute(r.stdout.trim()) ? r.stdout.trim() : join(dir, r.stdout.trim());
+  const file = join(common, 'info', 'exclude');
+  let text = '';
+  try { text = readFileSync(file, 'utf8'); } catch { /* none yet */ }
+  if (text.split(/\r?\n/).includes(pattern)) return;
+  try {
+    mkdirSync(join(common, 'info'), { recursive: true });
+    appendFileSync(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}# recado: the board's hooks for agents' conversations\n${pattern}\n`);
+  } catch { /* a read-only repository: the file may show in git status */ }
 }

@@ -37,6 +37,7 @@ import {
 } from '../core/notify.js';
 import { reportRecipients } from '../agents/report.js';
 import { readAgentState } from '../agents/state.js';
+import { ensureMailboxes } from '../store/agents.js';
 import { parseDuration } from '../core/duration.js';
 import type { RecadoJson } from '../core/recado.js';
 import type { Cancel, RecadoDelivered, WatchContext, WatchPlugin } from './plugin.js';
@@ -284,6 +285,7 @@ export function notifyPlugin(): WatchPlugin {
   function reportToPerson(ctx: WatchContext, agent: string, subject: string, body: string): void {
     try {
       const to = reportRecipients(ctx.board, ctx.config, agent);
+      for (const n of to) ensureMailboxes(ctx.board, n);
       if (to.length) ctx.sendFromBoard({ to, subject, body });
     } catch (e) {
       ctx.log({ type: 'notify_error', agent, via: 'report', message: String((e as Error)?.message ?? e) });
