@@ -98,8 +98,12 @@ export function installClaudeHooks(dir: string, board: string, now = new Date())
   return file;
 }
 
+const excluded = new Set<string>();
+
 /** Keep the hooks file out of the agent's commits: a line in the repository's info/exclude (shared by its worktrees). */
 function excludeFromGit(dir: string, pattern: string): void {
+  if (excluded.has(dir)) return;
+  excluded.add(dir);
   const r = spawnSync('git', ['rev-parse', '--git-common-dir'], { cwd: dir, encoding: 'utf8', timeout: 5000 });
   if (r.status !== 0) return;
   const common = isAbsolute(r.stdout.trim()) ? r.stdout.trim() : join(dir, r.stdout.trim());

@@ -132,6 +132,9 @@ export async function upAgent(board: Board, config: BoardConfig, name: string): 
   };
 }
 
+/** Sessions known to exist in this process (one `has-session` per board up, not one per agent). */
+const sessionsSeen = new Set<string>();
+
 /** Open the agent's window (or respawn its dead pane) and arrange for its exit to be reported. */
 function startPane(board: Board, name: string, script: string, cwd: string, dead: PaneFacts | null): { pane: string; window: string } {
   const session = sessionName(board);
@@ -146,7 +149,7 @@ function startPane(board: Board, name: string, script: string, cwd: string, dead
   if (dead) {
     tmuxOk(['respawn-pane', '-k', '-t', dead.pane, '-c', cwd, ...agentEnv(board, name), 'sh', '-c', script], `restart ${name}'s pane`);
     out = `${dead.pane} ${dead.window}`;
-  } else if (!hasSession(session)) {
+  } else if (!sessionsSeen.has(`${currentSocket() ?? ''}/${session}`) && !hasSession(session)) {
     out = tmuxOk(['new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-n', name, '-c', cwd, ...agentEnv(board, name), '-P', '-F', fmt, 'sh', '-c', script, ...watchExit([])], `create session ${session}`);
   } else {
     // a window of that name left by an earlier run (its program gone) is closed first
@@ -156,6 +159,7 @@ function startPane(board: Board, name: string, script: string, cwd: string, dead
     const target = ['-t', `=${session}:${index}`];
     out = tmuxOk(['new-window', '-d', ...target, '-n', name, '-c', cwd, ...agentEnv(board, name), '-P', '-F', fmt, 'sh', '-c', script, ...watchExit(target)], `open a window for ${name}`);
   }
+  sessionsSeen.add(`${currentSocket() ?? ''}/${session}`);
   const [pane, window] = out.trim().split(' ');
   return { pane, window };
 }
