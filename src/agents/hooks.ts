@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { isAbsolute, join } from 'node:path';
 import { applyHook, renewDue, type AgentRunState, type HookEvent } from '../core/agents.js';
 import type { Board } from '../store/board.js';
-import { updateAgentState } from './state.js';
+import { updateAgentState } from '../store/agent-state.js';
 
 /** Events `board up` installs for Claude Code, each running `board hook claude`. */
 export const CLAUDE_HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Notification', 'Stop', 'SessionEnd'] as const;

@@ -15,7 +15,7 @@ import type { Board } from '../store/board.js';
 import { packagePath } from '../store/package.js';
 import { boardCommand, installClaudeHooks } from './hooks.js';
 import { recoveryPrompt, renderAgentPrompt } from './prompt.js';
-import { readAgentState, updateAgentState, writeAgentState } from './state.js';
+import { readAgentState, updateAgentState, writeAgentState } from '../store/agent-state.js';
 import {
   currentSocket, hasSession, paneFacts, sessionName, shQuote, tmux, tmuxOk, tmuxSocketArgs, useSocket, type PaneFacts,
 } from './tmux.js';
@@ -183,7 +183,7 @@ export async function onAgentExit(board: Board, config: BoardConfig, name: strin
   const result: ExitResult = { agent: name, state: after, restarted: false, reported: [] };
   if (after.state !== 'dead') return result;
   const restart = Boolean(conf) && shouldRestart(after, conf.restart, now.getTime());
-  const { reportRecipients } = await import('./report.js');
+  const { reportRecipients } = await import('../ops/agent-report.js');
   const { sendFromBoard } = await import('../store/mailbox.js');
   const { ensureMailboxes } = await import('../store/agents.js');
   const to = reportRecipients(board, config, name);

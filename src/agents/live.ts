@@ -7,7 +7,7 @@
 import { paneState, type AgentRunState } from '../core/agents.js';
 import type { AgentStateView } from '../core/status.js';
 import type { Board } from '../store/board.js';
-import { readAllAgentStates } from './state.js';
+import { readAllAgentStates } from '../store/agent-state.js';
 import { listPanes, sessionName, useSocket, type PaneFacts } from './tmux.js';
 
 export function liveStates(board: Board, now = new Date()): Map<string, AgentRunState> {

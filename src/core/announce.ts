@@ -38,7 +38,7 @@
  * ready again with exactly the same dependency stamps (e.g. released after a claim) is not
  * re-announced while the earlier recado is still in the inbox (new/ or cur/).
  */
-import { createHash } from 'node:crypto';
+import { fixedRecadoId } from './fixed-id.js';
 import type { BoardGraph, GraphNode } from './graph.js';
 import { RESOLVED } from './ticket.js';
 
@@ -83,10 +83,9 @@ export const ORCHESTRATOR_ROLE = 'orchestrator';
 
 /** A deterministic recado id: `board-<kind>-<subject>-<16 hex of sha256(basis)>`. */
 export function announcementId(kind: string, subject: string, basis: readonly string[]): string {
-  const h = createHash('sha256').update(`${kind}\0${subject}\0${basis.join('\n')}`).digest('hex').slice(0, 16);
   // a recado id is lower-case and at most 64 characters: the subject is only a readable hint
   const hint = subject.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 24);
-  return `board-${kind}-${hint}-${h}`;
+  return fixedRecadoId(kind, [kind, subject, basis.join('\n')], { hexDigits: 16, hint });
 }
 
 const ID_KINDS: ReadonlyArray<[string, AnnouncementKind]> = [

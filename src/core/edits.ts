@@ -1,6 +1,6 @@
 /**
  * Checking a hand edit of a ticket file (an agent saving the file with its own tools) against
- * the rules of SPEC §5. Pure: the caller (the watcher) supplies the last valid version, the
+ * the rules in docs/design/enforcement.md. Pure: the caller (the watcher) supplies the last valid version, the
  * parsed new version, who made the edit and a view of the other tickets; this returns every
  * rule the edit breaks, so the caller can undo it, keep the refused file and tell the author.
  *
@@ -134,7 +134,7 @@ function fromRule(p: RuleProblem, rule: EditRule): EditViolation {
 }
 
 /**
- * Every rule of SPEC §5 the hand edit `before -> after` breaks (empty: the edit stands).
+ * Every rule (docs/design/enforcement.md) the hand edit `before -> after` breaks (empty: the edit stands).
  * `before` is the last valid version (null for a ticket created by hand).
  */
 export function checkHandEdit(

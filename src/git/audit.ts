@@ -15,7 +15,7 @@
  * A failed commit (git error, a commit-msg hook that refuses) is reported through `onEvent`
  * and the return value; its changes stay queued for the next batch.
  */
-import { spawn } from 'node:child_process';
+import { run } from '../proc/run.js';
 import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { attributePath, auditPath, authorIdentity, classifyPath, commitMessage, recadoHeader, type Attribution, type MessageItem } from '../core/audit.js';
@@ -278,8 +278,7 @@ export class AuditLog {
   }
 
   private emit(e: AuditEvent): void {
-    if (this.opts.onEvent) this.opts.onEvent(e);
-    else if (e.type === 'failed') process.stderr.write(`board: git: commit failed, ${e.kept} change(s) kept for the next batch: ${e.error}\n`);
+    this.opts.onEvent?.(e); // a failure is also in the result of flush()
   }
 
   private async doFlush(): Promise<AuditResult> {
@@ -589,7 +588,7 @@ export class AuditLog {
   /**
    * `git.verify`: the repository's commit-msg hook checks (and may amend) the message of
    * each board commit. Other commit hooks are about the code being committed and the
-   * working tree, which a board commit never touches, so they are not run (see README).
+   * working tree, which a board commit never touches, so they are not run (docs/design/audit-sync.md, Hooks).
    */
   private async runCommitMsgHook(message: string, idx: TempIndex, author: GitIdentity): Promise<string> {
     const hook = await commitMsgHook(this.repo);
@@ -693,26 +692,10 @@ export async function commitMsgHook(repo: GitRepo): Promise<string | undefined> 
   }
 }
 
-function runHook(hook: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; output: string; timedOut: boolean }> {
-  return new Promise((done) => {
-    const child = spawn(hook, args, { cwd, env: gitEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, GIT_TIMEOUT_MS * 2);
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      done({ code: 126, output: String(e.message), timedOut });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? 1, output, timedOut });
-    });
-  });
+async function runHook(hook: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; output: string; timedOut: boolean }> {
+  const r = await run(hook, args, { cwd, env: gitEnv(env), timeoutMs: GIT_TIMEOUT_MS * 2, all: true });
+  if (r.error) return { code: 126, output: String(r.error.message), timedOut: r.timedOut };
+  return { code: r.code ?? 1, output: r.all.toString(), timedOut: r.timedOut };
 }
 
 function readText(abs: string): string | null {

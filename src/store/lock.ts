@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { conflict } from '../core/errors.js';
 import type { Board } from './board.js';
+import { report } from './report.js';
 
 const require = createRequire(import.meta.url);
 type Lockfile = typeof import('proper-lockfile');
@@ -57,11 +58,12 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
     },
   };
   clearFutureLock(options.lockfilePath);
-  // a long wait (a lock left by a killed process lasts up to 10 s) says so on a terminal
-  const progress = process.stderr.isTTY
-    ? setTimeout(() => process.stderr.write(`board: waiting for ${key} (held by another board process; a lock left by a killed process frees itself within 10 s)...\n`), 1000)
-    : undefined;
-  progress?.unref();
+  // a long wait (a lock left by a killed process lasts up to 10 s) is reported (the CLI says so on a terminal)
+  const progress = setTimeout(
+    () => report({ kind: 'waiting', message: `waiting for ${key} (held by another board process; a lock left by a killed process frees itself within 10 s)...` }),
+    1000,
+  );
+  progress.unref();
   let release: () => Promise<void>;
   try {
     release = await pl().lock(target, options);

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sentOfId } from '../core/recado.js';
-import { buildStatus, NEEDS_YOU_REJECTED_MS, type Activity, type BoardStatus, type RejectedItem, type WatcherStatus } from '../core/status.js';
+import { buildStatus, NEEDS_YOU_REJECTED_MS, type Activity, type AgentStateView, type BoardStatus, type RejectedItem, type WatcherStatus } from '../core/status.js';
 import type { Board } from './board.js';
 import { fastFrontmatter, inboxAgents } from './mailbox.js';
 import { loadBoard } from './tickets.js';
@@ -108,10 +108,21 @@ export function recentRejected(board: Board, now: Date): RejectedItem[] {
   return out;
 }
 
-export async function boardStatus(board: Board, now = new Date()): Promise<BoardStatus> {
+/**
+ * How to ask about the watcher (its socket and state file). The store does not know the
+ * watcher: the caller passes src/watch/daemon.ts (see docs/architecture.md, layers).
+ */
+export interface WatcherProbe {
+  queryInstance(board: Board, timeoutMs: number): Promise<{ pid: number; started: string; state: string } | null>;
+  readWatcherState(board: Board): (Omit<WatcherStatus, 'running' | 'since' | 'state' | 'pid'> & { pid: number; started: string }) | null;
+}
+
+/** The live state of agents' conversations (src/agents/live.ts agentStates), passed in by the caller like the watcher. */
+export type AgentStatesProbe = (board: Board, now: Date) => ReadonlyMap<string, AgentStateView>;
+
+export async function boardStatus(board: Board, daemon: WatcherProbe, now = new Date(), agentStates?: AgentStatesProbe): Promise<BoardStatus> {
   const loaded = loadBoard(board);
   const { unread, activity } = gatherInboxes(board);
-  const daemon = await import('../watch/daemon.js');
   const [instance, state] = [await daemon.queryInstance(board, 1000), daemon.readWatcherState(board)];
   const mine = state && instance && state.pid === instance.pid ? state : null;
   const watcher: WatcherStatus = {
@@ -126,9 +137,8 @@ export async function boardStatus(board: Board, now = new Date()): Promise<Board
     waiting: mine?.waiting ?? null,
     plugins: mine?.plugins ?? [],
   };
-  const { agentStates } = await import('../agents/live.js');
   return buildStatus({
-    states: agentStates(board, now),
+    states: agentStates?.(board, now),
     rejected: recentRejected(board, now),
     board: board.root,
     policy: loaded.graph.policy,

@@ -27,16 +27,16 @@
  *                     killed after 10 s (BOARD_NOTIFY_TIMEOUT_MS). One command at a time per agent, in order. A failure
  *                     is logged (`notify_error`), never fatal.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { run as runProgram } from '../proc/run.js';
 import { join } from 'node:path';
 import { WAKE_VERIFY_MS, type AgentRunState } from '../core/agents.js';
 import {
   BUSY_GIVE_UP_MS, BUSY_RETRY_MS, COMMAND_QUEUE_MAX, COMMAND_TIMEOUT_MS, DEFAULT_NOTIFY_EVERY_MS, ENTER_DELAY_MS, GATHER_MS,
   escapeFormat, nextNoticeAt, noticeText, PANE_INFO_FORMAT, parsePaneInfo, pokeHow, type PokeHow,
 } from '../core/notify.js';
-import { reportRecipients } from '../agents/report.js';
-import { readAgentState } from '../agents/state.js';
+import { reportRecipients } from '../ops/agent-report.js';
+import { readAgentState } from '../store/agent-state.js';
 import { ensureMailboxes } from '../store/agents.js';
 import { parseDuration } from '../core/duration.js';
 import type { RecadoJson } from '../core/recado.js';
@@ -54,41 +54,20 @@ interface RunResult {
 const children = new Set<number>();
 
 /** Run a program (no shell unless asked), with a timeout that kills its whole process group. */
-function run(file: string, args: string[], opts: { input?: string; timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<RunResult> {
-  return new Promise((resolve) => {
-    let child;
-    try {
-      child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-    } catch (e) {
-      resolve({ code: null, stdout: '', stderr: '', timedOut: false, error: String((e as Error)?.message ?? e) });
-      return;
-    }
-    const pid = child.pid;
-    if (pid) children.add(pid);
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
-    }, opts.timeoutMs);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => { if (stdout.length < 65536) stdout += d; });
-    child.stderr.on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
-    child.stdin.on('error', () => undefined); // the command did not read its input: fine
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      if (pid) children.delete(pid);
-      resolve({ code: null, stdout, stderr, timedOut, error: e.message });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (pid) children.delete(pid);
-      resolve({ code, stdout, stderr, timedOut });
-    });
-    child.stdin.end(opts.input ?? '');
+async function run(file: string, args: string[], opts: { input?: string; timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<RunResult> {
+  const r = await runProgram(file, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    input: opts.input ?? '',
+    timeoutMs: opts.timeoutMs,
+    group: true,
+    maxStdout: 65536,
+    maxStderr: 4096,
+    onStart: (pid) => children.add(pid),
+    onEnd: (pid) => children.delete(pid),
   });
+  const out = { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), timedOut: r.timedOut };
+  return r.error ? { ...out, error: r.error.message } : out;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -24,7 +24,7 @@ export function register(program: Command): Command {
         const board = openBoard(opts);
         const timeoutMs = parseDuration(opts.timeout ?? '5s', '--timeout');
         const { downAgent } = await import('../../agents/launch.js');
-        const { readAllAgentStates } = await import('../../agents/state.js');
+        const { readAllAgentStates } = await import('../../store/agent-state.js');
         const wanted = names.length ? names.map((n) => checkAgentName(n)) : [...readAllAgentStates(board).keys()].sort();
         const rows = [];
         for (const name of wanted) rows.push(await downAgent(board, name, { timeoutMs, release: opts.release }));

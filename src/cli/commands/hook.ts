@@ -50,7 +50,7 @@ async function onStateEvent(board: Board, agent: string, event: string, input: R
  */
 async function onStop(board: Board, agent: string, event: string, input: Record<string, unknown>): Promise<void> {
   const { mayBlockStop } = await import('../../core/agents.js');
-  const { readAgentState } = await import('../../agents/state.js');
+  const { readAgentState } = await import('../../store/agent-state.js');
   const active = input.stop_hook_active === true;
   let text = '';
   if (event === 'Stop' && listInbox(board, agent).entries.length && mayBlockStop(readAgentState(board, agent), active)) {

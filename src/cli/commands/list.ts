@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
-import { STATUSES, type TicketJson } from '../../core/ticket.js';
+import { STATUSES } from '../../core/ticket.js';
 import { loadBoard } from '../../store/tickets.js';
 import { action, common, intOption, list, openBoard, type CommonOptions } from '../context.js';
 import { ticketTable } from '../format.js';

@@ -33,7 +33,7 @@ export function register(program: Command): Command {
         'last_event, heartbeat, delivered, rejected, waiting, plugins}, needs_you: {agents: [{name,\n' +
         'state, since, detail}], review: [{id, title, assignee}], rejected: [{file, kind, reason, from,\n' +
         'at}]}}; each agent also has state: {state, since, tool, detail, target, hooks} | null (its live\n' +
-        'state: starting, working, waiting, idle, stopped, dead; see docs/agents.md).\n' +
+        'state: starting, working, waiting, idle, stopped, dead; see docs/agents.md and docs/json.md).\n' +
         '--watch (a terminal only): redraws in place on every change of the board, until Ctrl-C.',
     )
     .option('--watch', 'redraw in place on every change (a terminal only)')
@@ -44,11 +44,11 @@ export function register(program: Command): Command {
           if (opts.json || !process.stdout.isTTY) throw usageError('status --watch needs a terminal (and no --json)', { hint: 'run it in a terminal, or use board status --json once' });
           return watchStatus(board, async () => {
             const now = new Date();
-            return render(board, await boardStatus(board, now), now);
+            return render(board, await boardStatus(board, await import('../../watch/daemon.js'), now, (await import('../../agents/live.js')).agentStates), now);
           });
         }
         const now = new Date();
-        const s = await boardStatus(board, now);
+        const s = await boardStatus(board, await import('../../watch/daemon.js'), now, (await import('../../agents/live.js')).agentStates);
         if (opts.json) {
           printJson(s);
           return;
