@@ -15,7 +15,11 @@ export const CLAUDE_HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolU
 /** The fields of a hook's JSON input that the state needs. */
 export function hookEventOf(name: string, input: Record<string, unknown>): HookEvent {
   const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : null);
-  return { name, tool: str(input.tool_name), notification: str(input.notification_type), message: str(input.message) };
+  const session = str(input.session_id);
+  return {
+    name, tool: str(input.tool_name), notification: str(input.notification_type), message: str(input.message),
+    session: session && /^[A-Za-z0-9._:-]{1,200}$/.test(session) ? session : null,
+  };
 }
 
 /** Record a hook event in the agent's state; returns the state before and after. */

@@ -95,6 +95,8 @@ export interface AgentRunState {
   restarts: string[];
   /** Exit of the program (when stopped or dead). */
   exit: { code: number | null; signal: string | null } | null;
+  /** The CLI's session (thread) id, from its hooks' `session_id` (Codex: for `codex queue`). */
+  session?: string | null;
 }
 
 export function initialState(agent: string, now: string): AgentRunState {
@@ -107,6 +109,7 @@ export function initialState(agent: string, now: string): AgentRunState {
 /** A hook event, as Claude Code (and Codex) name them, with the fields that matter. */
 export interface HookEvent {
   name: string;
+  session?: string | null;
   tool?: string | null;
   /** Notification: `notification_type` (permission_prompt, idle_prompt, ...). */
   notification?: string | null;
@@ -122,7 +125,7 @@ function move(s: AgentRunState, state: AgentStateName, now: string, patch: Parti
  * board blocked (it handed over recados) keeps the agent working: pass `blocked`.
  */
 export function applyHook(s: AgentRunState, ev: HookEvent, now: string, opts: { blocked?: boolean } = {}): AgentRunState {
-  const base: AgentRunState = { ...s, event: ev.name, at: now, hooks: true, exit: null };
+  const base: AgentRunState = { ...s, event: ev.name, at: now, hooks: true, exit: null, session: ev.session ?? s.session ?? null };
   if (s.state === 'stopped' || s.state === 'dead') {
     // hooks of a program that ran after its recorded one ended: not the pane board up started
     Object.assign(base, { target: null, socket: null, stopping: false });

@@ -38,6 +38,12 @@ import {
 import { reportRecipients } from '../ops/agent-report.js';
 import { readAgentState } from '../store/agent-state.js';
 import { ensureMailboxes } from '../store/agents.js';
+import { readAllAgentStates } from '../store/agent-state.js';
+import { packagePath } from '../store/package.js';
+
+/** How often the watcher looks for agents' panes that died unreported, and how long tmux's own hook gets first. */
+const EXIT_CHECK_MS = 5_000;
+const EXIT_GRACE_MS = 4_000;
 import { parseDuration } from '../core/duration.js';
 import type { RecadoJson } from '../core/recado.js';
 import type { Cancel, RecadoDelivered, WatchContext, WatchPlugin } from './plugin.js';
@@ -214,6 +220,19 @@ export function notifyPlugin(): WatchPlugin {
       } else if (how === 'type' && pane.inMode) {
         how = 'message';
       }
+      if (live && how === 'message' && ctx.config.agents[agent]?.kind === 'codex' && live.session) {
+        // Codex's pane shows `node`: never typed into; its idle session takes the line by `codex queue`
+        q.pending = 0;
+        const text = noticeText(agent, unread);
+        const r = await run('codex', ['queue', '--thread', live.session, '--message', text], { timeoutMs: commandTimeoutMs(), cwd: ctx.board.repo });
+        if (r.code === 0) {
+          ctx.log({ type: 'notified', agent, via: 'codex-queue', how: 'queue', target, unread, state: 'idle' });
+          verifyWake(ctx, agent, q, target, q.wake ? q.wake.tries + 1 : 1);
+        } else {
+          ctx.log({ type: 'notify_error', agent, via: 'codex-queue', target, message: r.error ?? (r.stderr.trim() || `codex queue exited with ${r.code}`) });
+        }
+        return;
+      }
       if (live && how === 'type') {
         // the state may have changed while tmux answered: look once more right before typing
         const again = readAgentState(ctx.board, agent);
@@ -268,6 +287,38 @@ export function notifyPlugin(): WatchPlugin {
       if (to.length) ctx.sendFromBoard({ to, subject, body });
     } catch (e) {
       ctx.log({ type: 'notify_error', agent, via: 'report', message: String((e as Error)?.message ?? e) });
+    }
+  }
+
+  /** Dead panes seen, by agent: when first seen (the tmux hook gets EXIT_GRACE_MS to report it first). */
+  const deadSeen = new Map<string, number>();
+
+  /**
+   * A safety net under tmux's pane-died hook (`board up` sets it; it runs `board hook exit`):
+   * an agent recorded as running whose pane is dead and whose exit was not recorded within
+   * EXIT_GRACE_MS gets `board hook exit` run here (reported, restarted by its policy).
+   * One `tmux display-message` per running agent every EXIT_CHECK_MS; none when none runs.
+   */
+  async function checkExits(ctx: WatchContext): Promise<void> {
+    for (const s of readAllAgentStates(ctx.board).values()) {
+      if (!s.target || s.state === 'stopped' || s.state === 'dead' || ctx.stopping) {
+        deadSeen.delete(s.agent);
+        continue;
+      }
+      const r = await tmuxOn(s.socket)(['display-message', '-p', '-t', s.target, '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}']);
+      const m = /^(\d) ?(\d*) ?(\d*)/.exec(r.stdout.trim());
+      if (r.code !== 0 || !m || m[1] !== '1') {
+        deadSeen.delete(s.agent);
+        continue;
+      }
+      const first = deadSeen.get(s.agent) ?? Date.now();
+      deadSeen.set(s.agent, first);
+      if (Date.now() - first < EXIT_GRACE_MS) continue;
+      deadSeen.delete(s.agent);
+      const args = [packagePath('bin', 'board'), 'hook', 'exit', '--board', ctx.board.root, '--as', s.agent, '--code', m[2], '--signal', m[3], '--json'];
+      const env = { ...process.env, ...(s.socket ? { BOARD_TMUX_SOCKET: s.socket } : {}) };
+      const x = await run(process.execPath, args, { timeoutMs: 60_000, env, cwd: ctx.board.repo });
+      ctx.log({ type: 'agent_exit', agent: s.agent, target: s.target, code: m[2] || null, signal: m[3] || null, recorded_by: 'watcher', ok: x.code === 0 });
     }
   }
 
@@ -342,6 +393,7 @@ export function notifyPlugin(): WatchPlugin {
       } catch (e) {
         ctx.log({ type: 'notify_error', via: 'tmux', message: `cannot watch agents' states: ${String((e as Error)?.message ?? e)}` });
       }
+      ctx.every(EXIT_CHECK_MS, () => checkExits(ctx));
     },
     onRecadoDelivered(ev: RecadoDelivered, ctx: WatchContext) {
       for (const agent of ev.recipients) {

@@ -204,7 +204,10 @@ describe.skipIf(!HAVE_TMUX)('board up with a stand-in agent', () => {
 
   it('a killed agent is reported and restarted with a recovery prompt (restart: on-failure)', async () => {
     const s = setup({ ana: { restart: 'on-failure' }, olga: { role: 'orchestrator', kind: 'generic', command: 'sleep 600' } });
-    expect(s.r.board(['up', 'ana', '--json', '--no-watch'], { env: s.env }).code).toBe(0);
+    // the watcher that board up would start (its check stands behind tmux's pane-died hook)
+    const w = startWatcherProcess(s.r.dir, { env: s.env, track: procs });
+    await w.until((e) => e.type === 'ready', 30_000);
+    expect(s.r.board(['up', 'ana', '--json'], { env: s.env }).code).toBe(0);
     await until(s, () => s.state('ana')?.state === 'idle' && s.entries('ana').some((e) => e.idle), 20_000);
     const pid = Number(s.tmux('display-message', '-p', '-t', String(s.state('ana')!.target), '#{pane_pid}').stdout.trim());
     process.kill(pid, 'SIGKILL');

@@ -286,7 +286,7 @@ describe('board status', () => {
 
     const human = r.board(['status']).stdout;
     expect(human).toMatch(/^> wave 1 {2}\[\.{20}\] 0\/2/m);
-    expect(human).toMatch(new RegExp(`^ana +backend +${a1} First +\\d+m\\d*s? left +3 `, 'm'));
+    expect(human).toMatch(new RegExp(`^ana +backend +- +${a1} First +\\d+m\\d*s? left +3 `, 'm'));
     expect(human).toMatch(/zed \(not in board.yaml\)/);
     expect(human).toMatch(new RegExp(`Watcher: running \\(pid ${w.pid}`));
     w.kill('SIGTERM');
