@@ -59,7 +59,7 @@ export class Api {
     const p = url.pathname;
     const limit = Math.max(1, Math.min(5000, Number(url.searchParams.get('limit')) || 500));
     if (p === '/api/tickets') return new RawJson(this.live.allTicketsText());
-    if (p === '/api/status') return boardStatus(this.board, await import('../watch/daemon.js'));
+    if (p === '/api/status') return boardStatus(this.board, await import('../watch/daemon.js'), new Date(), (await import('../agents/live.js')).agentStates);
     if (p === '/api/me') return { person: this.person, board: this.board.root, event: this.live.lastId, open: this.live.graph.openWave };
     if (p === '/api/recados') return this.recados(limit);
     if (p === '/api/inbox') return this.inbox(url.searchParams.get('all') === '1');
