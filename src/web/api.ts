@@ -67,6 +67,11 @@ export class Api {
     if (p === '/api/broken') return this.live.brokenFiles();
     let m = /^\/api\/tickets\/([^/]+)$/.exec(p);
     if (m) return this.detail(decodeURIComponent(m[1]));
+    m = /^\/api\/agents\/([^/]+)\/screen$/.exec(p);
+    if (m) {
+      const { peekScreen } = await import('../agents/peek.js');
+      return peekScreen(this.board, decodeURIComponent(m[1]), Number(url.searchParams.get('lines')) || 40);
+    }
     m = /^\/api\/thread\/([^/]+)$/.exec(p);
     if (m) {
       const thread = threadOf(allRecados(this.board), decodeURIComponent(m[1]));

@@ -124,6 +124,10 @@ describe('board web: server, token and Host', () => {
     expect(inbox[0]).toMatchObject({ from: 'ann', body: 'hello <b>bob</b>\n' });
     const recados = JSON.parse((await request(web.port, '/api/recados', { headers: auth })).body);
     expect(recados.map((r: { id: string }) => r.id)).toContain(inbox[0].id);
+    // an agent's screen is `board peek`'s: the same refusal when it has no pane
+    const screen = await request(web.port, '/api/agents/bob/screen', { headers: auth });
+    expect(screen.status).toBe(404);
+    expect(JSON.parse(screen.body).error.message).toBe(JSON.parse(repo.board(['peek', 'bob', '--json']).stderr).error.message);
     const unknown = await request(web.port, '/api/send', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ to: 'nobody', text: 'x' }) });
     expect(unknown.status).toBe(404);
     await web.stop();

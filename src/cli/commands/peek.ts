@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { notFound } from '../../core/errors.js';
-import { checkAgentName } from '../../core/names.js';
 import { action, common, intOption, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 
@@ -19,17 +17,10 @@ export function register(program: Command): Command {
     .addHelpText('after', '\nExit 3 when the agent has no pane. --json: {agent, target, dead, lines: [..]}.')
     .action(
       action(async (name: string, opts: Options) => {
-        const agent = checkAgentName(name);
         const board = openBoard(opts);
-        const n = Math.min(Math.max(opts.lines ?? 30, 1), 10_000);
-        const { livePane } = await import('../../agents/launch.js');
-        const { tmuxOk } = await import('../../agents/tmux.js');
-        const { terminalSafe } = await import('../../core/notify.js');
-        const { pane } = livePane(board, agent);
-        if (!pane) throw notFound(`${agent} has no tmux pane`, { hint: `start it: board up ${agent}` });
-        const text = tmuxOk(['capture-pane', '-p', '-J', '-t', pane.pane, '-S', `-${n}`], `read ${agent}'s pane`);
-        const lines = terminalSafe(text, { keepNewlines: true }).replace(/\s+$/, '').split('\n').slice(-n);
-        if (opts.json) return printJson({ agent, target: pane.pane, dead: pane.dead, lines });
+        const { peekScreen } = await import('../../agents/peek.js');
+        const { agent, target, dead, lines } = peekScreen(board, name, opts.lines ?? 30);
+        if (opts.json) return printJson({ agent, target, dead, lines });
         for (const l of lines) println(l);
       }),
     );

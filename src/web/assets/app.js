@@ -380,8 +380,20 @@ function laneOf(a) {
       h('div', null, 'unread: ', a.unread === null ? 'no inbox' : String(a.unread)),
       h('div.dim', null, a.last_activity ? `${ago(a.last_activity.at)}: ${a.last_activity.what}` : 'no activity yet'),
       last ? h('div.last', null, 'last recado: ', last.subject) : null,
-      h('div.actions', null, h('button', { onclick: () => act('/api/nudge', { agent: a.name }, result) }, 'Nudge')),
+      h('div.actions', null, h('button', { onclick: () => act('/api/nudge', { agent: a.name }, result) }, 'Nudge'),
+        h('button', { onclick: () => showScreen(a.name, result) }, 'Screen')),
       result);
+  }
+}
+
+/** The agent's screen (`board peek`), on demand, as text. */
+async function showScreen(agent, where) {
+  where.textContent = '';
+  try {
+    const { data } = await api(`/api/agents/${encodeURIComponent(agent)}/screen`);
+    where.append(h('pre.screen', null, data.lines.join('\n')), data.dead ? h('div.refused', null, 'its program has ended') : null);
+  } catch (e) {
+    where.append(refusalBox(e));
   }
 }
 
