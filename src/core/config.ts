@@ -3,8 +3,10 @@
  */
 import { parseDuration } from './duration.js';
 import { invalid, type BoardError } from './errors.js';
+import { DEFAULT_INTEGRATE, integrateConfigFromData, type IntegrateConfig } from './integrate.js';
 import { WAVE_POLICIES, type WavePolicy } from './graph.js';
 import { isAgentName } from './names.js';
+import { AGENT_KINDS, RESTART_POLICIES, type AgentKind, type RestartPolicy } from './agents.js';
 
 export interface AgentConfig {
   role: string | null;
@@ -14,6 +16,14 @@ export interface AgentConfig {
   /** At most one tmux notice per this long (a duration as written, e.g. "30s"); null: the default. */
   notify_every: string | null;
   email: string | null;
+  /** The agent's CLI (`board up`): claude, codex, gemini or generic. */
+  kind: AgentKind;
+  /** The program `board up` runs (a `sh -c` script); null: the kind's preset. */
+  command: string | null;
+  /** Restart the program when it exits with a failure. */
+  restart: RestartPolicy;
+  /** More programs a notice may be typed into, for this agent. */
+  programs: string[];
 }
 
 export interface GitIdentity {
@@ -48,6 +58,10 @@ export interface BoardConfig {
   git: GitConfig;
   sync: SyncConfig;
   agents: Record<string, AgentConfig>;
+  /** Merging closed tickets' work into the integration branch (core/integrate.ts). */
+  integrate: IntegrateConfig;
+  /** More programs a notice may be typed into (agent CLIs besides the built-in list). */
+  programs: string[];
 }
 
 export const DEFAULT_CONFIG: BoardConfig = {
@@ -64,6 +78,8 @@ export const DEFAULT_CONFIG: BoardConfig = {
   },
   sync: { claims: 'local', everyMs: null },
   agents: {},
+  integrate: DEFAULT_INTEGRATE,
+  programs: [],
 };
 
 const REMOTE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -165,7 +181,22 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
       notify: str(c.notify),
       notify_every: null,
       email: str(c.email),
+      kind: 'generic',
+      command: str(c.command),
+      restart: 'never',
+      programs: programList(c.programs, `agents.${name}.programs`),
     };
+    const kind = c.kind ?? (c.command ? 'generic' : undefined);
+    if (kind !== undefined && kind !== null) {
+      if (!AGENT_KINDS.includes(kind as AgentKind)) throw fail(`agents.${name}.kind`, `unknown kind ${JSON.stringify(kind)} for agent ${name}`, `use one of ${AGENT_KINDS.join(', ')}`);
+      agents[name].kind = kind as AgentKind;
+    } else if (!c.command) {
+      agents[name].kind = 'claude';
+    }
+    if (c.restart !== undefined && c.restart !== null) {
+      if (!RESTART_POLICIES.includes(c.restart as RestartPolicy)) throw fail(`agents.${name}.restart`, `invalid restart ${JSON.stringify(c.restart)} for agent ${name}`, 'use never or on-failure');
+      agents[name].restart = c.restart as RestartPolicy;
+    }
     if (c.notify_every !== undefined && c.notify_every !== null) {
       try {
         parseDuration(c.notify_every as string | number, `agents.${name}.notify_every`);
@@ -176,5 +207,15 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     }
   }
 
-  return { prefix, waves: waves as WavePolicy, leaseMs, git, sync, agents };
+  const integrate = integrateConfigFromData(data, parseDuration, file);
+  return { prefix, waves: waves as WavePolicy, leaseMs, git, sync, agents, integrate, programs: programList(data.programs, 'programs') };
+
+  function programList(v: unknown, field: string): string[] {
+    if (v === undefined || v === null) return [];
+    const items = typeof v === 'string' ? [v] : v;
+    if (!Array.isArray(items) || !items.every((x) => typeof x === 'string' && /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(x))) {
+      throw fail(field, `${field} must be a list of program names`, 'e.g. programs: [my-agent-cli] (the name tmux shows as the pane\'s command)');
+    }
+    return items as string[];
+  }
 }
