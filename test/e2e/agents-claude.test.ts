@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, startWatcherProcess, tempRepo, waitFor, type TempRepo } from '../helpers.js';
+import { removeTmuxDir } from './tmux-dir.js';
 
 function findClaude(): string | null {
   const candidates = [process.env.RECADO_CLAUDE_BIN, join(ROOT, '.cache', 'claude', 'node_modules', '.bin', 'claude'), join(ROOT, 'node_modules', '.bin', 'claude')];
@@ -40,6 +41,7 @@ afterEach(async () => {
   procs.length = 0;
   if (socket) spawnSync('tmux', ['-L', socket, 'kill-server']);
   socket = undefined;
+  removeTmuxDir();
   await new Promise((res) => (server ? server.close(res) : res(null)));
   server = undefined;
   repo?.cleanup();
