@@ -40,8 +40,9 @@ afterEach(async () => {
   }
   procs.length = 0;
   if (socket) spawnSync('tmux', ['-L', socket, 'kill-server']);
+  const gone = socket;
   socket = undefined;
-  removeTmuxDir();
+  await removeTmuxDir(gone);
   await new Promise((res) => (server ? server.close(res) : res(null)));
   server = undefined;
   repo?.cleanup();

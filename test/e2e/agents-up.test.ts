@@ -30,8 +30,9 @@ afterEach(async () => {
   }
   procs.length = 0;
   if (socket) spawnSync('tmux', ['-L', socket, 'kill-server']); // only the private server this test started
+  const gone = socket;
   socket = undefined;
-  removeTmuxDir();
+  await removeTmuxDir(gone);
   repo?.cleanup();
   repo = undefined;
 });

@@ -26,8 +26,9 @@ afterEach(async () => {
   }
   procs.length = 0;
   if (tmuxSocket) spawnSync('tmux', ['-L', tmuxSocket, 'kill-server']); // only the private server this test started
+  const gone = tmuxSocket;
   tmuxSocket = undefined;
-  removeTmuxDir();
+  await removeTmuxDir(gone);
   repo?.cleanup();
   repo = undefined;
 });
