@@ -3,6 +3,7 @@
  */
 import { parseDuration } from './duration.js';
 import { invalid, type BoardError } from './errors.js';
+import { DEFAULT_INTEGRATE, integrateConfigFromData, type IntegrateConfig } from './integrate.js';
 import { WAVE_POLICIES, type WavePolicy } from './graph.js';
 import { isAgentName } from './names.js';
 import { AGENT_KINDS, RESTART_POLICIES, type AgentKind, type RestartPolicy } from './agents.js';
@@ -42,12 +43,23 @@ export interface GitConfig {
   committer: GitIdentity;
 }
 
+/** Working across clones through the git remote (see docs/sync.md). */
+export interface SyncConfig {
+  /** local: claims are decided on this clone (reconciled at sync); remote: a push confirms each. */
+  claims: 'local' | 'remote';
+  /** The watcher syncs this often (and soon after local changes); null: only `board sync`. */
+  everyMs: number | null;
+}
+
 export interface BoardConfig {
   prefix: string;
   waves: WavePolicy;
   leaseMs: number;
   git: GitConfig;
+  sync: SyncConfig;
   agents: Record<string, AgentConfig>;
+  /** Merging closed tickets' work into the integration branch (core/integrate.ts). */
+  integrate: IntegrateConfig;
   /** More programs a notice may be typed into (agent CLIs besides the built-in list). */
   programs: string[];
 }
@@ -64,7 +76,9 @@ export const DEFAULT_CONFIG: BoardConfig = {
     remote: 'origin',
     committer: { name: 'recado', email: 'board@localhost' },
   },
+  sync: { claims: 'local', everyMs: null },
   agents: {},
+  integrate: DEFAULT_INTEGRATE,
   programs: [],
 };
 
@@ -141,6 +155,18 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     git.committer = id;
   }
 
+  const sy = (data.sync ?? {}) as Record<string, unknown>;
+  if (typeof sy !== 'object' || Array.isArray(sy)) throw fail('sync', 'sync must be a map');
+  const sync: SyncConfig = { ...DEFAULT_CONFIG.sync };
+  if (sy.claims !== undefined && sy.claims !== null) {
+    if (sy.claims !== 'local' && sy.claims !== 'remote') throw fail('sync.claims', `unknown sync.claims ${JSON.stringify(sy.claims)}`, 'use local (decided on this clone) or remote (confirmed by a push to the git remote)');
+    sync.claims = sy.claims;
+  }
+  if (sy.every !== undefined && sy.every !== null && sy.every !== false) {
+    sync.everyMs = parseDuration(sy.every as string | number, 'sync.every');
+    if (sync.everyMs < 1000) throw fail('sync.every', 'sync.every must be at least 1s', 'e.g. 30s or 5m');
+  }
+
   const agents: Record<string, AgentConfig> = {};
   const a = data.agents ?? {};
   if (typeof a !== 'object' || Array.isArray(a)) throw fail('agents', 'agents must be a map of name to settings');
@@ -181,7 +207,8 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     }
   }
 
-  return { prefix, waves: waves as WavePolicy, leaseMs, git, agents, programs: programList(data.programs, 'programs') };
+  const integrate = integrateConfigFromData(data, parseDuration, file);
+  return { prefix, waves: waves as WavePolicy, leaseMs, git, sync, agents, integrate, programs: programList(data.programs, 'programs') };
 
   function programList(v: unknown, field: string): string[] {
     if (v === undefined || v === null) return [];

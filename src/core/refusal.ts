@@ -13,6 +13,7 @@ export const RULE_WORDS: Record<EditRule, string> = {
   id_mismatch: 'the id does not match the file name',
   claim_respected: 'the ticket is claimed by someone else',
   claim_by_hand: 'a claim written by hand',
+  work_by_hand: 'recorded work or integration state written by hand',
   done_with_open_deps: 'done while a dependency is open',
   dependency_cycle: 'a dependency cycle',
   unknown_dependency: 'an unknown dependency',

@@ -44,7 +44,7 @@ function clearFutureLock(path: string): void {
  * lock (long enough to outlast a stale one left by a killed process), then gives up with
  * exit 4 naming the lock.
  */
-export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle) => Promise<T> | T): Promise<T> {
+export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle) => Promise<T> | T, opts: { wait?: boolean } = {}): Promise<T> {
   const target = join(board.locksDir, key);
   const handle: LockHandle = { compromised: null };
   const options = {
@@ -52,7 +52,8 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
     lockfilePath: `${target}.lock`,
     stale: LOCK_STALE_MS,
     update: LOCK_UPDATE_MS,
-    retries: { retries: 400, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
+    // wait: false refuses at once when the lock is held (exit 4), e.g. a second `board integrate`
+    retries: opts.wait === false ? 0 : { retries: 400, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
     onCompromised: (err: Error) => {
       handle.compromised = err;
     },

@@ -11,6 +11,7 @@ import { buildStatus, NEEDS_YOU_REJECTED_MS, type Activity, type AgentStateView,
 import type { Board } from './board.js';
 import { fastFrontmatter, inboxAgents } from './mailbox.js';
 import { loadBoard } from './tickets.js';
+import { integrationStatus, type IntegrationSummary } from '../core/integrate.js';
 
 /** How many of the newest recados are read to find each agent's last one sent. */
 export const RECENT_RECADOS = 200;
@@ -120,7 +121,7 @@ export interface WatcherProbe {
 /** The live state of agents' conversations (src/agents/live.ts agentStates), passed in by the caller like the watcher. */
 export type AgentStatesProbe = (board: Board, now: Date) => ReadonlyMap<string, AgentStateView>;
 
-export async function boardStatus(board: Board, daemon: WatcherProbe, now = new Date(), agentStates?: AgentStatesProbe): Promise<BoardStatus> {
+export async function boardStatus(board: Board, daemon: WatcherProbe, now = new Date(), agentStates?: AgentStatesProbe): Promise<BoardStatus & { integration: IntegrationSummary | null }> {
   const loaded = loadBoard(board);
   const { unread, activity } = gatherInboxes(board);
   const [instance, state] = [await daemon.queryInstance(board, 1000), daemon.readWatcherState(board)];
@@ -137,7 +138,7 @@ export async function boardStatus(board: Board, daemon: WatcherProbe, now = new 
     waiting: mine?.waiting ?? null,
     plugins: mine?.plugins ?? [],
   };
-  return buildStatus({
+  const status = buildStatus({
     states: agentStates?.(board, now),
     rejected: recentRejected(board, now),
     board: board.root,
@@ -151,4 +152,6 @@ export async function boardStatus(board: Board, daemon: WatcherProbe, now = new 
     watcher,
     now,
   });
+  // integration per ticket and per wave (docs/integrate.md)
+  return { ...status, integration: integrationStatus(loaded.tickets.values(), loaded.graph, loaded.config) };
 }

@@ -254,7 +254,7 @@ export class WavesPlugin implements WatchPlugin {
       graph: depsChanged ? updateGraph(this.graph, [nodeOf(t)]) : undefined,
     };
     return checkHandEdit(before, { ticket: t, problems: [] }, authorOf(t), ctx.now(), view)
-      .filter((v) => v.rule !== 'claim_by_hand')
+      .filter((v) => v.rule !== 'claim_by_hand' && v.rule !== 'work_by_hand')
       .map((v) => v.message);
   }
 

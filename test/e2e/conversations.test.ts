@@ -245,7 +245,7 @@ describe('board status', () => {
     r.board(['send', 'ana', 'again', '--as', 'bob']);
 
     let s = JSON.parse(r.board(['status', '--json']).stdout);
-    expect(Object.keys(s)).toEqual(['board', 'policy', 'open', 'waves', 'tickets', 'agents', 'watcher', 'needs_you']);
+    expect(Object.keys(s)).toEqual(['board', 'policy', 'open', 'waves', 'tickets', 'agents', 'watcher', 'needs_you', 'integration']);
     expect(s.board).toBe(r.path('.board'));
     expect(s).toMatchObject({ policy: 'strict', open: 1 });
     expect(s.waves).toEqual([{ wave: 1, tickets: [a1, a2].sort(), done: 0, total: 2 }, { wave: 2, tickets: [expect.any(String)], done: 0, total: 1 }]);

@@ -3,10 +3,12 @@ import { formatDuration } from '../../core/duration.js';
 import { describeState } from '../../core/agents.js';
 import { usageError } from '../../core/errors.js';
 import { ago, type BoardStatus } from '../../core/status.js';
+import type { IntegrationSummary } from '../../core/integrate.js';
 import type { Board } from '../../store/board.js';
 import { boardStatus } from '../../store/status.js';
 import { terminalSafe } from '../../core/notify.js';
 import { action, common, openBoard, type CommonOptions } from '../context.js';
+import { integrationLines } from '../integrate-status.js';
 import { bar, paint, printJson, println } from '../output.js';
 
 /** Text from files, for a terminal: no control or bidi characters. */
@@ -32,9 +34,10 @@ export function register(program: Command): Command {
         'expired}], unread, last_activity: {at, what} | null}], watcher: {running, pid, since, state,\n' +
         'last_event, heartbeat, delivered, rejected, waiting, plugins}, needs_you: {agents: [{name,\n' +
         'state, since, detail}], review: [{id, title, assignee}], rejected: [{file, kind, reason, from,\n' +
-        'at}]}}; each agent also has state: {state, since, tool, detail, target, hooks} | null (its live\n' +
-        'state: starting, working, waiting, idle, stopped, dead; see docs/agents.md and docs/json.md).\n' +
-        '--watch (a terminal only): redraws in place on every change of the board, until Ctrl-C.',
+        'at}]}, integration: null | {branch, counts, waves: [{wave, counts}], pending: [{id, title, wave,\n' +
+        'state, files?, message?}]}}; each agent also has state: {state, since, tool, detail, target, hooks}\n' +
+        '| null (its live state: starting, working, waiting, idle, stopped, dead; see docs/agents.md and\n' +
+        'docs/json.md). --watch (a terminal only): redraws in place on every change of the board, until Ctrl-C.',
     )
     .option('--watch', 'redraw in place on every change (a terminal only)')
     .action(
@@ -87,7 +90,7 @@ async function watchStatus(board: Board, draw: () => Promise<string[]>): Promise
   });
 }
 
-function render(board: Board, s: BoardStatus, now: Date): string[] {
+function render(board: Board, s: BoardStatus & { integration: IntegrationSummary | null }, now: Date): string[] {
   const out: string[] = [];
   const println = (l = '') => out.push(l);
   {
@@ -111,6 +114,8 @@ function render(board: Board, s: BoardStatus, now: Date): string[] {
           const name = `wave ${String(w.wave).padStart(width)}`;
           println(`${open ? paint.bold('>') : ' '} ${open ? paint.bold(name) : name}  ${bar(w.done, w.total)}${w.done === w.total ? `  ${paint.green('done')}` : ''}`);
         }
+
+        for (const l of integrationLines(s.integration)) println(l);
 
         println('');
         if (!s.agents.length) println('No agents yet: `board agent add NAME --role ROLE` adds one.');
