@@ -220,7 +220,12 @@ describe.skipIf(!HAVE_TMUX)('board up with a stand-in agent', () => {
     expect(readFileSync(s.r.path('.board', 'run', 'agents', 'ana.prompt.md'), 'utf8')).toContain('## Recovery');
     expect((s.state('ana')!.restarts as string[]).length).toBe(1);
     const reported = () => (JSON.parse(s.r.board(['inbox', '--as', 'olga', '--json']).stdout) as Array<{ from: string; subject: string }>).some((m) => m.from === 'board' && /ana was killed by signal 9/.test(m.subject));
-    await until(s, reported, 30_000);
+    try {
+      await until(s, reported, 30_000);
+    } catch (e) {
+      const inboxes = ['olga', 'test-person'].map((n) => `${n}: ${s.r.board(['inbox', '--as', n, '--json', '--all']).stdout}`);
+      throw new Error(`${(e as Error).message}\nwatcher: ${w.events().filter((x) => x.type === 'agent_exit' || x.type === 'delivered').map((x) => JSON.stringify(x)).join('\n')}\n${inboxes.join('\n')}`);
+    }
     await until(s, () => s.state('ana')?.state === 'idle' && s.entries('ana').filter((e) => e.idle).length === 2, 20_000);
 
     // an exit 0 is not a failure: stopped, not restarted
