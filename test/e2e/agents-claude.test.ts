@@ -48,6 +48,8 @@ afterEach(async () => {
   repo?.cleanup();
   repo = undefined;
   if (home) rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  // Claude Code keeps a folder of its own in TMPDIR
+  if (CLAUDE && process.getuid) rmSync(join(tmpdir(), `claude-${process.getuid()}`), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   home = undefined;
 });
 
