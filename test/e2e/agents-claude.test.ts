@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, startWatcherProcess, tempRepo, waitFor, type TempRepo } from '../helpers.js';
+import { removeTmuxDir } from './tmux-dir.js';
 
 function findClaude(): string | null {
   const candidates = [process.env.RECADO_CLAUDE_BIN, join(ROOT, '.cache', 'claude', 'node_modules', '.bin', 'claude'), join(ROOT, 'node_modules', '.bin', 'claude')];
@@ -39,12 +40,16 @@ afterEach(async () => {
   }
   procs.length = 0;
   if (socket) spawnSync('tmux', ['-L', socket, 'kill-server']);
+  const gone = socket;
   socket = undefined;
+  await removeTmuxDir(gone);
   await new Promise((res) => (server ? server.close(res) : res(null)));
   server = undefined;
   repo?.cleanup();
   repo = undefined;
   if (home) rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  // Claude Code keeps a folder of its own in TMPDIR
+  if (CLAUDE && process.getuid) rmSync(join(tmpdir(), `claude-${process.getuid()}`), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   home = undefined;
 });
 

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, ROOT, startWatcherProcess, tempRepo, waitFor, type TempRepo } from '../helpers.js';
+import { removeTmuxDir } from './tmux-dir.js';
 
 const HAVE_TMUX = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 if (!HAVE_TMUX) console.warn('agents-up.test.ts: tmux is not on PATH, so these tests are skipped');
@@ -29,7 +30,9 @@ afterEach(async () => {
   }
   procs.length = 0;
   if (socket) spawnSync('tmux', ['-L', socket, 'kill-server']); // only the private server this test started
+  const gone = socket;
   socket = undefined;
+  await removeTmuxDir(gone);
   repo?.cleanup();
   repo = undefined;
 });
@@ -216,8 +219,13 @@ describe.skipIf(!HAVE_TMUX)('board up with a stand-in agent', () => {
     expect(second.prompt).toBeDefined();
     expect(readFileSync(s.r.path('.board', 'run', 'agents', 'ana.prompt.md'), 'utf8')).toContain('## Recovery');
     expect((s.state('ana')!.restarts as string[]).length).toBe(1);
-    const inbox = JSON.parse(s.r.board(['inbox', '--as', 'olga', '--json']).stdout) as Array<{ from: string; subject: string }>;
-    expect(inbox.some((m) => m.from === 'board' && /ana was killed by signal 9/.test(m.subject))).toBe(true);
+    const reported = () => (JSON.parse(s.r.board(['inbox', '--as', 'olga', '--json']).stdout) as Array<{ from: string; subject: string }>).some((m) => m.from === 'board' && /ana was killed by signal 9/.test(m.subject));
+    try {
+      await until(s, reported, 30_000);
+    } catch (e) {
+      const inboxes = ['olga', 'test-person'].map((n) => `${n}: ${s.r.board(['inbox', '--as', n, '--json', '--all']).stdout}`);
+      throw new Error(`${(e as Error).message}\nwatcher: ${w.events().filter((x) => x.type === 'agent_exit' || x.type === 'delivered').map((x) => JSON.stringify(x)).join('\n')}\n${inboxes.join('\n')}`);
+    }
     await until(s, () => s.state('ana')?.state === 'idle' && s.entries('ana').filter((e) => e.idle).length === 2, 20_000);
 
     // an exit 0 is not a failure: stopped, not restarted

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { escapeFormat, nextNoticeAt, noticeText, oneLine, parsePaneInfo, pokeHow } from '../../src/core/notify.js';
 import { boardSpawn, tempRepo, waitFor, type TempRepo } from '../helpers.js';
+import { removeTmuxDir } from './tmux-dir.js';
 
 const HAVE_TMUX = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 if (!HAVE_TMUX) console.warn('notify.test.ts: tmux is not on PATH, so the tmux notice tests are skipped (.ci/run installs tmux when it can)');
@@ -25,7 +26,9 @@ afterEach(async () => {
   }
   procs.length = 0;
   if (tmuxSocket) spawnSync('tmux', ['-L', tmuxSocket, 'kill-server']); // only the private server this test started
+  const gone = tmuxSocket;
   tmuxSocket = undefined;
+  await removeTmuxDir(gone);
   repo?.cleanup();
   repo = undefined;
 });
