@@ -32,7 +32,8 @@ export default function setup(): () => void {
         /* gone, or not ours to read */
       }
     }
-    const left = readdirSync(runDir);
+    // tmux keeps its socket folder (tmux-UID) after the last server left: only sockets in it count
+    const left = readdirSync(runDir).flatMap((n) => (/^tmux-\d+$/.test(n) ? readdirSync(join(runDir, n)).map((s) => join(n, s)) : [n]));
     rmSync(runDir, { recursive: true, force: true });
     if (procs.length || left.length) {
       throw new Error(`tests left behind: ${[...procs, ...left.map((n) => join(runDir, n))].join(', ')}`);

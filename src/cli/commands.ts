@@ -39,6 +39,13 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'hook', file: 'hook', summary: 'unread recados for a Claude Code hook (board hook claude --as NAME)' },
   { name: 'integrate', file: 'integrate', summary: 'merge closed tickets\' work into the integration branch, in wave order, checked' },
   { name: 'update', file: 'update', summary: 'bring a worktree up to date with the integration branch (merge, never rebase)' },
+  { name: 'web', file: 'web', summary: 'serve the live board in a browser (tickets, agents, recados, graph, actions)' },
+  { name: 'up', file: 'up', summary: 'start agents\' programs in tmux (one window each, in its worktree, with its prompt and hooks)' },
+  { name: 'down', file: 'down', summary: 'stop agents started by board up (--release: give their claims back)' },
+  { name: 'peek', file: 'peek', summary: 'print the last lines of an agent\'s screen' },
+  { name: 'attach', file: 'attach', summary: 'focus an agent\'s tmux window' },
+  { name: 'wait', file: 'wait', summary: 'block until a recado arrives for you or a ticket becomes ready for you' },
+  { name: 'review', file: 'review', summary: 'hand a ticket to a reviewer (--to NAME) or send it back (--back)' },
   { name: 'mcp', file: 'mcp', summary: 'serve the board as a small MCP server over stdio (tools: inbox, read, send, next, claim, close, show, status)' },
   { name: 'demo', file: 'demo', summary: 'a whole run in a temporary repository: watcher, three simulated agents, three waves' },
 ];

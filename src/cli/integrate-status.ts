@@ -3,10 +3,13 @@
  * per ticket, integrated, waiting, check failed, conflict, empty, missing.
  */
 import { countsText, oneLine, type IntegrationSummary } from '../core/integrate.js';
-import { paint, println } from './output.js';
+import { paint } from './output.js';
 
-export function printIntegrationStatus(s: IntegrationSummary | null): void {
-  if (!s) return;
+/** Lines to print (none without an integration branch). */
+export function integrationLines(s: IntegrationSummary | null): string[] {
+  const out: string[] = [];
+  const println = (l = '') => out.push(l);
+  if (!s) return out;
   println('');
   println(`${paint.bold('Integration')} into ${s.branch}: ${countsText(s.counts)}`);
   for (const w of s.waves) println(`  ${w.wave === null ? 'no wave' : `wave ${w.wave}`}: ${countsText(w.counts)}`);
@@ -16,4 +19,5 @@ export function printIntegrationStatus(s: IntegrationSummary | null): void {
     println(`  ${state} ${p.id} ${oneLine(p.title, 40)}${files}${p.message && !files ? ` (${oneLine(p.message, 80)})` : ''}`);
   }
   if (s.pending.length > 10) println(`  ... ${s.pending.length - 10} more (board integrate --json)`);
+  return out;
 }

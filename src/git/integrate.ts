@@ -49,7 +49,7 @@ import type { Board } from '../store/board.js';
 import { withLock } from '../store/lock.js';
 import { sendFromBoard, type BoardNotice, type SendResult } from '../store/mailbox.js';
 import { loadBoard, mutateTicket, type LoadedBoard } from '../store/tickets.js';
-import { moveRef } from './audit.js';
+import { moveRef } from './plumbing.js';
 import { GitRepo } from './git.js';
 import { runCheck, type CheckResult } from './integrate-check.js';
 import { baseBranch, commitOf, findWork } from './integrate-work.js';

@@ -11,6 +11,7 @@ export const PLUGINS: Array<() => Promise<WatchPlugin>> = [
   async () => (await import('./integrate.js')).integratePlugin(),
   async () => (await import('./audit.js')).auditPlugin(),
   async () => (await import('./notify.js')).notifyPlugin(),
+  async () => (await import('./sync.js')).liveSyncPlugin(),
 ];
 
 export async function loadPlugins(): Promise<WatchPlugin[]> {

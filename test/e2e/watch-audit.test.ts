@@ -198,7 +198,7 @@ describe('the watcher commits board activity', () => {
     // the burst: bob's recados in bob's commits, carol's in carol's
     const bobFiles = git(['log', '--author=bob', '--format=', '--name-only', 'recado'], r.dir).split('\n').filter((p) => p.startsWith('.board/inbox/alice/new/'));
     expect(bobFiles.length).toBe(161);
-  }, 120_000);
+  });
 
   it('a watcher killed with SIGKILL loses nothing: the next one commits what it had not', async () => {
     const r = tempRepo();
@@ -231,7 +231,7 @@ describe('the watcher commits board activity', () => {
     const log = git(['log', '--format=%an|%s%n%b', 'recado'], r.dir);
     expect(log).toMatch(new RegExp(`^bob\\|board\\(${id}\\): `, 'm'));
     expect(log).toMatch(/^alice\|board: /m);
-  }, 60_000);
+  });
 });
 
 describe('board sync while the watcher commits', () => {
@@ -315,7 +315,7 @@ describe('board sync while the watcher commits', () => {
     ok(board(['sync'], { cwd: a }));
     ok(board(['sync'], { cwd: b }));
     expect(diskBlobs(b)).toEqual(diskBlobs(a));
-  }, 120_000);
+  });
 });
 
 describe('the audit log the watcher uses', () => {
