@@ -4,7 +4,7 @@
  * finished or rolled back by the next one (see integrate.ts).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { GitIdentity } from '../core/config.js';
 import type { Strategy } from '../core/integrate.js';
 import { writeAtomic } from '../store/atomic.js';
@@ -96,6 +96,17 @@ export class IntegrationTree {
       if (staged.code === 0) return { kind: 'ok', commit: tip }; // nothing new: the work is in already (under other commits)
       await this.git(['commit', '--no-verify', '--no-gpg-sign', '--quiet', '-F', '-'], { env, input: message });
     }
-    return { kind: 'ok', commit: (await this.git(['rev-parse', 'HEAD'])).stdout.toString('utf8').trim() };
+    return { kind: 'ok', commit: await this.head() };
+  }
+
+  /** The tree's HEAD commit: read from its (detached) HEAD file, else asked of git. */
+  private async head(): Promise<string> {
+    try {
+      const dotGit = readFileSync(join(this.paths.tree, '.git'), 'utf8');
+      const gitdir = /^gitdir: (.+)$/m.exec(dotGit)?.[1]?.trim();
+      const text = gitdir ? readFileSync(join(resolve(this.paths.tree, gitdir), 'HEAD'), 'utf8').trim() : '';
+      if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(text)) return text;
+    } catch { /* not the usual layout: ask git */ }
+    return (await this.git(['rev-parse', 'HEAD'])).stdout.toString('utf8').trim();
   }
 }
