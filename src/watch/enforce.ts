@@ -208,7 +208,7 @@ export class Enforcer {
     const violations = this.judge(ref, after, author);
     if (!violations.length) {
       this.accept(id, after);
-      this.ctx.log({ type: 'edit_accepted', id, author, ...(ev.type === 'add' ? { new: true } : {}) });
+      this.ctx.log({ type: 'edit_accepted', id, author, version: hash, ...(ev.type === 'add' ? { new: true } : {}) });
       return;
     }
     if (!ref && (this.noValid.has(id) || ev.before !== null)) {
@@ -463,6 +463,7 @@ export class Enforcer {
     this.ctx.log({
       type: 'edit_refused',
       id: j.id,
+      version: j.diskHash,
       rules: j.violations.map((v) => v.rule),
       field: j.violations[0]?.field,
       reason: j.violations[0]?.message,
