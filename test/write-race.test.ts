@@ -93,7 +93,7 @@ describe('board writes racing an editor that saves every 3 ms', () => {
       await w.until((e) => e.id === id && e.version === hash && (e.type === 'edit_accepted' || e.type === 'edit_refused'), 30_000);
       await waitFor(() => !existsSync(B('run', 'enforce')) || readdirSync(B('run', 'enforce')).length === 0, 20_000);
       const shown = JSON.parse(repo.board(['show', id, '--json']).stdout) as { status: string; claim: unknown };
-      if (shown.status !== 'done' || shown.claim) undone++;
+      if (shown.status !== 'done' || shown.claim) { undone++; if (process.env.RACE_DEBUG) console.log(id, JSON.stringify(w.events().filter((e) => e.id === id), null, 0)); }
       const text = readFileSync(file, 'utf8');
       const kept = existsSync(B('rejected')) ? readdirSync(B('rejected')).filter((n) => n.endsWith('.md')).map((n) => readFileSync(B('rejected', n), 'utf8')).join('\n') : '';
       lost = lost.concat(notes.filter((n) => !new RegExp(`^${n}$`, 'm').test(text) && !new RegExp(`^${n}$`, 'm').test(kept)));

@@ -41,7 +41,9 @@ import { authorFromText, authorOf, checkHandEdit, unparsableViolation, type Boar
 import { BoardError } from '../core/errors.js';
 import { BOARD_SENDER, isAgentName } from '../core/names.js';
 import { refusalFileName, refusalNotice, refusalReason, refusalRecadoId, type Refusal } from '../core/refusal.js';
-import { writeAtomic } from '../store/atomic.js';
+import { stage, writeAtomic } from '../store/atomic.js';
+import { keepOverwritten } from '../store/kept.js';
+import { swapTicketFile } from '../store/swap.js';
 import type { Board } from '../store/board.js';
 import { withLock } from '../store/lock.js';
 import { readBoardFile } from '../store/read.js';
@@ -195,13 +197,17 @@ export class Enforcer {
     let ref: TicketSnapshot | null = this.validBase(id);
     for (let i = receipts.length - 1; i >= 0; i--) {
       const r = receipts[i];
-      if (Date.now() - r.at > PENDING_MS || !this.walk(id, r, receipts).clean) continue;
+      if (Date.now() - r.at > PENDING_MS) continue;
+      const walk = this.walk(id, r, receipts);
+      // built on a hand edit not seen yet: usable only if that edit itself stands
+      if (!walk.clean && this.judge(this.validBase(id), new Snapshot(walk.hand, id, ev.rel), this.authorOf(new Snapshot(walk.hand, id, ev.rel))).length) continue;
       const content = readReceipt(r);
       if (!content) continue;
       const s = new Snapshot(content.text, id, ev.rel);
       if (!s.valid) continue;
       ref = s;
       this.consume(receipts, r);
+      this.accept(id, s); // the board's version is the last valid one now, whatever becomes of this edit
       break;
     }
     const author = this.authorOf(after);
@@ -425,10 +431,7 @@ export class Enforcer {
         if (recovering && j.restore === null && !exists(ticket)) return 'removed';
         return 'left';
       }
-      if (j.restore !== null) {
-        this.ctx.writeFile(ticket, j.restore);
-        return 'restored';
-      }
+      if (j.restore !== null) return this.putBack(j);
       this.ctx.markOwn(ticket, null);
       rmSync(ticket, { force: true });
       return 'removed';
@@ -475,6 +478,34 @@ export class Enforcer {
       ...(recovering ? { recovered: true } : {}),
       ...(undoneMs !== undefined ? { undone_ms: undoneMs } : {}),
     });
+  }
+
+  /**
+   * Put the journal's version back in place of the refused one (under the ticket's lock),
+   * never over a save that came after it: such a save (`displaced`, swap.ts) is put back in
+   * place in turn and judged on its own, so the refusal is then 'left'.
+   */
+  private putBack(j: Journal): Refusal['action'] {
+    const board = this.board;
+    const ticket = board.ticketFile(j.id);
+    const expected = j.link || j.keptText === null ? null : j.keptText;
+    this.ctx.markOwn(ticket, j.restore);
+    const staged = stage(board.tmpDir, j.restore!, { fsync: false });
+    const swap = swapTicketFile(board, j.id, staged, expected);
+    if (!swap.written) {
+      rmSync(staged, { force: true });
+      return 'left';
+    }
+    if (swap.displaced === null) return 'restored';
+    // a save landed between the check and the swap: it is newer than the refused version
+    const staged2 = stage(board.tmpDir, swap.displaced, { fsync: false });
+    const again = swapTicketFile(board, j.id, staged2, j.restore);
+    if (again.written && again.displaced !== null) keepOverwritten(board, { id: j.id, text: again.displaced, by: "the watcher's restore" });
+    if (!again.written) {
+      rmSync(staged2, { force: true });
+      keepOverwritten(board, { id: j.id, text: swap.displaced, by: "the watcher's restore" });
+    }
+    return 'left';
   }
 
   /** Does the file at `path` hold exactly `text`? */

@@ -21,6 +21,7 @@ import type { BoardConfig } from '../core/config.js';
 import { retryDelay } from '../core/recado.js';
 import { writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
+import { recoverAside } from '../store/swap.js';
 import {
   isOutboxFileName, outgoingDir, readConfig, readRecado, sendRecado, type BoardNotice, type RouteResult, type SendResult,
 } from '../store/mailbox.js';
@@ -298,6 +299,21 @@ export class WatchHost implements RouterHost {
       return;
     }
     const path = join(this.board.ticketsDir, `${id}.md`);
+    if (!after && before) {
+      // missing: a board write swapping it (store/swap.ts) leaves it absent for a moment;
+      // one killed doing so left its content aside
+      if (recoverAside(this.board, id)) return this.checkTicket(id);
+      const h = hold ?? { attempts: 0, first: Date.now(), timer: null };
+      this.holds.set(id, h);
+      if (h.attempts++ < 2) {
+        if (h.timer) clearTimeout(h.timer);
+        h.timer = setTimeout(() => {
+          h.timer = null;
+          if (!this.stopping) this.checkTicket(id);
+        }, 50);
+        return;
+      }
+    }
     if (after?.unparsable) {
       // maybe half-written by an editor: look again before reporting a broken file
       const h = hold ?? { attempts: 0, first: Date.now(), timer: null };

@@ -1,0 +1,154 @@
+/**
+ * Replacing a ticket file without overwriting a save we did not read.
+ *
+ * A plain rename(new, file) replaces whatever is at `file` at that instant: an editor's save
+ * landing between a writer's last look and its rename would be lost without a trace. So the
+ * board replaces a ticket file in two steps that tell it exactly what it replaced:
+ *
+ *   1. rename(file, tickets/.<id>.md.aside.<hash of the expected text>.<unique>): takes
+ *      whatever the file holds NOW, atomically, out of the way (the file is absent for the
+ *      few microseconds until step 2);
+ *   2. link(new, file): puts the new content in place, but only if nobody created the file in
+ *      between (EEXIST: their save stands, nothing of ours is written, the caller reads again);
+ *   3. the aside is read and removed: if it is not the text the writer read, it is a save the
+ *      writer did not read (`displaced`), which the caller merges or keeps in rejected/.
+ *
+ * Killed between 1 and 2 (SIGKILL), the ticket file is missing and its content is in the
+ * aside: every reader that finds a ticket missing puts an aside back first
+ * (`recoverAside`, a link, so two readers doing it at once are harmless; a writer still
+ * between 1 and 2 then finds the file taken and reads again). Killed between 2 and 3, the
+ * aside is litter unless its text differs from the one named by its hash: the watcher's sweep
+ * (`sweepAsides`) keeps such a file in rejected/.
+ *
+ * An editor that writes the file in place (truncate and write the same inode) rather than by
+ * rename can still lose a write that straddles step 1: such writes are not atomic for any
+ * reader either. Editors that save by rename (write aside, rename over) lose nothing.
+ */
+import { linkSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { uniqueName } from './atomic.js';
+import type { Board } from './board.js';
+import { contentHash } from './receipts.js';
+
+const ASIDE = '.md.aside.';
+
+export type SwapResult =
+  /** The new content is in place; `displaced` is what it replaced when that was not the expected text. */
+  | { written: true; displaced: string | null }
+  /** Nothing written: the file was gone, or someone created it in the gap (their save stands). */
+  | { written: false; gone: boolean };
+
+/**
+ * Put the staged file `staged` in place of ticket `id`'s file, which the caller read as
+ * `expected` (null: whatever it holds). The staged file is consumed when written.
+ */
+export function swapTicketFile(board: Board, id: string, staged: string, expected: string | null): SwapResult {
+  const file = board.ticketFile(id);
+  const aside = join(board.ticketsDir, `.${id}${ASIDE}${expected === null ? 'any' : contentHash(expected)}.${uniqueName()}`);
+  try {
+    renameSync(file, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { written: false, gone: true };
+    throw e;
+  }
+  let linked = false;
+  try {
+    linkSync(staged, file);
+    linked = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      putBack(aside, file);
+      throw e;
+    }
+  }
+  if (!linked) {
+    // someone saved in the gap (or a reader put the aside back): what is there now stands
+    putBack(aside, file);
+    rmSync(aside, { force: true });
+    return { written: false, gone: false };
+  }
+  rmSync(staged, { force: true });
+  let text: string | null = null;
+  try {
+    if (lstatSync(aside).isFile()) text = readFileSync(aside, 'utf8');
+    else text = `(a ${describe(aside)} was in place of the ticket file)\n`;
+  } catch { /* put back and taken by a reader meanwhile: then it is the file we just replaced again */ }
+  rmSync(aside, { force: true });
+  return { written: true, displaced: text === null || text === expected || expected === null ? null : text };
+}
+
+function describe(path: string): string {
+  try {
+    const st = lstatSync(path);
+    return st.isSymbolicLink() ? 'symbolic link' : st.isDirectory() ? 'folder' : 'special file';
+  } catch {
+    return 'file';
+  }
+}
+
+/** Link the aside back in place if the file is missing (harmless when it is there). */
+function putBack(aside: string, file: string): void {
+  try {
+    linkSync(aside, file);
+  } catch { /* the file is there (EEXIST) or the aside is gone */ }
+}
+
+/** The asides of ticket `id` now (names in tickets/). */
+function asidesOf(board: Board, id: string | null): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(board.ticketsDir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith('.') && n.includes(ASIDE) && (id === null || n.startsWith(`.${id}${ASIDE}`)));
+}
+
+/**
+ * A ticket file found missing: if a board write was swapping it (or was killed doing so),
+ * put its content back. Returns true when a file was put back.
+ */
+export function recoverAside(board: Board, id: string): boolean {
+  const file = board.ticketFile(id);
+  for (const n of asidesOf(board, id).sort().reverse()) {
+    try {
+      linkSync(join(board.ticketsDir, n), file);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Asides older than `olderThanMs` (left by a writer killed between its steps 2 and 3): put
+ * back if the ticket is missing, else removed; one whose text is not the one its name says
+ * (a save the killed writer displaced) is returned first, for the caller to keep.
+ */
+export function sweepAsides(board: Board, olderThanMs: number, keep: (id: string, text: string) => void): number {
+  let n = 0;
+  for (const name of asidesOf(board, null)) {
+    const path = join(board.ticketsDir, name);
+    const m = /^\.(.+?)\.md\.aside\.([0-9a-f]{32}|any)\./.exec(name);
+    try {
+      if (!m || lstatSync(path).ctimeMs > olderThanMs) continue; // ctime: when it was renamed aside
+      const id = m[1];
+      if (recoverAside(board, id) && !exists(board.ticketFile(id))) continue;
+      const text = lstatSync(path).isFile() ? readFileSync(path, 'utf8') : null;
+      if (text !== null && m[2] !== 'any' && contentHash(text) !== m[2] && readFileSync(board.ticketFile(id), 'utf8') !== text) keep(id, text);
+      rmSync(path, { force: true });
+      n++;
+    } catch { /* gone meanwhile */ }
+  }
+  return n;
+}
+
+function exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
