@@ -15,7 +15,7 @@
 import { BoardError, conflict, notFound } from '../core/errors.js';
 import { activeClaim, decideClaim, nextCandidates, reservedFiles, type ClaimRefusal, type Reservation } from '../core/claims.js';
 import { globMatcher } from '../core/globs.js';
-import type { Claim, Ticket } from '../core/ticket.js';
+import { RESOLVED, type Claim, type Ticket } from '../core/ticket.js';
 import type { Board } from './board.js';
 import { withReservationTurn, type Turn } from './reserve.js';
 import { loadBoard, mutateTicket, problemError, readTicket, type MutateResult } from './tickets.js';
@@ -146,6 +146,38 @@ export function releaseClaim(board: Board, id: string, opts: ReleaseOptions): Pr
   });
 }
 
+export interface CloseOptions {
+  actor: string;
+  /** Close as cancelled instead of done. */
+  cancel?: boolean;
+  /** Close a ticket someone else holds (for people). */
+  force?: boolean;
+  now?: Date;
+}
+
+/**
+ * Close a ticket: status done (or cancelled) and its claim ended, which frees its reserved
+ * paths. Allowed to the holder, to anyone when it is unclaimed or its lease ran out, and with
+ * `force`. A ticket already closed that way is left alone (`changed: false`). Done while a
+ * dependency is open is refused (exit 4) by the write itself.
+ */
+export function closeTicket(board: Board, id: string, opts: CloseOptions): Promise<MutateResult> {
+  const now = opts.now ?? new Date();
+  const status = opts.cancel ? 'cancelled' : 'done';
+  return mutateTicket(board, id, { actor: opts.actor, now }, (t, e) => {
+    const held = activeClaim(t, now);
+    if (held && held.by !== opts.actor && !opts.force) {
+      throw conflict(`${id} is claimed by ${held.by} since ${held.at}`, {
+        hint: `only ${held.by} can close it until ${held.expires}; people can use --force`,
+        data: { holder: held.by, since: held.at, expires: held.expires },
+      });
+    }
+    if (t.status === status && !t.claim) return false;
+    e.set('status', status);
+    e.set('claim', undefined);
+  });
+}
+
 export interface NextResult {
   result: ClaimResult;
   /** Candidates tried first and lost (taken meanwhile, reserved paths, ...). */
@@ -157,10 +189,20 @@ export interface NextResult {
  * A candidate lost to a concurrent claimer, or refused, moves on to the next one. Exit 3
  * when nothing is left for `actor`.
  */
-export async function claimNext(board: Board, opts: ClaimOptions): Promise<NextResult> {
+export async function claimNext(board: Board, opts: ClaimOptions & { also?: boolean }): Promise<NextResult> {
   const loaded = loadBoard(board);
   const broken = new Set(loaded.broken.map((b) => b.id));
   const now = opts.now ?? new Date();
+  if (!opts.also) {
+    // no hoarding: one ticket at a time unless asked for more
+    const held = [...loaded.tickets.values()].filter((t) => !RESOLVED.has(t.status) && activeClaim(t, now)?.by === opts.actor).map((t) => t.id).sort();
+    if (held.length) {
+      throw conflict(`${opts.actor} already holds ${held.join(', ')}`, {
+        hint: `finish it first (board close ${held[0]}) or release it (board release ${held[0]}); to take another one as well: board next --also`,
+        data: { holding: held },
+      });
+    }
+  }
   const candidates = nextCandidates(
     [...loaded.tickets.values()].filter((t) => !broken.has(t.id)),
     (id) => ({ derived: loaded.derived(id), openWave: loaded.graph.openWave, policy: loaded.graph.policy }),

@@ -21,6 +21,7 @@ import type { BoardConfig } from '../core/config.js';
 import { retryDelay } from '../core/recado.js';
 import { writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
+import { takeRequest } from '../store/requests.js';
 import { recoverAside } from '../store/swap.js';
 import {
   isOutboxFileName, outgoingDir, readConfig, readRecado, sendRecado, type BoardNotice, type RouteResult, type SendResult,
@@ -54,7 +55,7 @@ const MARK_TTL_MS = 60_000;
 const STATE_HEARTBEAT_MS = 10_000;
 const STOP_GRACE_MS = 10_000;
 
-type HookName = 'onFileEvent' | 'onTicketEvent' | 'onRecadoDelivered' | 'onRecadoRejected' | 'onConfig';
+type HookName = 'onFileEvent' | 'onTicketEvent' | 'onRecadoDelivered' | 'onRecadoRejected' | 'onBoardRequest' | 'onConfig';
 
 interface Mark {
   content: string | null;
@@ -493,6 +494,15 @@ export class WatchHost implements RouterHost {
     this.dispatch('onRecadoRejected', {
       id: r.id, from: null, reason: r.reason, hint: r.hint, source: r.source, file: r.file, reasonFile: r.reasonFile, notice: null, time: new Date(),
     });
+  }
+
+  request(path: string, from: string): boolean {
+    if (!this.plugins.some((p) => p.onBoardRequest)) return false;
+    const taken = takeRequest(this.board, path, from);
+    if (!taken) return true;
+    this.tookAway(path);
+    this.dispatch('onBoardRequest', { request: taken, source: this.board.rel(path), time: new Date() });
+    return true;
   }
 
   tookAway(path: string): void {

@@ -136,6 +136,14 @@ export interface RecadoRejected {
   time: Date;
 }
 
+/** A request to the board by file (a recado `to: board`), already taken into run/requests/. */
+export interface BoardRequestEvent {
+  request: import('../store/requests.js').TakenRequest;
+  /** Where the agent dropped it (relative to the repository). */
+  source: string;
+  time: Date;
+}
+
 /** What a plugin can use. Each plugin gets its own context (its name is `name`). */
 export interface WatchContext {
   readonly board: Board;
@@ -172,6 +180,8 @@ export interface WatchPlugin {
   onTicketEvent?(ev: TicketEvent, ctx: WatchContext): Awaitable<void>;
   onRecadoDelivered?(ev: RecadoDelivered, ctx: WatchContext): Awaitable<void>;
   onRecadoRejected?(ev: RecadoRejected, ctx: WatchContext): Awaitable<void>;
+  /** A recado `to: board` (a claim, close, ... by file): carried out by the requests plugin. */
+  onBoardRequest?(ev: BoardRequestEvent, ctx: WatchContext): Awaitable<void>;
   /** board.yaml changed (and is valid). */
   onConfig?(config: BoardConfig, ctx: WatchContext): Awaitable<void>;
   stop?(ctx: WatchContext): Awaitable<void>;
