@@ -40,11 +40,13 @@ export type SwapResult =
 
 /**
  * Put the staged file `staged` in place of ticket `id`'s file, which the caller read as
- * `expected` (null: whatever it holds). The staged file is consumed when written.
+ * `expected` (its text, or its content hash; null: whatever it holds). The staged file is consumed when written.
  */
-export function swapTicketFile(board: Board, id: string, staged: string, expected: string | null): SwapResult {
+export type Expected = { text: string } | { hash: string } | null;
+
+export function swapTicketFile(board: Board, id: string, staged: string, expected: Expected): SwapResult {
   const file = board.ticketFile(id);
-  const aside = join(board.ticketsDir, `.${id}${ASIDE}${expected === null ? 'any' : contentHash(expected)}.${uniqueName()}`);
+  const aside = join(board.ticketsDir, `.${id}${ASIDE}${expected === null ? 'any' : 'text' in expected ? contentHash(expected.text) : expected.hash}.${uniqueName()}`);
   try {
     renameSync(file, aside);
   } catch (e) {
@@ -68,22 +70,15 @@ export function swapTicketFile(board: Board, id: string, staged: string, expecte
     return { written: false, gone: false };
   }
   rmSync(staged, { force: true });
+  // what was replaced: a regular file with other content than expected is a save nobody read
+  // (a link or special file in its place is no content anyone wrote: the board keeps none)
   let text: string | null = null;
   try {
     if (lstatSync(aside).isFile()) text = readFileSync(aside, 'utf8');
-    else text = `(a ${describe(aside)} was in place of the ticket file)\n`;
   } catch { /* put back and taken by a reader meanwhile: then it is the file we just replaced again */ }
   rmSync(aside, { force: true });
-  return { written: true, displaced: text === null || text === expected || expected === null ? null : text };
-}
-
-function describe(path: string): string {
-  try {
-    const st = lstatSync(path);
-    return st.isSymbolicLink() ? 'symbolic link' : st.isDirectory() ? 'folder' : 'special file';
-  } catch {
-    return 'file';
-  }
+  const same = text === null || expected === null || ('text' in expected ? text === expected.text : contentHash(text) === expected.hash);
+  return { written: true, displaced: same ? null : text };
 }
 
 /** Link the aside back in place if the file is missing (harmless when it is there). */

@@ -98,8 +98,9 @@ export function readTicket(board: Board, id: string): TicketFile {
       read = readBoardFileStat(file, { display });
     } catch (e) {
       // missing: maybe a board write is swapping it (swap.ts), or was killed doing so
-      if (!(e instanceof BoardError && e.kind === 'not_found') || !recoverAside(board, id)) throw e;
-      read = readBoardFileStat(file, { display });
+      if (!(e instanceof BoardError && e.kind === 'not_found')) throw e;
+      recoverAside(board, id);
+      read = readBoardFileStat(file, { display }); // put back, or the swap finished meanwhile
     }
     raw = read.text;
     version = versionKey(raw, read.stat);
@@ -266,7 +267,7 @@ export async function mutateTicket(
         if (token) {
           // the receipt first: it is there by the time anyone can see the content
           receipt = leaveReceipt(board, id, text, cur.raw);
-          if (currentKey(file, display) === cur.version) swap = swapTicketFile(board, id, staged, cur.raw);
+          if (currentKey(file, display) === cur.version) swap = swapTicketFile(board, id, staged, { text: cur.raw });
         }
       } finally {
         if (!swap?.written) {
@@ -324,7 +325,7 @@ async function mergeDisplaced(
     }
     const staged = stage(board.tmpDir, merged);
     const receipt = leaveReceipt(board, id, merged, current);
-    const swap = swapTicketFile(board, id, staged, current);
+    const swap = swapTicketFile(board, id, staged, { text: current });
     if (!swap.written) {
       rmSync(staged, { force: true });
       dropReceipt(receipt);
@@ -343,7 +344,7 @@ async function mergeDisplaced(
 }
 
 /** Front-matter data equal apart from `updated` and `updated_by`. */
-function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+export function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const strip = (d: Record<string, unknown>) => JSON.stringify(Object.entries(d).filter(([k]) => k !== 'updated' && k !== 'updated_by').sort(([x], [y]) => (x < y ? -1 : 1)));
   return strip(a) === strip(b);
 }

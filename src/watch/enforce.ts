@@ -1,5 +1,5 @@
 /**
- * Enforcement of hand edits (SPEC §5): every change to a ticket file is checked, and one that
+ * Enforcement of hand edits: every change to a ticket file is checked, and one that
  * breaks the rules is undone, kept, and explained to its author.
  *
  * BOARD WRITES AND HAND EDITS. The board's own writes (every CLI command, board sync, the
@@ -37,7 +37,8 @@
  */
 import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { authorFromText, authorOf, checkHandEdit, unparsableViolation, type BoardView, type EditViolation } from '../core/edits.js';
+import { activeClaim } from '../core/claims.js';
+import { authorFromText, authorOf, checkHandEdit, ENDS_CLAIM, unparsableViolation, type BoardView, type EditViolation } from '../core/edits.js';
 import { BoardError } from '../core/errors.js';
 import { BOARD_SENDER, isAgentName } from '../core/names.js';
 import { refusalFileName, refusalNotice, refusalReason, refusalRecadoId, type Refusal } from '../core/refusal.js';
@@ -46,7 +47,9 @@ import { keepOverwritten } from '../store/kept.js';
 import { swapTicketFile } from '../store/swap.js';
 import type { Board } from '../store/board.js';
 import { withLock } from '../store/lock.js';
+import { parseFrontmatter, spliceFields } from '../store/frontmatter.js';
 import { readBoardFile } from '../store/read.js';
+import { mutateTicket, sameFields } from '../store/tickets.js';
 import { contentHash, pruneReceipts, readReceipt, receiptsOf, type Receipt } from '../store/receipts.js';
 import type { TicketEvent, TicketSnapshot, WatchContext, WatchPlugin } from './plugin.js';
 import { crashPoint } from './crash.js';
@@ -75,6 +78,8 @@ interface Journal {
   ino: number | null;
   /** The version to put back, or null: a new file with no valid version, to be removed. */
   restore: string | null;
+  /** When only the refused fields are put back (the rest of the edit stays): those fields. */
+  partial?: string[] | null;
   restored: { updated: string | null; updated_by: string | null } | null;
   author: string | null;
   /** Who gets the recado (the author, and the actor of a board write undone with it). */
@@ -215,6 +220,7 @@ export class Enforcer {
     if (!violations.length) {
       this.accept(id, after);
       this.ctx.log({ type: 'edit_accepted', id, author, version: hash, ...(ev.type === 'add' ? { new: true } : {}) });
+      await this.endClaimOfHandClose(id, after, author);
       return;
     }
     if (!ref && (this.noValid.has(id) || ev.before !== null)) {
@@ -239,6 +245,7 @@ export class Enforcer {
       id,
       keptText,
       link,
+      partial: ref && link ? this.partialRestore(id, ref, after, violations, author) : null,
       diskHash: hash,
       ino,
       ref,
@@ -277,6 +284,7 @@ export class Enforcer {
       id,
       keptText: walk.hand,
       link: false,
+      partial: null,
       diskHash: contentHash(after.raw),
       ino,
       ref: base,
@@ -286,6 +294,52 @@ export class Enforcer {
       boardWrite: actor ?? '(unknown)',
       seen: ev.time,
     });
+  }
+
+  /**
+   * The refused edit with only its refused fields put back to the last valid values (the
+   * holder's claim, assignee and status together when a claim rule was broken), or null when
+   * nothing else of the edit would remain, or the result would still break a rule: then the
+   * whole last valid version goes back.
+   */
+  private partialRestore(id: string, ref: TicketSnapshot, after: TicketSnapshot, violations: EditViolation[], author: string | null): { text: string; fields: string[] } | null {
+    if (!after.ticket || !ref.ticket || violations.some((v) => v.rule === 'unparsable' || v.rule === 'id_mismatch')) return null;
+    try {
+      const display = this.board.rel(this.board.ticketFile(id));
+      const base = parseFrontmatter(ref.raw, display);
+      const mine = parseFrontmatter(after.raw, display);
+      const fields = new Set(violations.map((v) => v.field));
+      if (violations.some((v) => v.rule === 'claim_by_hand' || v.rule === 'claim_respected')) for (const f of ['claim', 'assignee', 'status']) fields.add(f);
+      const changes = new Map([...fields].map((f) => [f, base.data[f]] as const));
+      const text = spliceFields(mine, changes, mine.body);
+      const back = parseFrontmatter(text, display);
+      if (back.body === base.body && sameFields(back.data, base.data)) return null; // nothing else was changed
+      const s = new Snapshot(text, id, display);
+      if (!s.valid || this.judge(ref, s, author).length) return null;
+      return { text, fields: [...fields].sort() };
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A hand close (done, cancelled) or give-back (todo) by the holder, or on a lapsed claim,
+   * ends the claim as `board close` and `board release` do, which frees its reserved paths.
+   */
+  private async endClaimOfHandClose(id: string, s: TicketSnapshot, author: string | null): Promise<void> {
+    const t = s.ticket;
+    const now = this.ctx.now();
+    if (!t?.claim || !ENDS_CLAIM.has(t.status)) return;
+    if (t.claim.by !== author && activeClaim(t, now)) return;
+    try {
+      const r = await mutateTicket(this.board, id, { actor: author && isAgentName(author) ? author : BOARD_SENDER, now }, (cur, e) => {
+        if (!cur.claim || !ENDS_CLAIM.has(cur.status)) return false;
+        e.set('claim', undefined);
+      });
+      if (r.changed) this.ctx.log({ type: 'claim_ended', id, by: author, status: t.status, reason: `set to ${t.status} by hand` });
+    } catch (e) {
+      this.ctx.log({ type: 'error', message: `could not end the claim of ${id} after a hand ${t.status}: ${String((e as Error)?.message ?? e)}` });
+    }
   }
 
   private authorOf(s: TicketSnapshot): string | null {
@@ -346,6 +400,8 @@ export class Enforcer {
     id: string;
     keptText: string | null;
     link: boolean;
+    /** Only the refused fields put back, the rest of the edit kept (else the whole last valid version). */
+    partial: { text: string; fields: string[] } | null;
     diskHash: string;
     ino: number | null;
     ref: TicketSnapshot | null;
@@ -371,7 +427,8 @@ export class Enforcer {
       link: r.link,
       diskHash: r.diskHash,
       ino: r.ino,
-      restore: r.ref ? r.ref.raw : null,
+      restore: r.partial ? r.partial.text : r.ref ? r.ref.raw : null,
+      partial: r.partial?.fields ?? null,
       restored: r.ref?.ticket ? { updated: r.ref.ticket.updated, updated_by: r.ref.ticket.updated_by } : null,
       author: tellable(r.author) ? r.author : null,
       tell: r.tell,
@@ -450,6 +507,7 @@ export class Enforcer {
       action,
       kept: board.rel(kept),
       restored: j.restored ?? undefined,
+      partial: j.partial ?? undefined,
       boardWrite: j.boardWrite ?? undefined,
     };
     writeAtomic(board.tmpDir, `${kept}.reason`, refusalReason(refusal, j.at), { fsync: false });
@@ -488,7 +546,8 @@ export class Enforcer {
   private putBack(j: Journal): Refusal['action'] {
     const board = this.board;
     const ticket = board.ticketFile(j.id);
-    const expected = j.link || j.keptText === null ? null : j.keptText;
+    // the judged version, by its hash (a link or unreadable file: whatever is there, checked by inode above)
+    const expected = j.keptText === null || (!j.link && !j.boardWrite) ? null : { hash: j.diskHash };
     this.ctx.markOwn(ticket, j.restore);
     const staged = stage(board.tmpDir, j.restore!, { fsync: false });
     const swap = swapTicketFile(board, j.id, staged, expected);
@@ -499,7 +558,7 @@ export class Enforcer {
     if (swap.displaced === null) return 'restored';
     // a save landed between the check and the swap: it is newer than the refused version
     const staged2 = stage(board.tmpDir, swap.displaced, { fsync: false });
-    const again = swapTicketFile(board, j.id, staged2, j.restore);
+    const again = swapTicketFile(board, j.id, staged2, { text: j.restore! });
     if (again.written && again.displaced !== null) keepOverwritten(board, { id: j.id, text: again.displaced, by: "the watcher's restore" });
     if (!again.written) {
       rmSync(staged2, { force: true });
