@@ -189,12 +189,25 @@ export class AuditPlugin implements WatchPlugin {
   async onTicketEvent(ev: TicketEvent, ctx: WatchContext): Promise<void> {
     await this.opening;
     if (!this.audit) return;
+    if (!ev.own && ev.after) {
+      // a refused edit is recorded as the refusal, never as what it tried to do
+      const v = await ctx.verdict(ev.id, ev.after.raw);
+      if (v.kind === 'superseded') return; // the newer version is recorded
+      if (v.kind === 'refused') {
+        this.audit.record({ path: ev.path, author: BOARD_SENDER, what: `refused ${v.what}${v.author ? ` by ${v.author}` : ''}; ${v.action}`, ticket: ev.id, at: ev.time });
+        return;
+      }
+    }
+    if (ev.own === 'enforce') {
+      // the version a refusal put back: said by the refusal itself
+      this.audit.record({ path: ev.path, author: BOARD_SENDER, quiet: true, ticket: ev.id, at: ev.time, content: ev.after?.raw });
+      return;
+    }
     const t = ev.after?.ticket ?? null;
     const author = ev.own || !t ? BOARD_SENDER : authorName(authorOf(t));
     // with its text: if another agent changes it again before the batch is committed, each
     // one's commit still holds the version they wrote
     this.audit.record({ path: ev.path, author, what: ticketWhat(ev), ticket: ev.id, at: ev.time, content: ev.after?.raw });
-    void ctx;
   }
 
   async onRecadoDelivered(ev: RecadoDelivered, ctx: WatchContext): Promise<void> {

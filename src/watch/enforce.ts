@@ -41,7 +41,7 @@ import { activeClaim } from '../core/claims.js';
 import { authorFromText, authorOf, checkHandEdit, ENDS_CLAIM, unparsableViolation, type BoardView, type EditViolation } from '../core/edits.js';
 import { BoardError } from '../core/errors.js';
 import { BOARD_SENDER, isAgentName } from '../core/names.js';
-import { refusalFileName, refusalNotice, refusalReason, refusalRecadoId, type Refusal } from '../core/refusal.js';
+import { refusalFileName, refusalNotice, refusalReason, refusalRecadoId, RULE_WORDS, type Refusal } from '../core/refusal.js';
 import { stage, writeAtomic } from '../store/atomic.js';
 import { keepOverwritten } from '../store/kept.js';
 import { swapTicketFile } from '../store/swap.js';
@@ -197,7 +197,10 @@ export class Enforcer {
     if (mine.length) return this.boardWrite(ev, after, mine[mine.length - 1], receipts);
 
     // a hand edit
-    if (!this.stillOnDisk(id, after)) return; // changed again: the newer version has its own event
+    if (!this.stillOnDisk(id, after)) {
+      this.ctx.judged(id, after.raw, { kind: 'superseded' });
+      return; // changed again: the newer version has its own event
+    }
     // judged against the newest board version not seen yet (read from its receipt), else the last valid one
     let ref: TicketSnapshot | null = this.validBase(id);
     for (let i = receipts.length - 1; i >= 0; i--) {
@@ -219,6 +222,7 @@ export class Enforcer {
     const violations = this.judge(ref, after, author);
     if (!violations.length) {
       this.accept(id, after);
+      this.ctx.judged(id, after.raw, { kind: 'accepted' });
       this.ctx.log({ type: 'edit_accepted', id, author, version: hash, ...(ev.type === 'add' ? { new: true } : {}) });
       await this.endClaimOfHandClose(id, after, author);
       return;
@@ -226,6 +230,7 @@ export class Enforcer {
     if (!ref && (this.noValid.has(id) || ev.before !== null)) {
       // it never had a valid version to go back to: say so, leave it
       this.noValid.add(id);
+      this.ctx.judged(id, after.raw, { kind: 'accepted' });
       this.ctx.log({ type: 'ticket_invalid', id, author, rules: violations.map((v) => v.rule), problem: violations[0].message, hint: 'it has no valid version to go back to: fix it by hand' });
       return;
     }
@@ -241,11 +246,13 @@ export class Enforcer {
         link = false;
       }
     } catch { /* gone */ }
+    const partial = ref && link ? this.partialRestore(id, ref, after, violations, author) : null;
+    this.ctx.judged(id, after.raw, { kind: 'refused', what: attempted(ref, after, violations), author, action: partial ? `${partial.fields.join(', ')} restored` : ref ? 'restored' : 'removed' });
     await this.refuse({
       id,
       keptText,
       link,
-      partial: ref && link ? this.partialRestore(id, ref, after, violations, author) : null,
+      partial,
       diskHash: hash,
       ino,
       ref,
@@ -264,6 +271,7 @@ export class Enforcer {
     this.consume(receipts, r);
     const base = this.validBase(id);
     if (walk.clean || !base) {
+      this.ctx.judged(id, after.raw, { kind: 'accepted' });
       if (after.valid) this.accept(id, after);
       else this.ctx.log({ type: 'error', message: `the board wrote an invalid ${ev.rel}: ${after.problems[0]?.message}` });
       return;
@@ -274,10 +282,12 @@ export class Enforcer {
     const violations = this.judge(base, hand, author);
     if (!violations.length) {
       if (after.valid) this.accept(id, after);
+      this.ctx.judged(id, after.raw, { kind: 'accepted' });
       this.ctx.log({ type: 'edit_accepted', id, author, under_board_write: true });
       return;
     }
     const actor = after.ticket?.updated_by ?? null;
+    this.ctx.judged(id, after.raw, { kind: 'refused', what: `${attempted(base, hand, violations)} under a board write by ${actor ?? '(unknown)'}`, author, action: 'restored' });
     let ino: number | null = null;
     try { ino = lstatSync(this.board.ticketFile(id)).ino; } catch { /* gone */ }
     await this.refuse({
@@ -591,6 +601,25 @@ export class Enforcer {
     } catch {
       return false;
     }
+  }
+}
+
+/** What a refused edit tried to do, in words ("hand claim", "hand close with an open dependency"). */
+function attempted(ref: TicketSnapshot | null, after: TicketSnapshot, violations: EditViolation[]): string {
+  const v = violations[0];
+  const before = ref?.ticket ?? null;
+  const t = after.ticket;
+  switch (v.rule) {
+    case 'claim_by_hand':
+      return !t?.claim ? 'hand claim removal' : before?.claim ? 'hand claim change' : 'hand claim';
+    case 'claim_respected':
+      return `hand ${v.field} change on a ticket claimed by someone else`;
+    case 'done_with_open_deps':
+      return 'hand close with an open dependency';
+    case 'unparsable':
+      return 'unparsable edit';
+    default:
+      return `hand edit (${RULE_WORDS[v.rule]})`;
   }
 }
 

@@ -35,6 +35,7 @@ import { Router, type RouterHost } from './router.js';
 import { SparePool } from './spares.js';
 import { watcherStateFile, type HostState, type WatcherState } from './state.js';
 import { idOfName, TicketMemory, type Snapshot } from './tickets.js';
+import { Verdicts } from './verdicts.js';
 
 export interface LoggedEvent extends WatchEvent {
   time: string;
@@ -88,6 +89,7 @@ export class WatchHost implements RouterHost {
   private stateWritten = 0;
   private stopPromise: Promise<void> | null = null;
   private readonly spares: SparePool;
+  readonly verdicts = new Verdicts(() => this.plugins.some((p) => p.name === 'enforce'));
   private filling: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: HostOptions) {
@@ -192,6 +194,7 @@ export class WatchHost implements RouterHost {
     for (const h of this.holds.values()) if (h.timer) clearTimeout(h.timer);
     this.holds.clear();
     this.router.stop();
+    this.verdicts.close();
     this.ticketWatch.close();
     for (const w of this.inboxes.values()) w.watch.close();
     for (const w of this.outboxes.values()) w.close();
@@ -564,6 +567,8 @@ export class WatchHost implements RouterHost {
       setTimer: (ms, fn) => host.setTimer(ms, fn, p, false),
       every: (ms, fn) => host.setTimer(ms, fn, p, true),
       now: () => new Date(),
+      verdict: (id, raw) => host.verdicts.get(id, raw),
+      judged: (id, raw, v) => host.verdicts.set(id, raw, v),
     };
   }
 

@@ -169,6 +169,10 @@ export interface WatchContext {
   /** Run `fn` every `ms`; cleared on stop. */
   every(ms: number, fn: () => Awaitable<void>): Cancel;
   now(): Date;
+  /** What the enforcement of hand edits decided about this version of ticket `id` (waits for it). */
+  verdict(id: string, raw: string): Promise<import('./verdicts.js').Verdict>;
+  /** Say what was decided about a version (the enforcement plugin does). */
+  judged(id: string, raw: string, v: import('./verdicts.js').Verdict): void;
 }
 
 export interface WatchPlugin {
