@@ -511,7 +511,8 @@ export class AuditLog {
           if (tree === prevTree) continue; // nothing of theirs changed the branch: no commit, no words
           // the message says what happened to the files this commit holds, and nothing else
           const holds = new Set([...set.keys(), ...rm].map((tp) => tp.slice(this.prefix.length + 1)));
-          const inCommit = (i: { path: string }) => holds.has(i.path) || [...holds].some((h) => h.startsWith(`${i.path}/`));
+          // (a refused edit of a ticket is also told by the commit holding its kept copy in rejected/)
+          const inCommit = (i: { path: string; ticket?: string }) => holds.has(i.path) || [...holds].some((h) => h.startsWith(`${i.path}/`) || (!!i.ticket && h.startsWith('rejected/') && h.endsWith(`-${i.ticket}.md`)));
           const mine = g.items.filter(inCommit);
           const said = mine.filter((i) => i.what && !i.quiet);
           let items: MessageItem[] = (said.length ? said : mine.filter((i) => i.what)).map((i) => ({ what: i.what!, ticket: i.ticket }));

@@ -13,10 +13,10 @@
  *   3. the aside is read and removed: if it is not the text the writer read, it is a save the
  *      writer did not read (`displaced`), which the caller merges or keeps in rejected/.
  *
- * Killed between 1 and 2 (SIGKILL), the ticket file is missing and its content is in the
- * aside: every reader that finds a ticket missing puts an aside back first
- * (`recoverAside`, a link, so two readers doing it at once are harmless; a writer still
- * between 1 and 2 then finds the file taken and reads again). Killed between 2 and 3, the
+ * A reader that finds the file missing waits for a live writer to finish its step 2 (a
+ * moment), and puts back an aside older than ASIDE_STALE_MS: left by a writer killed between
+ * 1 and 2 (`recoverAside`, a link, so two readers doing it at once are harmless; a writer
+ * that was only slow then finds the file taken and reads again). Killed between 2 and 3, the
  * aside is litter unless its text differs from the one named by its hash: the watcher's sweep
  * (`sweepAsides`) keeps such a file in rejected/.
  *
@@ -99,22 +99,42 @@ function asidesOf(board: Board, id: string | null): string[] {
   return names.filter((n) => n.startsWith('.') && n.includes(ASIDE) && (id === null || n.startsWith(`.${id}${ASIDE}`)));
 }
 
-/**
- * A ticket file found missing: if a board write was swapping it (or was killed doing so),
- * put its content back. Returns true when a file was put back.
- */
-export function recoverAside(board: Board, id: string): boolean {
-  const file = board.ticketFile(id);
-  for (const n of asidesOf(board, id).sort().reverse()) {
-    try {
-      linkSync(join(board.ticketsDir, n), file);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return true;
-    }
-  }
-  return false;
+/** Whether a board write has ticket `id`'s file aside now (swapping it, or killed doing so). */
+export function hasAside(board: Board, id: string): boolean {
+  return asidesOf(board, id).length > 0;
 }
+
+/** An aside younger than this belongs to a live writer between its steps 1 and 2 (microseconds apart). */
+export const ASIDE_STALE_MS = 2_000;
+
+/**
+ * A ticket file found missing: wait (at most `waitMs`) while a live board write is swapping
+ * it, and put back the content a writer killed between its steps left aside. Returns true
+ * when the file is there again.
+ */
+export function recoverAside(board: Board, id: string, waitMs = 200): boolean {
+  const file = board.ticketFile(id);
+  const end = Date.now() + waitMs;
+  for (;;) {
+    if (exists(file)) return true;
+    const names = asidesOf(board, id).sort().reverse();
+    if (!names.length) return exists(file);
+    for (const n of names) {
+      const path = join(board.ticketsDir, n);
+      try {
+        if (Date.now() - lstatSync(path).ctimeMs < ASIDE_STALE_MS) continue; // a live writer: wait for it
+        linkSync(path, file);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') return true;
+      }
+    }
+    if (Date.now() > end) return exists(file);
+    Atomics.wait(PAUSE, 0, 0, 1); // 1 ms
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Asides older than `olderThanMs` (left by a writer killed between its steps 2 and 3): put
@@ -129,7 +149,7 @@ export function sweepAsides(board: Board, olderThanMs: number, keep: (id: string
     try {
       if (!m || lstatSync(path).ctimeMs > olderThanMs) continue; // ctime: when it was renamed aside
       const id = m[1];
-      if (recoverAside(board, id) && !exists(board.ticketFile(id))) continue;
+      recoverAside(board, id, 0);
       const text = lstatSync(path).isFile() ? readFileSync(path, 'utf8') : null;
       if (text !== null && m[2] !== 'any' && contentHash(text) !== m[2] && readFileSync(board.ticketFile(id), 'utf8') !== text) keep(id, text);
       rmSync(path, { force: true });

@@ -47,6 +47,9 @@ const SEEN_TTL_MS = 60_000;
 /** The least time the sync lock stays free between two of the watcher's commits. */
 const LOCK_GAP_MS = 400;
 
+/** A ticket version kept in rejected/ by a refusal (core/refusal.ts refusalFileName). */
+const KEPT_TICKET = /^\d{8}T\d{9}Z-.+\.md$/;
+
 const authorName = (name: string | null | undefined) => (name && (isAgentName(name) || name === BOARD_SENDER) ? name : BOARD_SENDER);
 
 /** What happened to a ticket file, in words. */
@@ -167,7 +170,8 @@ export class AuditPlugin implements WatchPlugin {
         if (!name || name.startsWith('.') || !this.audit || ctx.stopping) return;
         const path = join(dir, name);
         if (this.wasSeen(path)) return;
-        this.audit.record({ path, author: BOARD_SENDER, quiet: name.endsWith('.reason') });
+        // a refused ticket edit's kept copy is told by the refusal itself
+        this.audit.record({ path, author: BOARD_SENDER, quiet: name.endsWith('.reason') || KEPT_TICKET.test(name) });
       },
       (e) => ctx.log({ type: 'error', message: `audit: lost the watch on rejected/: ${e.message}; watching it again` }),
     );
@@ -215,6 +219,8 @@ export class AuditPlugin implements WatchPlugin {
     if (!this.audit) return;
     const r = ev.recado;
     const author = authorName(r.from);
+    // the recado telling an author their edit was refused: part of the refusal's commit
+    const quiet = r.from === BOARD_SENDER && r.id.startsWith('board-refused-');
     const what = r.from === BOARD_SENDER && announcementKindOf(r.id) === 'wave_open'
       ? r.subject
       : `recado ${r.from} -> ${ev.recipients.join(', ')}: ${r.subject || '(no subject)'}`;
@@ -223,7 +229,7 @@ export class AuditPlugin implements WatchPlugin {
     const content = ev.paths.length ? readCopy(ev.paths[0]) : undefined;
     ev.paths.forEach((path, i) => {
       if (ev.via === 'send') this.see(path); // its file event comes unmarked: not to be recorded again
-      this.audit!.record({ path, author, what: i === 0 ? what : undefined, quiet: i > 0, ticket: r.ticket ?? undefined, at: ev.time, content });
+      this.audit!.record({ path, author, what: i === 0 ? what : undefined, quiet: quiet || i > 0, ticket: r.ticket ?? undefined, at: ev.time, content });
     });
     // the outbox file it came from is gone (it may have been committed while it waited)
     if (ev.source) this.audit.record({ path: join(ctx.board.repo, ev.source), author, quiet: true, at: ev.time });

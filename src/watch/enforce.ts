@@ -44,7 +44,7 @@ import { BOARD_SENDER, isAgentName } from '../core/names.js';
 import { refusalFileName, refusalNotice, refusalReason, refusalRecadoId, RULE_WORDS, type Refusal } from '../core/refusal.js';
 import { stage, writeAtomic } from '../store/atomic.js';
 import { keepOverwritten } from '../store/kept.js';
-import { swapTicketFile } from '../store/swap.js';
+import { sweepAsides, swapTicketFile } from '../store/swap.js';
 import type { Board } from '../store/board.js';
 import { withLock } from '../store/lock.js';
 import { parseFrontmatter, spliceFields } from '../store/frontmatter.js';
@@ -116,6 +116,8 @@ export class Enforcer {
     pruneReceipts(this.board, ctx.startedAt.getTime() - 5_000);
     ctx.every(PRUNE_EVERY_MS, async () => {
       pruneReceipts(this.board, Date.now() - RECEIPT_TTL_MS);
+      // files left aside by board writes killed half-way (store/swap.ts): put back or kept
+      sweepAsides(this.board, Date.now() - PRUNE_EVERY_MS, (id, text) => keepOverwritten(this.board, { id, text, by: 'a board write that was killed' }));
       await this.recover(Date.now() - PRUNE_EVERY_MS); // refusals that failed half-way (a lock held too long, ...)
     });
   }

@@ -22,7 +22,7 @@ import { retryDelay } from '../core/recado.js';
 import { writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
 import { takeRequest } from '../store/requests.js';
-import { recoverAside } from '../store/swap.js';
+import { hasAside, recoverAside } from '../store/swap.js';
 import {
   isOutboxFileName, outgoingDir, readConfig, readRecado, sendRecado, type BoardNotice, type RouteResult, type SendResult,
 } from '../store/mailbox.js';
@@ -306,10 +306,11 @@ export class WatchHost implements RouterHost {
     if (!after && before) {
       // missing: a board write swapping it (store/swap.ts) leaves it absent for a moment;
       // one killed doing so left its content aside
-      if (recoverAside(this.board, id)) return this.checkTicket(id);
+      if (recoverAside(this.board, id, 0)) return this.checkTicket(id);
       const h = hold ?? { attempts: 0, first: Date.now(), timer: null };
       this.holds.set(id, h);
-      if (h.attempts++ < 2) {
+      // twice, and for as long as a writer has it aside (put back once stale)
+      if (h.attempts++ < 2 || (hasAside(this.board, id) && Date.now() - h.first < 10_000)) {
         if (h.timer) clearTimeout(h.timer);
         h.timer = setTimeout(() => {
           h.timer = null;
