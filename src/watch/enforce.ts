@@ -35,7 +35,7 @@
  *   6. the journal is removed.
  * On start, journals left by a killed watcher are carried out again.
  */
-import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { activeClaim } from '../core/claims.js';
 import { authorFromText, authorOf, checkHandEdit, ENDS_CLAIM, unparsableViolation, type BoardView, type EditViolation } from '../core/edits.js';
@@ -50,10 +50,11 @@ import { withLock } from '../store/lock.js';
 import { parseFrontmatter, spliceFields } from '../store/frontmatter.js';
 import { readBoardFile } from '../store/read.js';
 import { mutateTicket, sameFields } from '../store/tickets.js';
-import { contentHash, pruneReceipts, readReceipt, receiptsOf, type Receipt } from '../store/receipts.js';
+import { contentHash, pruneReceipts, readReceipt, receiptsOf, SEEN, type Receipt } from '../store/receipts.js';
 import type { TicketEvent, TicketSnapshot, WatchContext, WatchPlugin } from './plugin.js';
 import { crashPoint } from './crash.js';
 import { Snapshot } from './tickets.js';
+import { knownVersions } from './known.js';
 
 /** Receipts are taken within milliseconds while a watcher runs; older ones are litter. */
 export const RECEIPT_TTL_MS = 120_000;
@@ -112,14 +113,53 @@ export class Enforcer {
     // parse); the ones already invalid are found and reported in the background
     for (const [id, s] of ctx.tickets) this.base.set(id, s);
     this.reportInvalid([...ctx.tickets.keys()]);
-    // receipts left before this watcher started vouch for nothing it will see
-    pruneReceipts(this.board, ctx.startedAt.getTime() - 5_000);
     ctx.every(PRUNE_EVERY_MS, async () => {
       pruneReceipts(this.board, Date.now() - RECEIPT_TTL_MS);
       // files left aside by board writes killed half-way (store/swap.ts): put back or kept
       sweepAsides(this.board, Date.now() - PRUNE_EVERY_MS, (id, text) => keepOverwritten(this.board, { id, text, by: 'a board write that was killed' }));
       await this.recover(Date.now() - PRUNE_EVERY_MS); // refusals that failed half-way (a lock held too long, ...)
     });
+  }
+
+  /**
+   * Edits made while no watcher ran: every ticket that differs from the last version recorded
+   * (`known`: the audit branch tip) is judged with the same rules, unless board writes
+   * (receipts, also ones already seen) lead from that version to it.
+   */
+  async catchUp(known: Map<string, string>): Promise<number> {
+    let judged = 0;
+    for (const [id, snap] of [...this.ctx.tickets]) {
+      const old = known.get(id);
+      if (old === snap.raw) continue;
+      const all = receiptsOf(this.board, id, { seen: true });
+      const hash = contentHash(snap.raw);
+      const oldHash = old === undefined ? null : contentHash(old);
+      if (all.some((r) => r.hash === hash && this.leadsTo(r, all, oldHash))) continue; // the board's own writes
+      const rel = this.board.rel(this.board.ticketFile(id));
+      const before = old === undefined ? null : new Snapshot(old, id, rel);
+      if (before?.valid) this.accept(id, before);
+      else {
+        this.base.delete(id);
+        if (before) this.noValid.add(id);
+      }
+      judged++;
+      await this.onTicketEvent({ type: before ? 'change' : 'add', id, path: this.board.ticketFile(id), rel, before, after: snap, own: null, time: new Date() });
+    }
+    pruneReceipts(this.board, Date.now() - RECEIPT_TTL_MS);
+    return judged;
+  }
+
+  /** Does receipt `r` lead back through receipts to the version hashed `target` (null: a new file)? */
+  private leadsTo(r: Receipt, all: Receipt[], target: string | null): boolean {
+    let cur: Receipt | undefined = r;
+    for (let hops = 0; cur && hops < 64; hops++) {
+      const c = readReceipt(cur);
+      if (!c) return false;
+      if (c.baseHash === target) return true;
+      if (c.base === null) return target === null;
+      cur = all.find((x) => x.hash === c.baseHash);
+    }
+    return false;
   }
 
   /** Report, a slice at a time, the tickets that were invalid at start (they have no valid version). */
@@ -397,9 +437,14 @@ export class Enforcer {
     return { clean: true };
   }
 
-  /** Remove receipt `r` and every older receipt of the same ticket (replaced versions). */
+  /** Mark receipt `r` and every older receipt of the same ticket (replaced versions) as seen. */
   private consume(all: Receipt[], r: Receipt): void {
-    for (const x of all) if (x.order <= r.order) rmSync(x.path, { force: true });
+    for (const x of all) {
+      if (x.order > r.order || x.path.endsWith(SEEN)) continue;
+      try {
+        renameSync(x.path, x.path + SEEN);
+      } catch { /* taken meanwhile */ }
+    }
   }
 
   private view(): BoardView {
@@ -641,7 +686,19 @@ export function enforcePlugin(): WatchPlugin {
     name: 'enforce',
     start(ctx) {
       e.start(ctx);
-      ready = e.recover();
+      ready = (async () => {
+        await e.recover();
+        const known = await knownVersions(ctx).catch((err: unknown) => {
+          ctx.log({ type: 'error', message: `could not read the last recorded tickets: ${String((err as Error)?.message ?? err)}` });
+          return null;
+        });
+        if (known) {
+          const judged = await e.catchUp(known);
+          if (judged) ctx.log({ type: 'caught_up', judged, hint: 'tickets edited by hand while no watcher ran were judged' });
+        } else {
+          pruneReceipts(ctx.board, ctx.startedAt.getTime() - RECEIPT_TTL_MS);
+        }
+      })();
       return ready;
     },
     async onTicketEvent(ev) {
