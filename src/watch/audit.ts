@@ -202,6 +202,18 @@ export class AuditPlugin implements WatchPlugin {
         return;
       }
     }
+    if (!ev.after && !ev.own) {
+      // deleted through the board (by whom), or by hand (put back at once: a refusal)
+      const v = await ctx.verdict(ev.id, '');
+      if (v.kind === 'refused') {
+        this.audit.record({ path: ev.path, author: BOARD_SENDER, what: `refused ${v.what}; ${v.action}`, ticket: ev.id, at: ev.time });
+        return;
+      }
+      if (v.kind === 'accepted' && v.by) {
+        this.audit.record({ path: ev.path, author: authorName(v.by), what: `deleted by ${v.by}`, ticket: ev.id, at: ev.time });
+        return;
+      }
+    }
     if (ev.own === 'enforce') {
       // the version a refusal put back: said by the refusal itself
       this.audit.record({ path: ev.path, author: BOARD_SENDER, quiet: true, ticket: ev.id, at: ev.time, content: ev.after?.raw });

@@ -42,9 +42,10 @@ import { authorFromText, authorOf, checkHandEdit, ENDS_CLAIM, unparsableViolatio
 import { BoardError } from '../core/errors.js';
 import { BOARD_SENDER, isAgentName } from '../core/names.js';
 import { refusalFileName, refusalNotice, refusalReason, refusalRecadoId, RULE_WORDS, type Refusal } from '../core/refusal.js';
-import { stage, writeAtomic } from '../store/atomic.js';
+import { createExclusive, stage, writeAtomic } from '../store/atomic.js';
+import { deletionMark, dropDeletionMark } from '../store/delete.js';
 import { keepOverwritten } from '../store/kept.js';
-import { sweepAsides, swapTicketFile } from '../store/swap.js';
+import { hasAside, sweepAsides, swapTicketFile } from '../store/swap.js';
 import type { Board } from '../store/board.js';
 import { withLock } from '../store/lock.js';
 import { parseFrontmatter, spliceFields } from '../store/frontmatter.js';
@@ -145,6 +146,15 @@ export class Enforcer {
       judged++;
       await this.onTicketEvent({ type: before ? 'change' : 'add', id, path: this.board.ticketFile(id), rel, before, after: snap, own: null, time: new Date() });
     }
+    // deleted while no watcher ran (not through the board): put back
+    for (const [id, old] of known) {
+      if (this.ctx.tickets.has(id) || exists(this.board.ticketFile(id))) continue;
+      const s = new Snapshot(old, id, this.board.rel(this.board.ticketFile(id)));
+      if (!s.valid) continue;
+      this.accept(id, s);
+      judged++;
+      await this.removed(id);
+    }
     pruneReceipts(this.board, Date.now() - RECEIPT_TTL_MS);
     return judged;
   }
@@ -225,7 +235,7 @@ export class Enforcer {
 
   async onTicketEvent(ev: TicketEvent): Promise<void> {
     const { id } = ev;
-    if (ev.type === 'unlink' || !ev.after) return; // the last valid version is kept, for a re-creation
+    if (ev.type === 'unlink' || !ev.after) return this.removed(id); // the last valid version is kept, for a re-creation
     const after = ev.after;
     if (ev.own) {
       // written by the watcher itself (this plugin's restores, or another plugin's own write)
@@ -304,6 +314,50 @@ export class Enforcer {
       boardWrite: null,
       seen: ev.time,
     });
+  }
+
+  /**
+   * A ticket file is gone: deleted through the board (`board delete` left its mark), or by
+   * hand: then the last valid version is put back (never over a file that came back) and its
+   * last author told.
+   */
+  private async removed(id: string): Promise<void> {
+    const mark = deletionMark(this.board, id);
+    if (mark) {
+      dropDeletionMark(this.board, id);
+      this.base.delete(id);
+      this.ctx.judged(id, '', { kind: 'accepted', by: mark.by });
+      this.ctx.log({ type: 'ticket_deleted', id, by: mark.by });
+      return;
+    }
+    const base = this.validBase(id);
+    if (!base) return;
+    const file = this.board.ticketFile(id);
+    const restored = await withLock(this.board, `ticket-${id}`, () => {
+      if (exists(file) || hasAside(this.board, id)) return false; // back already (or being written)
+      this.ctx.markOwn(file, base.raw);
+      return createExclusive(this.board.tmpDir, file, base.raw, { fsync: false });
+    });
+    if (!restored) return;
+    const author = this.authorOf(base);
+    this.ctx.judged(id, '', { kind: 'refused', what: 'hand deletion', author: null, action: 'restored' });
+    let notified: string[] = [];
+    if (tellable(author)) {
+      const rel = this.board.ticketFile(id);
+      const sent = this.ctx.sendFromBoard({
+        to: [author],
+        ticket: id,
+        id: refusalRecadoId(`deleted-${id}-${contentHash(base.raw)}`),
+        subject: `${id}: deleted by hand; it is back`,
+        body: [
+          `${rel} was deleted without going through the board, so it was put back as it was (updated ${base.ticket?.updated ?? '?'}${base.ticket?.updated_by ? ` by ${base.ticket.updated_by}` : ''}).`,
+          `To delete a ticket: board delete ${id} (recorded in the audit trail); to drop it from the plan but keep it: board close ${id} --cancel, or by file a recado to: board with cancel: ${id}.`,
+          '',
+        ].join('\n'),
+      });
+      notified = [...sent.delivered, ...sent.already];
+    }
+    this.ctx.log({ type: 'deletion_refused', id, action: 'restored', notified });
   }
 
   /** A version written by the board (its receipt `r` is there). */

@@ -2,12 +2,13 @@
  * What the enforcement of hand edits decided about each version of a ticket, for the plugins
  * that must not take a refused version for a real change (the audit trail records it as a
  * refusal, never as the event it tried to make). Keyed by ticket and content hash; a plugin
- * that asks before the decision waits for it (at most VERDICT_WAIT_MS, then 'unjudged').
+ * that asks before the decision waits for it (at most VERDICT_WAIT_MS, then 'unjudged'). Each
+ * decision is answered once (the audit trail is the one plugin that asks).
  */
 import { contentHash } from '../store/receipts.js';
 
 export type Verdict =
-  | { kind: 'accepted' }
+  | { kind: 'accepted'; by?: string }
   /** Refused and undone: `what` the edit tried (e.g. "hand claim"), by whom, what became of it. */
   | { kind: 'refused'; what: string; author: string | null; action: string }
   /** Not judged: the file changed again before its turn (the newer version is). */
@@ -36,7 +37,10 @@ export class Verdicts {
     if (!this.enabled()) return Promise.resolve({ kind: 'unjudged' });
     const key = `${id}:${contentHash(raw)}`;
     const k = this.known.get(key);
-    if (k) return Promise.resolve(k.v);
+    if (k) {
+      this.known.delete(key); // one answer per decision (a ticket deleted twice is decided twice)
+      return Promise.resolve(k.v);
+    }
     return new Promise((resolve) => {
       const list = this.waiting.get(key) ?? [];
       list.push(resolve);
