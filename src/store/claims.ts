@@ -146,38 +146,6 @@ export function releaseClaim(board: Board, id: string, opts: ReleaseOptions): Pr
   });
 }
 
-export interface CloseOptions {
-  actor: string;
-  /** Close as cancelled instead of done. */
-  cancel?: boolean;
-  /** Close a ticket someone else holds (for people). */
-  force?: boolean;
-  now?: Date;
-}
-
-/**
- * Close a ticket: status done (or cancelled) and its claim ended, which frees its reserved
- * paths. Allowed to the holder, to anyone when it is unclaimed or its lease ran out, and with
- * `force`. A ticket already closed that way is left alone (`changed: false`). Done while a
- * dependency is open is refused (exit 4) by the write itself.
- */
-export function closeTicket(board: Board, id: string, opts: CloseOptions): Promise<MutateResult> {
-  const now = opts.now ?? new Date();
-  const status = opts.cancel ? 'cancelled' : 'done';
-  return mutateTicket(board, id, { actor: opts.actor, now }, (t, e) => {
-    const held = activeClaim(t, now);
-    if (held && held.by !== opts.actor && !opts.force) {
-      throw conflict(`${id} is claimed by ${held.by} since ${held.at}`, {
-        hint: `only ${held.by} can close it until ${held.expires}; people can use --force`,
-        data: { holder: held.by, since: held.at, expires: held.expires },
-      });
-    }
-    if (t.status === status && !t.claim) return false;
-    e.set('status', status);
-    e.set('claim', undefined);
-  });
-}
-
 export interface NextResult {
   result: ClaimResult;
   /** Candidates tried first and lost (taken meanwhile, reserved paths, ...). */

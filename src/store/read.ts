@@ -3,7 +3,7 @@
  * in `.board/` cannot lead a read outside it), only regular files, at most 1 MiB, and no
  * binary content.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats, type Stats } from 'node:fs';
 import { invalid, notFound } from '../core/errors.js';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -15,7 +15,7 @@ export interface ReadOptions {
 }
 
 export function readBoardFile(path: string, opts: ReadOptions = {}): string {
-  return readBoardFileStat(path, opts).text;
+  return readChecked(path, opts, false).text;
 }
 
 /**
@@ -23,6 +23,11 @@ export function readBoardFile(path: string, opts: ReadOptions = {}): string {
  * text and stat always belong to one version of the file even while it is being replaced).
  */
 export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text: string; stat: BigIntStats } {
+  return readChecked(path, opts, true) as { text: string; stat: BigIntStats };
+}
+
+/** The read itself; `bigint` stats (nanosecond times, for cache keys) cost more, so only on request. */
+function readChecked(path: string, opts: ReadOptions, bigint: boolean): { text: string; stat: BigIntStats | Stats } {
   const display = opts.display ?? path;
   const max = opts.maxBytes ?? MAX_FILE_BYTES;
   let fd: number;
@@ -40,7 +45,7 @@ export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text:
     throw e;
   }
   try {
-    const st = fstatSync(fd, { bigint: true });
+    const st = bigint ? fstatSync(fd, { bigint: true }) : fstatSync(fd);
     if (!st.isFile()) throw invalid(`${display} is not a regular file`, { file: display });
     const size = Number(st.size);
     if (size > max) {

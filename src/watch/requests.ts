@@ -1,7 +1,7 @@
 /**
  * The requests plugin: carries out the requests agents make by file (a recado `to: board`
  * with `claim: ID`, `renew:`, `release:`, `close:`, `cancel:` or `next:`; core/requests.ts)
- * with the very functions the CLI uses (store/claims.ts), so the rules, the single winner
+ * with the very operations the CLI, the web board and MCP use (ops/tickets.ts), so the rules, the single winner
  * among concurrent claimers and the refusals are the same, and answers each by a recado
  * from `board` to the sender: "claimed until ...", or refused and why.
  *
@@ -13,8 +13,7 @@ import { BoardError } from '../core/errors.js';
 import { draftFromData } from '../core/recado.js';
 import { BY_FILE, parseBoardRequest, requestWords, type BoardRequest } from '../core/requests.js';
 import type { Ticket } from '../core/ticket.js';
-import { claimNext, claimTicket, closeTicket, releaseClaim, renewClaim } from '../store/claims.js';
-import { afterTicketChange } from '../store/events.js';
+import { claim, close, next, release, renew } from '../ops/tickets.js';
 import { parseRecadoText } from '../store/recado-text.js';
 import {
   finishRequest, pendingRequests, readAnswer, readRequestText, writeAnswer, type RequestAnswer, type TakenRequest,
@@ -45,22 +44,19 @@ async function carryOut(ctx: WatchContext, from: string, r: BoardRequest): Promi
     switch (r.op) {
       case 'claim':
       case 'renew': {
-        const res = await (r.op === 'claim' ? claimTicket : renewClaim)(board, r.id, { actor: from });
-        if (res.changed) await afterTicketChange(board, res.before, res.after, from);
+        const res = await (r.op === 'claim' ? claim : renew)(board, r.id, { actor: from });
         return claimed(res.after, res.renewal ? 'renewed' : 'claimed');
       }
       case 'next': {
-        const { result } = await claimNext(board, { actor: from, also: r.also });
-        if (result.changed) await afterTicketChange(board, result.before, result.after, from);
-        return claimed(result.after, 'claimed');
+        const res = await next(board, { actor: from, also: r.also });
+        return claimed(res.after, 'claimed');
       }
       case 'release':
       case 'close':
       case 'cancel': {
         const res = r.op === 'release'
-          ? await releaseClaim(board, r.id, { actor: from })
-          : await closeTicket(board, r.id, { actor: from, cancel: r.op === 'cancel' });
-        if (res.changed) await afterTicketChange(board, res.before, res.after, from);
+          ? await release(board, r.id, { actor: from })
+          : await close(board, r.id, { actor: from, cancel: r.op === 'cancel' });
         const done = r.op === 'release' ? (res.changed ? 'released' : 'was not claimed') : res.changed ? `closed (${res.after.status})` : `was already ${res.after.status}`;
         return {
           ok: true,
