@@ -23,7 +23,7 @@ describe('hand edits mean what they say', () => {
   const show = (id: string) => JSON.parse(repo.board(['show', id, '--json']).stdout) as { status: string; claim: { by: string } | null; body: string };
   const settled = (id: string) => waitFor(() => {
     const dir = repo.path('.board', 'run', 'receipts');
-    return !existsSync(dir) || !readdirSync(dir).some((n) => n.startsWith(`${id}.`));
+    return !existsSync(dir) || !readdirSync(dir).some((n) => n.startsWith(`${id}.`) && !n.endsWith('.seen'));
   }, 20_000);
   const newTicket = (title: string, ...args: string[]) => {
     const r = repo.board(['new', title, '--as', 'carol', ...args]);
