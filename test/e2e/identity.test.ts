@@ -16,7 +16,7 @@ describe('identity', () => {
   let wt: string;
 
   beforeAll(() => {
-    repo = tempRepo(); // git user.name "Test Person"
+    repo = tempRepo({ person: true }); // git user.name "Test Person"
     outside = realpathSync(mkdtempSync(join(tmpdir(), 'recado-wt-')));
     wt = join(outside, 'alice-wt');
     repo.write('README', 'x\n');

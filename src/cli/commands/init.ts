@@ -18,6 +18,7 @@ import { printJson, println } from '../output.js';
 interface Options extends CommonOptions {
   prefix?: string;
   waves?: string;
+  person?: boolean;
 }
 
 /** The repository top (main worktree when in a linked one), else the folder itself. */
@@ -48,6 +49,7 @@ export function register(program: Command): Command {
     .argument('[dir]', 'folder to create .board/ in (default: the repository top, else the working directory)')
     .option('--prefix <prefix>', 'prefix of generated ticket ids', undefined)
     .option('--waves <policy>', 'wave policy: strict or flow')
+    .option('--no-person', 'do not register you (git user.name) as an agent with role human')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nRunning it again on an existing board only adds what is missing; nothing is overwritten.')
     .action(
@@ -66,7 +68,7 @@ export function register(program: Command): Command {
         }
         const git = await excludeBoardFromGit(result.board);
         // the person at the keyboard is a recipient too: agents' replies reach them
-        const person = result.existed ? undefined : await registerPerson(result.board, top);
+        const person = result.existed || opts.person === false ? undefined : await registerPerson(result.board, top);
         if (opts.json) {
           printJson({ board: result.board.root, existed: result.existed, created: result.created, git, person: person ?? null });
         } else {
