@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { announcementKindOf } from '../core/announce.js';
 import { describeTicketChange } from '../core/describe.js';
-import { authorOf } from '../core/edits.js';
+import { authorOf, ENDS_CLAIM } from '../core/edits.js';
 import { BoardError, conflict } from '../core/errors.js';
 import { BOARD_SENDER, isAgentName } from '../core/names.js';
 import { AuditLog, type AuditEvent } from '../git/audit.js';
@@ -197,6 +197,12 @@ export class AuditPlugin implements WatchPlugin {
     }
     const t = ev.after?.ticket ?? null;
     const author = ev.own || !t ? BOARD_SENDER : authorName(authorOf(t));
+    const b = ev.before?.ticket ?? null;
+    if (t && b && b.claim && !t.claim && b.status === t.status && ENDS_CLAIM.has(t.status)) {
+      // the claim ended after a hand close or give-back: that edit already said it
+      this.audit.record({ path: ev.path, author, what: t.status === 'todo' ? `released by ${author}` : `${t.status === 'done' ? 'closed' : 'cancelled'} by ${author}`, quiet: true, ticket: ev.id, at: ev.time, content: ev.after?.raw });
+      return;
+    }
     // with its text: if another agent changes it again before the batch is committed, each
     // one's commit still holds the version they wrote
     this.audit.record({ path: ev.path, author, what: ticketWhat(ev), ticket: ev.id, at: ev.time, content: ev.after?.raw });

@@ -137,7 +137,16 @@ export class Enforcer {
       const oldHash = old === undefined ? null : contentHash(old);
       if (all.some((r) => r.hash === hash && this.leadsTo(r, all, oldHash))) continue; // the board's own writes
       const rel = this.board.rel(this.board.ticketFile(id));
-      const before = old === undefined ? null : new Snapshot(old, id, rel);
+      // judged against the board's last write since the recorded version, else that version
+      let ref = old;
+      for (let i = all.length - 1; i >= 0; i--) {
+        const c = readReceipt(all[i]);
+        if (c && this.leadsTo(all[i], all, oldHash)) {
+          ref = c.text;
+          break;
+        }
+      }
+      const before = ref === undefined ? null : new Snapshot(ref, id, rel);
       if (before?.valid) this.accept(id, before);
       else {
         this.base.delete(id);
