@@ -16,6 +16,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'edit', file: 'edit', summary: 'change fields or the body of a ticket' },
   { name: 'close', file: 'close', summary: 'mark a ticket done (or cancelled) and end its claim' },
   { name: 'reopen', file: 'reopen', summary: 'put a done or cancelled ticket back to todo' },
+  { name: 'delete', file: 'delete', summary: 'delete a ticket (a ticket file deleted by hand is put back)' },
   { name: 'waves', file: 'waves', summary: 'the plan in waves: tickets and progress of each, the open wave' },
   { name: 'graph', file: 'graph', summary: 'the dependency graph as Mermaid or Graphviz DOT (waves as groups)' },
   { name: 'claim', file: 'claim', summary: 'take a ticket (a lease in your name); exactly one concurrent claimer wins' },

@@ -11,14 +11,18 @@
  * The author of a hand edit is a name written in the file (`updated_by`, else the claim
  * holder, else the assignee): files carry no proof of identity. So the rules that depend on
  * who edits (status or assignee of a ticket held by someone else) take that name at its
- * word, while the claim itself is protected without trusting it: a claim written, changed
- * or removed by hand is always refused (only a lapsed claim may be dropped by hand).
+ * word, while the claim itself is protected without trusting it: a claim written or
+ * changed by hand is always refused; it may be removed by hand only once it lapsed, or by its
+ * holder together with a close (`done`, `cancelled`) or a give-back (`todo`).
  */
 import { activeClaim, checkClaimRespected, sameClaim } from './claims.js';
 import type { BoardGraph } from './graph.js';
 import { BOARD_ONLY_KEYS } from './integrate.js';
 import { checkBoardRules, type RuleProblem } from './rules.js';
 import type { Problem, Ticket } from './ticket.js';
+
+/** Statuses that end a claim when its holder sets them by hand (close, or give back). */
+export const ENDS_CLAIM: ReadonlySet<string> = new Set(['done', 'cancelled', 'todo']);
 
 export type EditRule =
   | 'unparsable' // the front-matter does not parse (or the file cannot be read: link, size, binary)
@@ -154,7 +158,9 @@ export function checkHandEdit(
   const beforeClaim = before?.claim ?? null;
   if (!sameClaim(beforeClaim, t.claim)) {
     const lapsedDrop = t.claim === null && beforeClaim !== null && !activeClaim({ claim: beforeClaim }, now);
-    if (!lapsedDrop) {
+    // the holder closing (done, cancelled) or giving back (todo) by hand ends its own claim
+    const holderEnds = t.claim === null && beforeClaim !== null && beforeClaim.by === author && ENDS_CLAIM.has(t.status);
+    if (!lapsedDrop && !holderEnds) {
       const what = t.claim === null ? 'removed' : beforeClaim === null ? 'written' : 'changed';
       out.push({
         rule: 'claim_by_hand',

@@ -506,19 +506,20 @@ export class AuditLog {
         let parent = tip?.commit ?? null;
         let prevTree = tip?.tree ?? emptyTree!;
         const commits: AuditCommit[] = [];
-        let carried: MessageItem[] = [];
         for (const g of groups) {
           const set = sets.get(g.author) ?? new Map();
           const rm = removals.get(g.author) ?? [];
           await idx.update(set, rm);
           const tree = set.size || rm.length ? await idx.writeTree() : prevTree;
-          const said = g.items.filter((i) => i.what && !i.quiet);
-          const items = [...carried, ...(said.length ? said : g.items.filter((i) => i.what)).map((i) => ({ what: i.what!, ticket: i.ticket }))];
-          if (tree === prevTree) {
-            carried = items; // nothing of theirs left to commit: mention it in the next commit
-            continue;
-          }
-          carried = [];
+          if (tree === prevTree) continue; // nothing of theirs changed the branch: no commit, no words
+          // the message says what happened to the files this commit holds, and nothing else
+          const holds = new Set([...set.keys(), ...rm].map((tp) => tp.slice(this.prefix.length + 1)));
+          // (a refused edit of a ticket is also told by the commit holding its kept copy in rejected/)
+          const inCommit = (i: { path: string; ticket?: string }) => holds.has(i.path) || [...holds].some((h) => h.startsWith(`${i.path}/`) || (!!i.ticket && h.startsWith('rejected/') && h.endsWith(`-${i.ticket}.md`)));
+          const mine = g.items.filter(inCommit);
+          const said = mine.filter((i) => i.what && !i.quiet);
+          let items: MessageItem[] = (said.length ? said : mine.filter((i) => i.what)).map((i) => ({ what: i.what!, ticket: i.ticket }));
+          if (!items.length) items = [...holds].sort().map((rel) => ({ what: `${rel} changed`, ticket: classifyPath(rel).ticket }));
           const who = authorIdentity(g.author, this.config);
           let message = commitMessage(items);
           if (this.config.git.verify) message = await this.runCommitMsgHook(message, idx, who);

@@ -86,9 +86,9 @@ export async function release(board: Board, id: string, opts: ActOptions & { for
   return confirmed(board, opts, () => releaseClaim(board, id, { actor: opts.actor, force: opts.force }));
 }
 
-/** Claim the best ready ticket for the actor (exit 3 when nothing is ready). */
-export async function next(board: Board, opts: LeaseOptions): Promise<ClaimResult & Confirmed> {
-  return confirmed(board, opts, async () => (await claimNext(board, { actor: opts.actor, leaseMs: opts.leaseMs })).result);
+/** Claim the best ready ticket for the actor (exit 3 when nothing is ready; exit 4 while the actor holds one, unless `also`). */
+export async function next(board: Board, opts: LeaseOptions & { also?: boolean }): Promise<ClaimResult & Confirmed> {
+  return confirmed(board, opts, async () => (await claimNext(board, { actor: opts.actor, leaseMs: opts.leaseMs, also: opts.also })).result);
 }
 
 export interface CloseOptions extends ActOptions {

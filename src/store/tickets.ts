@@ -18,7 +18,7 @@
  *      place. A write that does not happen takes its receipt back.
  */
 import {
-  lstatSync, mkdirSync, readdirSync, renameSync, rmSync, type BigIntStats,
+  lstatSync, mkdirSync, readdirSync, rmSync, type BigIntStats,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ import { withLock } from './lock.js';
 import { readBoardFile, readBoardFileStat } from './read.js';
 import { dropReceipt, leaveReceipt } from './receipts.js';
 import { stats } from './stats.js';
+import { swapTicketFile, recoverAside, type SwapResult } from './swap.js';
 
 export interface TicketFile {
   ticket: Ticket;
@@ -108,7 +109,15 @@ export function readTicket(board: Board, id: string): TicketFile {
   let raw: string;
   let version: string;
   try {
-    const read = readBoardFileStat(file, { display });
+    let read;
+    try {
+      read = readBoardFileStat(file, { display });
+    } catch (e) {
+      // missing: maybe a board write is swapping it (swap.ts), or was killed doing so
+      if (!(e instanceof BoardError && e.kind === 'not_found')) throw e;
+      recoverAside(board, id);
+      read = readBoardFileStat(file, { display }); // put back, or the swap finished meanwhile
+    }
     raw = read.text;
     version = versionKey(raw, read.stat);
   } catch (e) {
@@ -133,7 +142,14 @@ export function readTicket(board: Board, id: string): TicketFile {
 /** The ticket ids present on disk (file names), without reading the files. */
 export function ticketFileNames(board: Board): string[] {
   try {
-    return readdirSync(board.ticketsDir).filter((n) => n.endsWith('.md') && !n.startsWith('.'));
+    const all = readdirSync(board.ticketsDir);
+    const names = all.filter((n) => n.endsWith('.md') && !n.startsWith('.'));
+    // a ticket a board write is swapping right now (swap.ts) is missing for a moment: put it back
+    for (const n of all) {
+      const m = /^\.(.+?)\.md\.aside\./.exec(n);
+      if (m && isTicketId(m[1]) && !names.includes(`${m[1]}.md`) && recoverAside(board, m[1])) names.push(`${m[1]}.md`);
+    }
+    return names;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
@@ -279,24 +295,27 @@ export async function mutateTicket(
       const staged = stage(board.tmpDir, text);
       let token: string | null = null;
       let receipt: string | null = null;
-      let written = false;
+      let swap: SwapResult | null = null;
       try {
         token = takeVersion(casDir(board, id), cur.version);
-        if (token && currentKey(file, display) === cur.version) {
+        if (token) {
+          // the receipt first: it is there by the time anyone can see the content
           receipt = leaveReceipt(board, id, text, cur.raw);
-          renameSync(staged, file);
-          written = true;
-          return { before, after, changed: true };
+          if (currentKey(file, display) === cur.version) swap = swapTicketFile(board, id, staged, { text: cur.raw });
         }
       } finally {
-        if (!written) {
+        if (!swap?.written) {
           rmSync(staged, { force: true });
           dropReceipt(receipt);
         }
         if (token) {
-          if (written) forgetVersion(casDir(board, id), cur.version);
+          if (swap?.written) forgetVersion(casDir(board, id), cur.version);
           else dropToken(token);
         }
+      }
+      if (swap?.written) {
+        if (swap.displaced !== null) await mergeDisplaced(board, id, { read: cur, wrote: text, displaced: swap.displaced, actor: opts.actor, bodyEdited: body !== cur.parsed.body });
+        return { before, after, changed: true };
       }
       // Another writer holds or already replaced this version, or a hand edit (no lock)
       // changed the file since we read it: read again and re-apply on top of theirs.
@@ -306,6 +325,62 @@ export async function mutateTicket(
       await new Promise((r) => setTimeout(r, 2 + Math.random() * 10));
     }
   });
+}
+
+/**
+ * A save landed between this write's last look and its swap (swap.ts): the board's write is
+ * in place and `displaced` was replaced without being read. When that save changed only the
+ * body (a note, a ticked box) and this write did not touch the body, the body is merged into
+ * the board's version (a second board write; body edits break no rule). Anything else is kept
+ * in rejected/ and its author told (kept.ts). Never throws: the write itself is done.
+ */
+async function mergeDisplaced(
+  board: Board,
+  id: string,
+  w: { read: TicketFile; wrote: string; displaced: string; actor: string; bodyEdited: boolean },
+): Promise<void> {
+  const display = board.rel(board.ticketFile(id));
+  let current = w.wrote;
+  let displaced: string | null = w.displaced;
+  for (let round = 0; displaced !== null && round < 5; round++) {
+    let merged: string | null = null;
+    try {
+      const theirs = parseFrontmatter(displaced, display);
+      if (!w.bodyEdited && sameFields(theirs.data, w.read.parsed.data)) {
+        merged = spliceFields(parseFrontmatter(current, display), new Map(), theirs.body);
+      }
+    } catch { /* does not parse: kept below */ }
+    if (merged === null || merged === current) {
+      if (merged === null) {
+        const { keepOverwritten } = await import('./kept.js');
+        keepOverwritten(board, { id, text: displaced, by: `a board write by ${w.actor}` });
+      }
+      return;
+    }
+    const staged = stage(board.tmpDir, merged);
+    const receipt = leaveReceipt(board, id, merged, current);
+    const swap = swapTicketFile(board, id, staged, { text: current });
+    if (!swap.written) {
+      rmSync(staged, { force: true });
+      dropReceipt(receipt);
+      // the file changed again in the gap: whatever is there now stands, theirs is kept
+      const { keepOverwritten } = await import('./kept.js');
+      keepOverwritten(board, { id, text: displaced, by: `a board write by ${w.actor}` });
+      return;
+    }
+    current = merged;
+    displaced = swap.displaced;
+  }
+  if (displaced !== null) {
+    const { keepOverwritten } = await import('./kept.js');
+    keepOverwritten(board, { id, text: displaced, by: `a board write by ${w.actor}` });
+  }
+}
+
+/** Front-matter data equal apart from `updated` and `updated_by`. */
+export function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const strip = (d: Record<string, unknown>) => JSON.stringify(Object.entries(d).filter(([k]) => k !== 'updated' && k !== 'updated_by').sort(([x], [y]) => (x < y ? -1 : 1)));
+  return strip(a) === strip(b);
 }
 
 /** Board-level rules that need other tickets: unknown deps, cycles, done with open deps. */

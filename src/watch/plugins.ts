@@ -7,6 +7,7 @@ import type { WatchPlugin } from './plugin.js';
 export const PLUGINS: Array<() => Promise<WatchPlugin>> = [
   async () => (await import('./enforce.js')).enforcePlugin(),
   async () => (await import('./leases.js')).leasePlugin(),
+  async () => (await import('./requests.js')).requestsPlugin(),
   async () => (await import('./waves.js')).wavesPlugin(),
   async () => (await import('./integrate.js')).integratePlugin(),
   async () => (await import('./audit.js')).auditPlugin(),

@@ -13,6 +13,7 @@ import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { BoardConfig } from '../core/config.js';
 import { QUIET_MS, retryDelay } from '../core/recado.js';
+import { isBoardRequest } from '../core/requests.js';
 import type { Board } from '../store/board.js';
 import {
   inspectRecadoFile, isOutboxFileName, listOutgoing, outgoingDir, rejectUnsent, routeOutgoing, takeOutboxFile,
@@ -35,6 +36,8 @@ export interface RouterHost {
   spare(): string | null;
   /** Nothing is queued: a moment for background work. */
   idle(): void;
+  /** A recado `to: board` (a request by file): taken and handed to the plugins; false when nobody handles them. */
+  request?(path: string, from: string): boolean;
   /** Rejected from a folder with no valid sender. */
   rejectedUnsent(r: { id: string; folder: string | null; reason: string; hint: string; source: string; file: string; reasonFile: string }): void;
 }
@@ -298,6 +301,7 @@ export class Router {
       }
       giveUp = true;
     }
+    if (ins.ok && isBoardRequest(ins.draft.to) && this.host.request?.(path, where.agent)) return this.forget(path);
     const taken = takeOutboxFile(board, path, where.agent);
     const s = this.pending.get(path);
     this.forget(path);

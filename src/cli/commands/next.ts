@@ -6,6 +6,7 @@ import { action, actorOf, common, openBoard, type CommonOptions } from '../conte
 interface Options extends CommonOptions {
   lease?: number;
   offline?: boolean;
+  also?: boolean;
 }
 
 export function register(program: Command): Command {
@@ -14,6 +15,7 @@ export function register(program: Command): Command {
     .description('claim the best ready ticket for you and print it (exit 3 when nothing is ready)');
   leaseOption(cmd);
   offlineOption(cmd);
+  cmd.option('--also', 'claim another ticket even though you already hold one (by default `next` refuses, exit 4)');
   common(cmd, { as: true });
   return cmd
     .addHelpText(
@@ -27,7 +29,7 @@ export function register(program: Command): Command {
       action(async (opts: Options) => {
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const r = await next(board, { actor, leaseMs: opts.lease, offline: opts.offline });
+        const r = await next(board, { actor, leaseMs: opts.lease, offline: opts.offline, also: opts.also });
         printTicketResult(board, r.after, opts.json, `${r.after.id}\t${r.after.title}\t(claimed: ${leaseText(r.after)})`, r.confirmation);
       }),
     );
