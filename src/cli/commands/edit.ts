@@ -7,7 +7,7 @@ import { mutateTicket, loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 import {
-  bodyText, checkedAssignee, checkedIds, checkedPriority, checkedStatus, fieldOptions, templateText, type FieldOptions,
+  bodyText, checkedAssignee, checkedIds, checkedPriority, checkedStatus, checkedTitle, fieldOptions, templateText, type FieldOptions,
 } from '../ticket-options.js';
 import { parseFrontmatter } from '../../store/frontmatter.js';
 
@@ -57,7 +57,7 @@ export function register(program: Command): Command {
           (t, e) => {
             let any = false;
             const set = (k: string, v: unknown) => { e.set(k, v); any = true; };
-            if (opts.title !== undefined) set('title', opts.title);
+            if (opts.title !== undefined) set('title', checkedTitle(opts.title));
             if (status !== undefined) set('status', status);
             if (assignee !== undefined) set('assignee', assignee);
             if (priority !== undefined) set('priority', priority);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { sendRecado } from '../../store/mailbox.js';
 import { action, actorOf, common, list, openBoard, type CommonOptions } from '../context.js';
-import { printJson, println } from '../output.js';
+import { eprintln, printJson, println } from '../output.js';
 import { bodyText } from '../ticket-options.js';
 
 interface Options extends CommonOptions {
@@ -32,7 +32,7 @@ export function register(program: Command): Command {
         const r = sendRecado(board, { from, to, subject: opts.subject, body, ticket: opts.ticket, reply_to: opts.replyTo });
         if (opts.json) printJson({ ...r.recado, delivered: r.delivered });
         else println(r.id);
-        if (!opts.json && process.stderr.isTTY) process.stderr.write(`sent to ${r.delivered.join(', ')}\n`);
+        if (!opts.json && process.stderr.isTTY) eprintln(`sent to ${r.delivered.join(', ')}`);
       }),
     );
 }

@@ -1,3 +1,4 @@
+import { one } from '../format.js';
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import { ago } from '../../core/status.js';
@@ -57,7 +58,8 @@ export function register(program: Command): Command {
             const name = a.listed ? a.name : `${a.name} (not in board.yaml)`;
             const claims = a.claims.length ? a.claims : [null];
             claims.forEach((c, i) => {
-              const claim = c ? `${c.id} ${c.title.length > 28 ? `${c.title.slice(0, 27)}…` : c.title}` : '-';
+              const title = one(c?.title ?? '');
+              const claim = c ? `${c.id} ${title.length > 28 ? `${title.slice(0, 27)}…` : title}` : '-';
               const lease = c ? (c.expired ? 'ran out' : `${formatDuration(c.left_ms)} left`) : '';
               rows.push(i === 0 ? [name, a.role ?? '-', claim, lease, unread, last] : ['', '', claim, lease, '', '']);
             });
