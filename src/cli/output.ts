@@ -4,6 +4,7 @@
  */
 import { BoardError, EXIT } from '../core/errors.js';
 import { escapeLine } from '../core/escape.js';
+import { systemError } from '../core/io-errors.js';
 
 export const useColour = (stream: NodeJS.WriteStream = process.stdout): boolean =>
   Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
@@ -49,8 +50,15 @@ export function warn(line: string): void {
   eprintln(`board: warning: ${line}`);
 }
 
+/** A path relative to the working folder when it is inside it (shorter messages). */
+const shortPath = (p: string): string => {
+  const cwd = process.cwd();
+  return p.startsWith(cwd + '/') ? p.slice(cwd.length + 1) : p;
+};
+
 /** Print an error and return the exit code to use. */
 export function reportError(e: unknown, json: boolean): number {
+  e = systemError(e, shortPath) ?? e; // disk full, read-only, permission: a clear message, no stack
   if (e instanceof BoardError) {
     if (json) {
       process.stderr.write(JSON.stringify({ error: e.toJSON() }) + '\n');

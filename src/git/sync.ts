@@ -35,6 +35,7 @@ import { AuditLog, checkNotCheckedOut, moveRef } from './audit.js';
 import { excludeBoardFromGit } from './exclude.js';
 import { GIT_NETWORK_TIMEOUT_MS, gitFailure, GitRepo, type TreeEntry } from './git.js';
 import { TempIndex } from './index-file.js';
+import { checkNoLink, ensureDir } from '../store/nolink.js';
 
 /** The lock a sync holds while it runs (a watcher can test it to recognise sync's writes). */
 export const SYNC_LOCK_KEY = 'git-sync';
@@ -489,7 +490,7 @@ class Syncer {
 
   private async writeFile(rel: string, content: Buffer | null, executable: boolean): Promise<void> {
     const abs = join(this.board.root, rel);
-    safeParents(this.board.root, rel);
+    checkNoLink(abs); // never through a link inside the board (store/nolink.ts), exit 2
     const info = classifyPath(rel);
     const apply = () => {
       if (content === null) {
@@ -498,7 +499,7 @@ class Syncer {
         } catch { /* already gone */ }
         return;
       }
-      mkdirSync(dirname(abs), { recursive: true });
+      ensureDir(dirname(abs));
       // a ticket written by the board: its receipt first, so a watcher does not take it for a hand edit
       const receipt = info.kind === 'ticket' && info.ticket ? leaveReceipt(this.board, info.ticket, content.toString('utf8'), readFileText(abs)) : null;
       try {
@@ -537,26 +538,6 @@ function frontmatterData(text: string | null, id: string): Record<string, unknow
   }
 }
 
-/** Refuse to write through a symbolic link inside the board (a link could lead outside it). */
-function safeParents(root: string, rel: string): void {
-  let dir = root;
-  for (const part of rel.split('/').slice(0, -1)) {
-    dir = join(dir, part);
-    try {
-      const st = lstatSync(dir);
-      if (st.isSymbolicLink() || !st.isDirectory()) {
-        throw new BoardError('conflict', `cannot write ${rel}: ${dir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}`, {
-          file: rel,
-          hint: 'replace it with a real folder (board doctor lists links), then run board sync again',
-        });
-      }
-    } catch (e) {
-      if (e instanceof BoardError) throw e;
-      return; // missing from here on: mkdir creates real folders
-    }
-  }
-}
-
 /** git's three-way line merge of texts; `union` keeps both sides' lines where they overlap. */
 async function lineMerge(repo: GitRepo, board: Board, ours: string, base: string, theirs: string, union: boolean): Promise<{ text: string; clean: boolean }> {
   if (ours === theirs) return { text: ours, clean: true };
@@ -579,13 +560,13 @@ async function lineMerge(repo: GitRepo, board: Board, ours: string, base: string
 
 /** The folders a board needs that git does not carry (it stores no empty folders). */
 export function ensureFolders(board: Board): void {
-  for (const f of BOARD_FOLDERS) mkdirSync(join(board.root, f), { recursive: true });
+  for (const f of BOARD_FOLDERS) ensureDir(join(board.root, f));
   let config: BoardConfig = DEFAULT_CONFIG;
   try {
     config = loadConfig(board);
   } catch { /* no or invalid board.yaml: doctor says so */ }
   for (const a of Object.keys(config.agents)) {
-    for (const d of [board.inboxNew(a), board.inboxCur(a), board.outbox(a)]) mkdirSync(d, { recursive: true });
+    for (const d of [board.inboxNew(a), board.inboxCur(a), board.outbox(a)]) ensureDir(d);
   }
 }
 

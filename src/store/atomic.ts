@@ -3,13 +3,17 @@
  * `tmp/` folder (same filesystem), flushed, and then moved into place in one step, so no
  * reader ever sees half a file. `rename` replaces the target; `link` refuses an existing one,
  * which is how a creation or a delivery that must happen once is made exactly-once.
+ *
+ * None of them writes through a symbolic link inside the board (store/nolink.ts): the folder
+ * of the staged file and of the target are checked first, exit 2 naming the link.
  */
 import {
-  closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync,
+  closeSync, constants, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { checkNoLink, ensureDir } from './nolink.js';
 
 let counter = 0;
 let host: string | undefined;
@@ -30,12 +34,13 @@ export interface WriteOptions {
 /** Write `data` to a fresh file in `tmpDir` and return its path. */
 export function stage(tmpDir: string, data: string | Uint8Array, opts: WriteOptions = {}): string {
   const tmp = join(tmpDir, uniqueName('.tmp'));
+  checkNoLink(tmp);
   let fd: number;
   try {
     fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o644);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(tmpDir, { recursive: true });
+    ensureDir(tmpDir);
     fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o644);
   }
   try {
@@ -54,6 +59,7 @@ export function stage(tmpDir: string, data: string | Uint8Array, opts: WriteOpti
 
 /** Replace (or create) `target` atomically. */
 export function writeAtomic(tmpDir: string, target: string, data: string | Uint8Array, opts?: WriteOptions): void {
+  checkNoLink(target);
   const tmp = stage(tmpDir, data, opts);
   try {
     renameSync(tmp, target);
@@ -68,6 +74,7 @@ export function writeAtomic(tmpDir: string, target: string, data: string | Uint8
  * existing file alone) when it does.
  */
 export function createExclusive(tmpDir: string, target: string, data: string | Uint8Array, opts?: WriteOptions): boolean {
+  checkNoLink(target);
   const tmp = stage(tmpDir, data, opts);
   try {
     linkSync(tmp, target);

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { checkAgentName, checkTicketId } from '../core/names.js';
+import { registerBoardRoot } from './nolink.js';
 
 export const BOARD_DIR_NAME = '.board';
 
@@ -17,6 +18,7 @@ export class Board {
   constructor(root: string) {
     this.root = root;
     this.repo = join(root, '..');
+    registerBoardRoot(root); // never write through a link inside it (store/nolink.ts)
   }
 
   get configFile() { return join(this.root, 'board.yaml'); }

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { conflict } from '../core/errors.js';
 import type { Board } from './board.js';
+import { checkNoLink, ensureDir } from './nolink.js';
 
 const require = createRequire(import.meta.url);
 type Lockfile = typeof import('proper-lockfile');
@@ -56,6 +57,7 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
       handle.compromised = err;
     },
   };
+  checkNoLink(options.lockfilePath);
   clearFutureLock(options.lockfilePath);
   // a long wait (a lock left by a killed process lasts up to 10 s) says so on a terminal
   const progress = process.stderr.isTTY
@@ -68,7 +70,7 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      mkdirSync(board.locksDir, { recursive: true });
+      ensureDir(board.locksDir);
       release = await pl().lock(target, options);
     } else if (code === 'ELOCKED') {
       throw conflict(`${key} is locked by another board process`, {

@@ -55,6 +55,8 @@ import {
   recipientTokens, resolutionProblem, resolveRecipients, sentOfId, stampedFields, type RecadoDraft, type RecadoJson,
 } from '../core/recado.js';
 import { stage, writeAtomic } from './atomic.js';
+import { systemError } from '../core/io-errors.js';
+import { checkNoLink, ensureDir } from './nolink.js';
 import type { Board } from './board.js';
 import type { Finding } from './doctor.js';
 import { readBoardFile } from './read.js';
@@ -106,31 +108,38 @@ const code = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 /* --------------------------------------------------------------- delivery ---- */
 
 /**
- * Put one copy of the stamped file `src` into `to`'s inbox as `new/<id>.md`, unless `to`
- * already has it (unread in new/, or read in cur/). Safe to run any number of times, also
- * concurrently with itself and with the recipient reading: see the top of this file.
- * Returns the path delivered, or null when `to` already had it.
+ * Put one copy of the stamped recado `text` into `to`'s inbox as `new/<id>.md`, unless `to`
+ * already has it (unread in new/, or read in cur/). Each recipient gets its OWN file (its own
+ * inode, written aside then linked in), so no recipient can change another's copy. Safe to
+ * run any number of times, also concurrently with itself and with the recipient reading: see
+ * the top of this file. Returns the path delivered, or null when `to` already had it.
  */
-export function deliverOne(board: Board, src: string, id: string, to: string, fresh = false): string | null {
-  checkRealInbox(board, to);
+export function deliverOne(board: Board, text: string, id: string, to: string, fresh = false, spare?: () => string | null): string | null {
   const name = `${id}.md`;
   const cur = join(board.inboxCur(to), name);
   const target = join(board.inboxNew(to), name);
+  checkNoLink(target); // exit 2 when inbox/<to>/ or inbox/<to>/new/ is a link
   // (`fresh`: the id was drawn a moment ago by this process, so no copy can have been read yet)
   if (!fresh && existsSync(cur)) return null; // read before a crash: already delivered
+  if (!fresh && existsSync(target)) return null; // delivered before (a resumed delivery)
+  const copy = writeAside(board, text, spare);
   try {
-    linkSync(src, target);
-  } catch (e) {
-    if (code(e) === 'EEXIST') return null; // delivered before (a resumed delivery)
-    if (code(e) !== 'ENOENT' || !existsSync(src)) throw e;
-    mkdirSync(board.inboxNew(to), { recursive: true });
-    mkdirSync(board.inboxCur(to), { recursive: true });
     try {
-      linkSync(src, target);
-    } catch (e2) {
-      if (code(e2) === 'EEXIST') return null;
-      throw e2;
+      linkSync(copy, target);
+    } catch (e) {
+      if (code(e) === 'EEXIST') return null; // delivered before (a resumed delivery)
+      if (code(e) !== 'ENOENT') throw e;
+      ensureDir(board.inboxNew(to));
+      ensureDir(board.inboxCur(to));
+      try {
+        linkSync(copy, target);
+      } catch (e2) {
+        if (code(e2) === 'EEXIST') return null;
+        throw e2;
+      }
     }
+  } finally {
+    try { unlinkSync(copy); } catch { /* gone */ }
   }
   // The recipient may have moved an earlier copy to cur/ between the first look and the
   // link: then the copy just made is a second one. Remove it (same id, same text).
@@ -141,24 +150,6 @@ export function deliverOne(board: Board, src: string, id: string, to: string, fr
   return target;
 }
 
-/** An inbox that is a symbolic link (to anywhere) is never written through. */
-function checkRealInbox(board: Board, to: string): void {
-  for (const dir of [join(board.inboxDir, to), board.inboxNew(to)]) {
-    let st: Stats;
-    try {
-      st = lstatSync(dir);
-    } catch {
-      continue; // missing: created below
-    }
-    if (!st.isDirectory()) {
-      throw invalid(`${board.rel(dir)} is not a folder (a symbolic link?); nothing is delivered through it`, {
-        file: board.rel(dir),
-        hint: `replace it with a real folder (\`board agent add ${to}\` creates the missing ones)`,
-      });
-    }
-  }
-}
-
 export interface DeliveryResult {
   /** Recipients that got a copy now. */
   delivered: string[];
@@ -166,12 +157,23 @@ export interface DeliveryResult {
   already: string[];
   /** Paths of the copies made now. */
   paths: string[];
+  /**
+   * Recipients whose copy could not be written (disk full, no permission, a link in the way),
+   * with why. The others got theirs: one broken inbox never holds back the rest.
+   */
+  failed: { to: string; error: unknown }[];
 }
 
-export function deliverCopies(board: Board, src: string, id: string, recipients: string[], fresh = false): DeliveryResult {
-  const r: DeliveryResult = { delivered: [], already: [], paths: [] };
+export function deliverCopies(board: Board, text: string, id: string, recipients: string[], fresh = false, spare?: () => string | null): DeliveryResult {
+  const r: DeliveryResult = { delivered: [], already: [], paths: [], failed: [] };
   for (const to of recipients) {
-    const p = deliverOne(board, src, id, to, fresh);
+    let p: string | null;
+    try {
+      p = deliverOne(board, text, id, to, fresh, spare);
+    } catch (error) {
+      r.failed.push({ to, error });
+      continue;
+    }
     if (p) {
       r.delivered.push(to);
       r.paths.push(p);
@@ -180,6 +182,39 @@ export function deliverCopies(board: Board, src: string, id: string, recipients:
     }
   }
   return r;
+}
+
+/** Write `text` into a new file aside (a spare if one is given, else a fresh one in tmp/). */
+function writeAside(board: Board, text: string, spare?: () => string | null): string {
+  const p = spare?.();
+  if (p) {
+    try {
+      checkNoLink(p);
+      const fd = openSync(p, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
+      try {
+        const buf = Buffer.from(text, 'utf8');
+        let off = 0;
+        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      } finally {
+        closeSync(fd);
+      }
+      return p;
+    } catch {
+      try { unlinkSync(p); } catch { /* gone */ }
+    }
+  }
+  return stage(board.tmpDir, text, { fsync: false });
+}
+
+/** The error for recipients whose copy could not be written; the rest were delivered. */
+function partialDelivery(board: Board, id: string, failed: DeliveryResult['failed']): BoardError {
+  const first = failed[0];
+  const why = systemError(first.error)?.message ?? String((first.error as Error)?.message ?? first.error);
+  return new BoardError(first.error instanceof BoardError ? first.error.kind : 'io', `recado ${id} not yet delivered to ${failed.map((f) => f.to).join(', ')}: ${why}`, {
+    file: first.error instanceof BoardError ? first.error.details.file : board.rel(board.inboxNew(first.to)),
+    hint: `it waits in ${board.rel(outgoingDir(board))}/; the watcher delivers it once the inbox can be written again (${(first.error instanceof BoardError ? first.error.details.hint : systemError(first.error)?.details.hint) ?? 'fix the folder'})`,
+    data: { id, failed: failed.map((f) => f.to) },
+  });
 }
 
 /* ------------------------------------------------------------------ config ---- */
@@ -264,16 +299,25 @@ export function sendRecado(board: Board, r: NewRecado, opts: SendOptions = {}): 
 
   const dir = outgoingDir(board);
   const pending = join(dir, outgoingName({ id, from, orig: null }));
+  checkNoLink(pending);
   const tmp = stage(board.tmpDir, text, { fsync: false });
   try {
-    renameSync(tmp, pending);
+    try {
+      renameSync(tmp, pending);
+    } catch (e) {
+      if (code(e) !== 'ENOENT') throw e;
+      ensureDir(dir);
+      renameSync(tmp, pending);
+    }
   } catch (e) {
-    if (code(e) !== 'ENOENT') throw e;
-    mkdirSync(dir, { recursive: true });
-    renameSync(tmp, pending);
+    try { unlinkSync(tmp); } catch { /* gone */ }
+    throw e;
   }
   // a fixed id may have been delivered (and read) before: then look in cur/ too
-  const d = deliverCopies(board, pending, id, res.recipients, opts.id === undefined);
+  const d = deliverCopies(board, text, id, res.recipients, opts.id === undefined);
+  // a recipient whose inbox cannot be written now: the stamped file stays in run/outgoing
+  // and the watcher delivers the rest when it can (the others have theirs already)
+  if (d.failed.length) throw partialDelivery(board, id, d.failed);
   unlinkSync(pending);
   if (opts.id === undefined) return { id, delivered: [...d.delivered, ...d.already].sort(), skipped: res.unknown, already: [], recado };
   return { id, delivered: d.delivered.sort(), skipped: res.unknown, already: d.already.sort(), recado };
@@ -375,12 +419,14 @@ export function takeOutboxFile(board: Board, path: string, from: string, now = n
   const id = newRecadoId(now);
   const name = outgoingName({ id, from, orig: basename(path) });
   const target = join(outgoingDir(board), name);
+  checkNoLink(path);
+  checkNoLink(target);
   try {
     renameSync(path, target);
   } catch (e) {
     if (code(e) !== 'ENOENT') throw e;
     if (existsSync(outgoingDir(board))) return null;
-    mkdirSync(outgoingDir(board), { recursive: true });
+    ensureDir(outgoingDir(board));
     try {
       renameSync(path, target);
     } catch (e2) {
@@ -418,8 +464,10 @@ export function keepRejected(board: Board, src: string, name: string, info: Reje
     info.id ? `id: ${info.id}` : null,
     `at: ${isoSeconds(now)}`,
   ].filter((l) => l !== null);
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   writeAtomic(board.tmpDir, reasonFile, lines.join('\n') + '\n', { fsync: false });
+  checkNoLink(src);
+  checkNoLink(file);
   renameSync(src, file);
   return { file, reasonFile };
 }
@@ -454,6 +502,11 @@ export type RouteResult =
       paths: string[];
       /** Where the sender dropped it (relative to the repository), or null for `board send`. */
       source: string | null;
+      /**
+       * Recipients whose copy could not be written now (disk full, no permission, a link in
+       * the way). When there are any, the file stays in run/outgoing: route it again later.
+       */
+      failed: DeliveryResult['failed'];
     }
   | {
       kind: 'rejected';
@@ -482,27 +535,6 @@ export interface RouteOptions {
   /** An empty file of the caller's to write the stamped copy into (see watch/spares.ts), or null. */
   spare?: () => string | null;
   now?: Date;
-}
-
-/** Write `text` into a new file aside (a spare if one is given, else a fresh one in tmp/). */
-function writeAside(board: Board, text: string, spare?: () => string | null): string {
-  const p = spare?.();
-  if (p) {
-    try {
-      const fd = openSync(p, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
-      try {
-        const buf = Buffer.from(text, 'utf8');
-        let off = 0;
-        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-      } finally {
-        closeSync(fd);
-      }
-      return p;
-    } catch {
-      try { unlinkSync(p); } catch { /* gone */ }
-    }
-  }
-  return stage(board.tmpDir, text, { fsync: false });
 }
 
 /**
@@ -536,16 +568,12 @@ export function routeOutgoing(board: Board, name: string, opts: RouteOptions): R
   const sent = sentOfId(on.id) ?? isoSeconds(opts.now ?? new Date());
   const fields = stampedFields(ins.draft, { id: on.id, from: on.from, sent });
   const text = renderRecado(fields, ins.body);
-  // The stamped copy is written aside (the taken file is the sender's text and is kept
-  // until every copy is in place), then linked into every inbox.
-  const src = text === ins.raw ? path : writeAside(board, text, opts.spare);
-  let d: DeliveryResult;
-  try {
-    d = deliverCopies(board, src, on.id, res.recipients, opts.fresh);
-  } finally {
-    if (src !== path) try { unlinkSync(src); } catch { /* gone */ }
+  // Each recipient's copy is written aside from the stamped text and linked into its inbox;
+  // the taken file (the sender's text) is kept until every copy is in place.
+  const d = deliverCopies(board, text, on.id, res.recipients, opts.fresh, opts.spare);
+  if (!d.failed.length) {
+    try { unlinkSync(path); } catch (e) { if (code(e) !== 'ENOENT') throw e; }
   }
-  try { unlinkSync(path); } catch (e) { if (code(e) !== 'ENOENT') throw e; }
   return {
     kind: 'delivered',
     recado: recadoFromData(fields, ins.body, on.id, false),
@@ -553,6 +581,7 @@ export function routeOutgoing(board: Board, name: string, opts: RouteOptions): R
     delivered: d.delivered,
     paths: d.paths,
     source,
+    failed: d.failed,
   };
 }
 
@@ -599,9 +628,11 @@ function resumeStamped(board: Board, path: string, on: OutgoingName, opts: Route
   const tokens = recipientTokens(data.to).tokens;
   const alsoKnown = new Set(tokens.filter((t) => hasInbox(board, t)));
   const res = resolveRecipients(tokens, opts.config.agents, on.from, alsoKnown);
-  const d = deliverCopies(board, path, on.id, res.recipients);
-  try { unlinkSync(path); } catch (e) { if (code(e) !== 'ENOENT') throw e; }
-  return { kind: 'delivered', recado: recadoFromData(data, body, on.id, false), recipients: res.recipients, delivered: d.delivered, paths: d.paths, source: null };
+  const d = deliverCopies(board, raw, on.id, res.recipients, false, opts.spare);
+  if (!d.failed.length) {
+    try { unlinkSync(path); } catch (e) { if (code(e) !== 'ENOENT') throw e; }
+  }
+  return { kind: 'delivered', recado: recadoFromData(data, body, on.id, false), recipients: res.recipients, delivered: d.delivered, paths: d.paths, source: null, failed: d.failed };
 }
 
 /** Names in run/outgoing, oldest first (ids start with the time). */
@@ -697,7 +728,9 @@ export function readRecado(board: Board, agent: string, id: string, opts: { mark
   const fresh = join(board.inboxNew(agent), name);
   const cur = join(board.inboxCur(agent), name);
   if (opts.markRead && existsSync(fresh)) {
-    mkdirSync(board.inboxCur(agent), { recursive: true });
+    checkNoLink(fresh);
+    checkNoLink(cur);
+    ensureDir(board.inboxCur(agent));
     try {
       if (existsSync(cur)) unlinkSync(fresh); // already read once: drop the second copy
       else renameSync(fresh, cur);

@@ -26,6 +26,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSyn
 import { join } from 'node:path';
 import type { Board } from './board.js';
 import { MAX_FILE_BYTES, readBoardFile } from './read.js';
+import { checkNoLink, ensureDir } from './nolink.js';
 
 export const receiptsDir = (board: Board): string => join(board.runDir, 'receipts');
 
@@ -46,12 +47,13 @@ export function leaveReceipt(board: Board, id: string, text: string, base: strin
   const name = `${id}.${contentHash(text)}.${process.pid.toString(36)}_${(counter++).toString(36)}_${randomBytes(3).toString('hex')}`;
   const path = join(dir, name);
   const data = Buffer.from(JSON.stringify({ v: 1, base, text }), 'utf8');
+  checkNoLink(path);
   let fd: number;
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   }
   try {

@@ -40,6 +40,7 @@ import { withLock } from './lock.js';
 import { readBoardFile, readBoardFileStat } from './read.js';
 import { dropReceipt, leaveReceipt } from './receipts.js';
 import { stats } from './stats.js';
+import { checkNoLink, ensureDir } from './nolink.js';
 
 export interface TicketFile {
   ticket: Ticket;
@@ -250,6 +251,7 @@ export async function mutateTicket(
         token = takeVersion(casDir(board, id), cur.version);
         if (token && currentKey(file, display) === cur.version) {
           receipt = leaveReceipt(board, id, text, cur.raw);
+          checkNoLink(file);
           renameSync(staged, file);
           written = true;
           return { before, after, changed: true };
@@ -347,7 +349,7 @@ function renderTicket(id: string, f: NewTicketFields, actor: string, now: string
 export function createTicket(board: Board, f: NewTicketFields, actor: string, now = new Date()): Ticket {
   const config = loadConfig(board);
   const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  mkdirSync(board.ticketsDir, { recursive: true });
+  ensureDir(board.ticketsDir);
   let length = idLengthFor(ticketFileNames(board).length);
   for (let attempt = 0; attempt < 20; attempt++) {
     const id = f.id ?? idFromBytes(config.prefix, randomBytes(16), length);

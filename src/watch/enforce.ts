@@ -49,6 +49,7 @@ import { contentHash, pruneReceipts, readReceipt, receiptsOf, type Receipt } fro
 import type { TicketEvent, TicketSnapshot, WatchContext, WatchPlugin } from './plugin.js';
 import { crashPoint } from './crash.js';
 import { Snapshot } from './tickets.js';
+import { checkNoLink, ensureDir } from '../store/nolink.js';
 
 /** Receipts are taken within milliseconds while a watcher runs; older ones are litter. */
 export const RECEIPT_TTL_MS = 120_000;
@@ -352,8 +353,8 @@ export class Enforcer {
   }): Promise<void> {
     const board = this.board;
     const at = this.ctx.now();
-    mkdirSync(board.rejectedDir, { recursive: true });
-    mkdirSync(journalDir(board), { recursive: true });
+    ensureDir(board.rejectedDir);
+    ensureDir(journalDir(board));
     let name = refusalFileName(r.id, at);
     for (let n = 2; exists(join(board.rejectedDir, name)) || exists(join(journalDir(board), `${name}.json`)); n++) name = refusalFileName(r.id, at, n);
     const j: Journal = {
@@ -399,6 +400,7 @@ export class Enforcer {
     if (!exists(kept)) {
       let linked = false;
       if (j.link) {
+        checkNoLink(kept);
         try {
           linkSync(ticket, kept);
           linked = true;

@@ -33,6 +33,8 @@ import { Router, type RouterHost } from './router.js';
 import { SparePool } from './spares.js';
 import { watcherStateFile, type HostState, type WatcherState } from './state.js';
 import { idOfName, TicketMemory, type Snapshot } from './tickets.js';
+import { ensureDir } from '../store/nolink.js';
+import { BoardError } from '../core/errors.js';
 
 export interface LoggedEvent extends WatchEvent {
   time: string;
@@ -115,10 +117,20 @@ export class WatchHost implements RouterHost {
   async start(): Promise<void> {
     const t0 = Date.now();
     const b = this.board;
-    for (const dir of [b.outboxDir, b.inboxDir, b.ticketsDir, b.rejectedDir, b.tmpDir, outgoingDir(b)]) mkdirSync(dir, { recursive: true });
+    // a folder that is a link is reported, not written through; the rest of the board still works
+    const linked: string[] = [];
+    for (const dir of [b.outboxDir, b.inboxDir, b.ticketsDir, b.rejectedDir, b.tmpDir, outgoingDir(b)]) {
+      try {
+        ensureDir(dir);
+      } catch (e) {
+        if (!(e instanceof BoardError)) throw e;
+        linked.push(e.message);
+      }
+    }
     this.config = readConfig(b); // an invalid board.yaml stops the start (exit 2, with the line)
     this.configKey = this.statKey();
     this.log({ type: 'started', pid: process.pid, board: b.root });
+    for (const message of linked) this.log({ type: 'error', message, hint: 'replace the link with a real folder; `board doctor` lists links' });
     this.writeState();
 
     this.spares.reset();

@@ -12,6 +12,8 @@
 import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { BoardConfig } from '../core/config.js';
+import { BoardError } from '../core/errors.js';
+import { systemError } from '../core/io-errors.js';
 import { QUIET_MS, retryDelay } from '../core/recado.js';
 import type { Board } from '../store/board.js';
 import {
@@ -57,6 +59,8 @@ function isRealDir(p: string): boolean {
 
 /** Files in run/outgoing older than this are resumed by the periodic scan (younger ones may be a `board send` at work). */
 const ABANDONED_MS = 5_000;
+/** The longest pause between two tries of a delivery the disk refused. */
+const RETRY_MAX_MS = 10_000;
 /** Items handled per turn of the event loop before letting events in. */
 const BATCH = 64;
 
@@ -206,12 +210,27 @@ export class Router {
     }
   }
 
-  /** An unexpected error (disk full, permissions): log it and try again later. */
+  /**
+   * An error from the disk (full, read-only, no permission, a link in the way): log it and
+   * try again later, by itself, with a growing pause (at most RETRY_MAX_MS): when space or
+   * permission comes back, the next try delivers. Nothing is lost: the file stays where it
+   * was (its outbox or run/outgoing).
+   */
   private failed(path: string, e: unknown): void {
     const p = this.state(path);
     p.attempts++;
-    this.host.log({ type: 'error', file: this.host.board.rel(path), message: String((e as Error)?.message ?? e) });
-    this.later(path, p, Math.min(30_000, 500 * 2 ** Math.min(p.attempts, 6)));
+    const err = this.explain(e);
+    this.host.log({ type: 'error', file: this.host.board.rel(path), message: err.message, ...(err.hint ? { hint: err.hint } : {}), retry: true });
+    this.later(path, p, this.backoff(p));
+  }
+
+  private backoff(p: Pending): number {
+    return Math.min(RETRY_MAX_MS, 500 * 2 ** Math.min(p.attempts, 6));
+  }
+
+  private explain(e: unknown): { message: string; hint?: string } {
+    const be = e instanceof BoardError ? e : systemError(e, (x) => this.host.board.rel(x));
+    return be ? { message: be.message, hint: be.details.hint } : { message: String((e as Error)?.message ?? e) };
   }
 
   private state(path: string): Pending {
@@ -304,7 +323,11 @@ export class Router {
     if (!taken) return;
     this.host.tookAway(path);
     if (s) this.pending.set(taken.path, { ...s, timer: null });
-    this.route(taken.name, giveUp, ins, true);
+    try {
+      this.route(taken.name, giveUp, ins, true);
+    } catch (e) {
+      this.failed(taken.path, e); // it is in run/outgoing now: that is what is tried again
+    }
   }
 
   private delayFor(path: string, p: Pending): number | null {
@@ -341,6 +364,18 @@ export class Router {
         this.host.log({ type: 'waiting', file: this.host.board.rel(path), reason: r.message });
       }
       this.later(path, s, delay);
+      return;
+    }
+    if (r.kind === 'delivered' && r.failed.length) {
+      // some inboxes could not be written: the others have their copy; the file stays in
+      // run/outgoing and is routed again later (copies already made are never made twice)
+      const s = this.state(path);
+      s.attempts++;
+      const err = this.explain(r.failed[0].error);
+      const failed = new Set(r.failed.map((f) => f.to));
+      this.host.log({ type: 'delivery_failed', id: r.recado.id, to: [...failed], message: err.message, ...(err.hint ? { hint: err.hint } : {}), retry: true });
+      this.later(path, s, this.backoff(s));
+      if (r.delivered.length) this.host.routed({ ...r, recipients: r.recipients.filter((x) => !failed.has(x)) });
       return;
     }
     this.forget(path);
