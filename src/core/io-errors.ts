@@ -30,7 +30,8 @@ export function systemError(e: unknown, rel: (p: string) => string = (p) => p): 
   const w = WHAT[code];
   const path = typeof err.path === 'string' ? rel(err.path) : undefined;
   const dest = typeof err.dest === 'string' ? rel(err.dest) : undefined;
-  const where = path ? (dest ? `${path} → ${dest}` : path) : 'a file';
+  // a rename or link: the file being made is what could not be written
+  const where = dest ?? path ?? 'a file';
   return new BoardError('io', `cannot write ${where}: ${w.said} (${code}${err.syscall ? `, ${err.syscall}` : ''})`, {
     file: dest ?? path,
     hint: w.hint,

@@ -31,6 +31,21 @@ export interface WriteOptions {
   mode?: number;
 }
 
+/**
+ * Write all of `data` to the open file `fd`. A write() error (ENOSPC, EDQUOT, EIO) carries
+ * no path: it is given `path`, so the message can say which file.
+ */
+export function writeAllSync(fd: number, data: string | Uint8Array, path: string): void {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  try {
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  } catch (e) {
+    if (e && typeof e === 'object' && !('path' in e)) (e as NodeJS.ErrnoException).path = path;
+    throw e;
+  }
+}
+
 /** Write `data` to a fresh file in `tmpDir` and return its path. */
 export function stage(tmpDir: string, data: string | Uint8Array, opts: WriteOptions = {}): string {
   const tmp = join(tmpDir, uniqueName('.tmp'));
@@ -44,13 +59,13 @@ export function stage(tmpDir: string, data: string | Uint8Array, opts: WriteOpti
     fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o644);
   }
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeAllSync(fd, data, tmp);
     if (opts.fsync !== false) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     try { unlinkSync(tmp); } catch { /* already gone */ }
+    // write() errors (ENOSPC, EDQUOT, EIO) carry no path: name the file for the message
+    if (e && typeof e === 'object' && !('path' in e)) (e as NodeJS.ErrnoException).path = tmp;
     throw e;
   }
   closeSync(fd);

@@ -54,7 +54,7 @@ import {
   bounceIdOf, bounceNotice, draftFromData, isoSeconds, isRecadoId, MAX_RECADO_BYTES, recadoFromData, recadoId,
   recipientTokens, resolutionProblem, resolveRecipients, sentOfId, stampedFields, type RecadoDraft, type RecadoJson,
 } from '../core/recado.js';
-import { stage, writeAtomic } from './atomic.js';
+import { stage, writeAllSync, writeAtomic } from './atomic.js';
 import { systemError } from '../core/io-errors.js';
 import { checkNoLink, ensureDir } from './nolink.js';
 import type { Board } from './board.js';
@@ -192,9 +192,7 @@ function writeAside(board: Board, text: string, spare?: () => string | null): st
       checkNoLink(p);
       const fd = openSync(p, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
       try {
-        const buf = Buffer.from(text, 'utf8');
-        let off = 0;
-        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+        writeAllSync(fd, text, p);
       } finally {
         closeSync(fd);
       }
@@ -209,7 +207,7 @@ function writeAside(board: Board, text: string, spare?: () => string | null): st
 /** The error for recipients whose copy could not be written; the rest were delivered. */
 function partialDelivery(board: Board, id: string, failed: DeliveryResult['failed']): BoardError {
   const first = failed[0];
-  const why = systemError(first.error)?.message ?? String((first.error as Error)?.message ?? first.error);
+  const why = systemError(first.error, (p) => board.rel(p))?.message ?? String((first.error as Error)?.message ?? first.error);
   return new BoardError(first.error instanceof BoardError ? first.error.kind : 'io', `recado ${id} not yet delivered to ${failed.map((f) => f.to).join(', ')}: ${why}`, {
     file: first.error instanceof BoardError ? first.error.details.file : board.rel(board.inboxNew(first.to)),
     hint: `it waits in ${board.rel(outgoingDir(board))}/; the watcher delivers it once the inbox can be written again (${(first.error instanceof BoardError ? first.error.details.hint : systemError(first.error)?.details.hint) ?? 'fix the folder'})`,

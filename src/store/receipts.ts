@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import type { Board } from './board.js';
 import { MAX_FILE_BYTES, readBoardFile } from './read.js';
 import { checkNoLink, ensureDir } from './nolink.js';
+import { writeAllSync } from './atomic.js';
 
 export const receiptsDir = (board: Board): string => join(board.runDir, 'receipts');
 
@@ -57,11 +58,13 @@ export function leaveReceipt(board: Board, id: string, text: string, base: strin
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   }
   try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-  } finally {
+    writeAllSync(fd, data, path);
+  } catch (e) {
     closeSync(fd);
+    rmSync(path, { force: true }); // a half receipt is no receipt
+    throw e;
   }
+  closeSync(fd);
   return path;
 }
 
