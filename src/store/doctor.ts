@@ -12,6 +12,7 @@ import { checkAgentWorktrees } from './doctor-agents.js';
 import { checkClaims } from './doctor-claims.js';
 import { checkEnforcement } from './doctor-enforce.js';
 import { checkMailboxes } from './mailbox.js';
+import { pruneTmp } from './leftovers.js';
 import { loadBoard } from './tickets.js';
 import { checkGit } from '../git/doctor.js';
 
@@ -117,7 +118,13 @@ const checkStrayFiles: Check = (board) => {
   return out;
 };
 
-export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkClaims, checkMailboxes, checkGit, checkEnforcement, checkAgentWorktrees];
+/** Files killed processes left in tmp/: removed (nobody owns them), and said. */
+const checkTmp: Check = (board) => {
+  const n = pruneTmp(board);
+  return n ? [{ severity: 'warning', file: board.rel(board.tmpDir), message: `removed ${n} file(s) left in ${board.rel(board.tmpDir)}/ by killed processes`, hint: 'nothing to do: nobody owned them' }] : [];
+};
+
+export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkTmp, checkClaims, checkMailboxes, checkGit, checkEnforcement, checkAgentWorktrees];
 
 export function runChecks(board: Board): Finding[] {
   return CHECKS.flatMap((c) => c(board));

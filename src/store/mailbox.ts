@@ -547,6 +547,13 @@ export function routeOutgoing(board: Board, name: string, opts: RouteOptions): R
   if (on.orig === null) return resumeStamped(board, path, on, opts);
 
   const source = board.rel(join(board.outboxDir, on.from, on.orig));
+  if (!isOutboxFileName(on.orig)) {
+    // not a .md file: it can never be sent, so it is bounced (not left lying in the outbox)
+    return bounce(board, path, on, source, {
+      reason: `only .md files are sent from an outbox, and "${on.orig}" does not end in .md`,
+      hint: `rename it to end in .md (for example ${on.orig.replace(/\.[^.]*$/, '')}.md) and drop it into your outbox again`,
+    }, opts);
+  }
   const ins = inspectRecadoFile(path, source, on.from, opts.known);
   if (ins === null) return { kind: 'gone' };
   if (!ins.ok) {
@@ -593,8 +600,13 @@ function bounce(
 ): RouteResult {
   const now = opts.now ?? new Date();
   const name = outgoingName(on);
-  const kept = board.rel(join(board.rejectedDir, name));
-  const n = bounceNotice({ reason: why.reason, hint: why.hint, original: source, kept, subject: why.subject, ticket: why.ticket });
+  // absolute paths: the sender reads the notice in its own worktree, where .board/ may not be
+  const kept = join(board.rejectedDir, name);
+  const original = join(board.outboxDir, on.from, on.orig ?? name);
+  const n = bounceNotice({
+    reason: why.reason, hint: why.hint, original, kept, subject: why.subject, ticket: why.ticket,
+    agents: Object.keys(opts.config.agents).sort(),
+  });
   // the notice first, under a fixed id: a crash before the rename below repeats it harmlessly
   const notice = sendRecado(
     board,
@@ -647,6 +659,22 @@ export function listOutgoing(board: Board): string[] {
 export function isOutboxFileName(name: string): boolean {
   return name.endsWith('.md') && !name.startsWith('.') && name.length > 3;
 }
+
+/** A file the watcher leaves alone in an outbox: hidden (`.name`), or an editor's backup or partial file. */
+export function isIgnoredOutboxName(name: string): boolean {
+  return name.startsWith('.') || /(~|\.swp|\.swx|\.tmp|\.part)$/i.test(name);
+}
+
+/**
+ * A file in an outbox that is neither a recado (`*.md`) nor ignored: bounced to its sender
+ * once it has not changed for STRAY_QUIET_MS (an editor's file renamed within that time is
+ * never bounced).
+ */
+export function isStrayOutboxName(name: string): boolean {
+  return !isOutboxFileName(name) && !isIgnoredOutboxName(name);
+}
+
+export const STRAY_QUIET_MS = 5_000;
 
 /* ---------------------------------------------------------------- reading ---- */
 
@@ -852,7 +880,7 @@ export function checkMailboxes(board: Board): Finding[] {
     for (const n of readdirSync(p)) {
       const fp = join(p, n);
       if (!isOutboxFileName(n)) {
-        if (!n.startsWith('.')) out.push({ severity: 'warning', file: board.rel(fp), message: `${board.rel(fp)}: ignored, only .md files are sent` });
+        if (isStrayOutboxName(n)) out.push({ severity: 'warning', file: board.rel(fp), message: `${board.rel(fp)}: not a .md file; the watcher bounces it to ${f}`, hint: 'only .md files are sent: rename it to NAME.md' });
         continue;
       }
       try { if (now - lstatSync(fp).mtimeMs > STUCK_MS) waiting++; } catch { /* sent meanwhile */ }

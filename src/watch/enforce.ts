@@ -443,11 +443,11 @@ export class Enforcer {
     // 4. the reason, 5. the recado
     const refusal: Refusal = {
       id: j.id,
-      file: display,
+      file: ticket, // absolute: the author may read the recado in a worktree with no .board/ of its own
       author: j.author,
       violations: j.violations,
       action,
-      kept: board.rel(kept),
+      kept,
       restored: j.restored ?? undefined,
       boardWrite: j.boardWrite ?? undefined,
     };

@@ -10,14 +10,14 @@
  * an event did not report.
  */
 import { lstatSync, readdirSync, type Dirent } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { BoardConfig } from '../core/config.js';
 import { BoardError } from '../core/errors.js';
 import { systemError } from '../core/io-errors.js';
 import { QUIET_MS, retryDelay } from '../core/recado.js';
 import type { Board } from '../store/board.js';
 import {
-  inspectRecadoFile, isOutboxFileName, listOutgoing, outgoingDir, rejectUnsent, routeOutgoing, takeOutboxFile,
+  inspectRecadoFile, isOutboxFileName, isStrayOutboxName, listOutgoing, outgoingDir, rejectUnsent, routeOutgoing, STRAY_QUIET_MS, takeOutboxFile,
   type Inspection, type RouteResult,
 } from '../store/mailbox.js';
 import { classify, isSenderFolder } from './classify.js';
@@ -121,7 +121,7 @@ export class Router {
     } catch {
       return;
     }
-    for (const n of names) if (isOutboxFileName(n)) this.enqueue(join(folder, n));
+    for (const n of names) if (isOutboxFileName(n) || isStrayOutboxName(n)) this.enqueue(join(folder, n));
   }
 
   private scanOutboxes(all: boolean): void {
@@ -147,7 +147,7 @@ export class Router {
         continue;
       }
       for (const n of names) {
-        if (!isOutboxFileName(n)) continue;
+        if (!isOutboxFileName(n) && !isStrayOutboxName(n)) continue;
         const fp = join(p, n);
         const waiting = this.pending.get(fp);
         if (!all && (this.queue.has(fp) || waiting?.timer)) continue;
@@ -286,8 +286,10 @@ export class Router {
     }
     if (st.isDirectory() || !isRealDir(dirname(path))) return this.forget(path); // never through a linked folder
     const age = Date.now() - Math.max(st.mtimeMs, st.ctimeMs);
-    if (age < QUIET_MS) {
-      this.later(path, this.state(path), QUIET_MS - Math.max(0, age) + 1);
+    const stray = !isOutboxFileName(basename(path)); // not .md: bounced once it stays put a while
+    const quiet = stray ? STRAY_QUIET_MS : QUIET_MS;
+    if (age < quiet) {
+      this.later(path, this.state(path), quiet - Math.max(0, age) + 1);
       return;
     }
     if (!isSenderFolder(where.agent) || !(where.agent in this.host.config.agents)) {
@@ -297,6 +299,18 @@ export class Router {
       }
     }
     const display = board.rel(path);
+    if (stray) {
+      const taken = takeOutboxFile(board, path, where.agent);
+      this.forget(path);
+      if (!taken) return;
+      this.host.tookAway(path);
+      try {
+        this.route(taken.name, true);
+      } catch (e) {
+        this.failed(taken.path, e);
+      }
+      return;
+    }
     const ins = inspectRecadoFile(path, display, where.agent, p?.known);
     if (ins === null) {
       this.forget(path);
