@@ -49,6 +49,8 @@ export interface TicketFile {
   raw: string;
   /** The key of the version read (content, inode, mtime): see cas.ts. */
   version: string;
+  /** False when the file holds bytes that are not UTF-8 (`raw` shows them as U+FFFD). */
+  utf8: boolean;
 }
 
 export interface BrokenFile {
@@ -79,7 +81,7 @@ export function problemError(display: string, p: Problem, parsed?: ParsedFile): 
   });
 }
 
-export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw' | 'version'> {
+export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw' | 'version' | 'utf8'> {
   const parsed = parseFrontmatter(raw, display);
   const { ticket, problems } = ticketFromData(parsed.data, parsed.body, fileId);
   return { ticket, problems, parsed };
@@ -92,9 +94,11 @@ export function readTicket(board: Board, id: string): TicketFile {
   const display = board.rel(file);
   let raw: string;
   let version: string;
+  let utf8: boolean;
   try {
     const read = readBoardFileStat(file, { display });
     raw = read.text;
+    utf8 = read.utf8;
     version = versionKey(raw, read.stat);
   } catch (e) {
     if (e instanceof BoardError && e.kind === 'not_found') {
@@ -102,7 +106,7 @@ export function readTicket(board: Board, id: string): TicketFile {
     }
     throw e;
   }
-  return { ...parseTicketText(raw, id, display), raw, version };
+  return { ...parseTicketText(raw, id, display), raw, version, utf8 };
 }
 
 /** The ticket ids present on disk (file names), without reading the files. */
@@ -225,6 +229,13 @@ export async function mutateTicket(
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const cur = readTicket(board, id);
+      if (!cur.utf8) {
+        // writing it back would turn those bytes into U+FFFD: refuse, change nothing
+        throw invalid(`${display} holds bytes that are not UTF-8; the board does not rewrite it (they would be lost)`, {
+          file: display,
+          hint: `fix the encoding by hand (e.g. iconv -f latin1 -t utf-8 ${display}), then run the command again`,
+        });
+      }
       const before = cur.ticket;
       let body = cur.parsed.body;
       const changes = new Map<string, unknown>();
