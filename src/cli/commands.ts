@@ -37,5 +37,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'agent', file: 'agent', summary: 'add, list and remove agents (their inbox, outbox and worktree)' },
   { name: 'status', file: 'status', summary: 'waves, each agent\'s claims, leases, unread recados and activity, the watcher' },
   { name: 'hook', file: 'hook', summary: 'unread recados for a Claude Code hook (board hook claude --as NAME)' },
+  { name: 'mcp', file: 'mcp', summary: 'serve the board as a small MCP server over stdio (tools: inbox, read, send, next, claim, close, show, status)' },
   { name: 'demo', file: 'demo', summary: 'a whole run in a temporary repository: watcher, three simulated agents, three waves' },
 ];

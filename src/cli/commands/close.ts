@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { activeClaim } from '../../core/claims.js';
-import { conflict } from '../../core/errors.js';
 import { checkTicketId } from '../../core/names.js';
-import { afterTicketChange } from '../../store/events.js';
-import { mutateTicket, loadBoard } from '../../store/tickets.js';
+import { close, ticketJson } from '../../ops/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 
@@ -27,22 +24,9 @@ export function register(program: Command): Command {
         checkTicketId(id);
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const status = opts.cancel ? 'cancelled' : 'done';
-        const now = new Date();
-        const result = await mutateTicket(board, id, { actor, now }, (t, e) => {
-          const held = activeClaim(t, now);
-          if (held && held.by !== actor && !opts.force) {
-            throw conflict(`${id} is claimed by ${held.by} since ${held.at}`, {
-              hint: `only ${held.by} can close it until ${held.expires}; people can use --force`,
-              data: { holder: held.by, since: held.at, expires: held.expires },
-            });
-          }
-          if (t.status === status && !t.claim) return false;
-          e.set('status', status);
-          e.set('claim', undefined);
-        });
-        if (result.changed) await afterTicketChange(board, result.before, result.after, actor);
-        if (opts.json) printJson(loadBoard(board).json(result.after));
+        const result = await close(board, id, { actor, cancel: opts.cancel, force: opts.force });
+        const status = result.status;
+        if (opts.json) printJson(ticketJson(board, result.after));
         else println(result.changed ? `closed ${id} (${status})` : `${id} was already ${status}`);
       }),
     );

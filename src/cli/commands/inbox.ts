@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listInbox } from '../../store/mailbox.js';
+import { inbox } from '../../ops/mail.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println, warn } from '../output.js';
 import { recadoTable } from '../recado-format.js';
@@ -20,9 +20,8 @@ export function register(program: Command): Command {
       action(async (opts: Options) => {
         const agent = actorOf(opts);
         const board = openBoard(opts);
-        const { entries, broken } = listInbox(board, agent, { all: opts.all });
+        const { recados: list, broken } = inbox(board, agent, { all: opts.all });
         for (const b of broken) warn(b.message);
-        const list = entries.map((e) => e.recado);
         if (opts.json) printJson(list);
         else if (list.length === 0) println(opts.all ? `no recados for ${agent}` : `no unread recados for ${agent}`);
         else for (const line of recadoTable(list, { mark: opts.all })) println(line);

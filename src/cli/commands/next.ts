@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { afterTicketChange } from '../../store/events.js';
-import { claimNext } from '../../store/claims.js';
+import { next } from '../../ops/tickets.js';
 import { leaseOption, leaseText, printTicketResult } from '../claim-output.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 
@@ -26,8 +25,7 @@ export function register(program: Command): Command {
       action(async (opts: Options) => {
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const { result: r } = await claimNext(board, { actor, leaseMs: opts.lease });
-        if (r.changed) await afterTicketChange(board, r.before, r.after, actor);
+        const r = await next(board, { actor, leaseMs: opts.lease });
         printTicketResult(board, r.after, opts.json, `${r.after.id}\t${r.after.title}\t(claimed: ${leaseText(r.after)})`);
       }),
     );

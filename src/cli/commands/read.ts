@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readRecado } from '../../store/mailbox.js';
+import { read } from '../../ops/mail.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 import { recadoDetail } from '../recado-format.js';
@@ -14,7 +14,7 @@ export function register(program: Command): Command {
     action(async (id: string, opts: CommonOptions) => {
       const agent = actorOf(opts);
       const board = openBoard(opts);
-      const { recado } = readRecado(board, agent, id, { markRead: true });
+      const recado = read(board, agent, id);
       if (opts.json) printJson(recado);
       else for (const line of recadoDetail(recado)) println(line);
     }),

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
-import { afterTicketChange } from '../../store/events.js';
-import { releaseClaim } from '../../store/claims.js';
+import { release } from '../../ops/tickets.js';
 import { printTicketResult } from '../claim-output.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 
@@ -23,8 +22,7 @@ export function register(program: Command): Command {
         checkTicketId(id);
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const r = await releaseClaim(board, id, { actor, force: opts.force });
-        if (r.changed) await afterTicketChange(board, r.before, r.after, actor);
+        const r = await release(board, id, { actor, force: opts.force });
         const by = r.before.claim ? ` (was held by ${r.before.claim.by})` : '';
         printTicketResult(board, r.after, opts.json, r.changed ? `released ${id}${by}; status ${r.after.status}` : `${id} was not claimed; nothing to release`);
       }),

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
-import { afterTicketChange } from '../../store/events.js';
-import { renewClaim } from '../../store/claims.js';
+import { renew } from '../../ops/tickets.js';
 import { leaseOption, leaseText, printTicketResult } from '../claim-output.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 
@@ -28,8 +27,7 @@ export function register(program: Command): Command {
         checkTicketId(id);
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const r = await renewClaim(board, id, { actor, leaseMs: opts.lease });
-        if (r.changed) await afterTicketChange(board, r.before, r.after, actor);
+        const r = await renew(board, id, { actor, leaseMs: opts.lease });
         printTicketResult(board, r.after, opts.json, `${r.renewal ? 'renewed' : 'claimed again'} ${id}: ${leaseText(r.after)}`);
       }),
     );

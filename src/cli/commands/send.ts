@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { usageError } from '../../core/errors.js';
-import { sendRecado } from '../../store/mailbox.js';
+import { send } from '../../ops/mail.js';
 import { action, actorOf, common, list, openBoard, type CommonOptions } from '../context.js';
 import { eprintln, printJson, println } from '../output.js';
 import { bodyText } from '../ticket-options.js';
@@ -28,8 +27,7 @@ export function register(program: Command): Command {
         const from = actorOf(opts);
         const board = openBoard(opts);
         const body = bodyText(text) ?? '';
-        if (body.trim() === '' && !opts.subject) throw usageError('nothing to send: the text is empty', { hint: 'board send NAME "message"' });
-        const r = sendRecado(board, { from, to, subject: opts.subject, body, ticket: opts.ticket, reply_to: opts.replyTo });
+        const r = send(board, { from, to, subject: opts.subject, body, ticket: opts.ticket, reply_to: opts.replyTo });
         if (opts.json) printJson({ ...r.recado, delivered: r.delivered });
         else println(r.id);
         if (!opts.json && process.stderr.isTTY) eprintln(`sent to ${r.delivered.join(', ')}`);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { checkTicketId } from '../../core/names.js';
-import { loadBoard, problemError, readTicket } from '../../store/tickets.js';
+import { showTicket } from '../../ops/tickets.js';
 import { action, common, openBoard, type CommonOptions } from '../context.js';
 import { ticketDetail } from '../format.js';
 import { printJson, println } from '../output.js';
@@ -14,11 +13,7 @@ export function register(program: Command): Command {
   return cmd.action(
     action(async (id: string, opts: CommonOptions) => {
       const board = openBoard(opts);
-      // the ticket itself is always read fresh; the rest of the board comes from the cache
-      const file = readTicket(board, checkTicketId(id));
-      if (file.problems.length) throw problemError(board.rel(board.ticketFile(id)), file.problems[0], file.parsed);
-      const loaded = loadBoard(board);
-      const json = loaded.json(file.ticket);
+      const json = showTicket(board, id);
       if (opts.json) printJson(json);
       else for (const line of ticketDetail(json)) println(line);
     }),
