@@ -5,7 +5,7 @@
  * One file per use, removed afterwards, so two committers never share one.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { uniqueName } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
 import type { GitRepo, TreeEntry } from './git.js';
@@ -15,7 +15,7 @@ export class TempIndex {
 
   constructor(private readonly repo: GitRepo, board: Board) {
     mkdirSync(board.runDir, { recursive: true });
-    this.file = join(board.runDir, `git-index-${uniqueName()}`);
+    this.file = board.run.gitIndex(uniqueName());
   }
 
   get env(): Record<string, string> {

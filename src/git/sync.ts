@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { auditPath, authorIdentity, classifyPath } from '../core/audit.js';
 import { DEFAULT_CONFIG, type BoardConfig } from '../core/config.js';
 import { stableJson } from '../core/describe.js';
-import { BoardError, conflict, notFound } from '../core/errors.js';
+import { conflict, notFound } from '../core/errors.js';
 import { asClaim, claimSpans, mergeTicketData, newerSide, type ClaimConflict, type VersionInfo } from '../core/merge.js';
 import { uniqueName, writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';

@@ -4,7 +4,7 @@
  * and an outbox (`outbox/NAME`). An agent that is not in board.yaml cannot send or receive
  * recados, even if its folders exist.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { Document, YAMLMap } from 'yaml';
 import type { AgentConfig, BoardConfig } from '../core/config.js';
 import { notFound, usageError } from '../core/errors.js';

@@ -20,7 +20,7 @@
  *   token fresh.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { readdirSync, rmSync, statSync, utimesSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { readBoardFileStat } from './read.js';
 import { checkNoLink, ensureDir } from './nolink.js';

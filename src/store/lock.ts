@@ -6,7 +6,7 @@
  * can hand the lock to two processes at once, so callers that need exactly one winner do not
  * rest on the lock alone: see the compare-and-swap in tickets.ts.
  */
-import { lstatSync, mkdirSync, rmdirSync } from 'node:fs';
+import { lstatSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { conflict } from '../core/errors.js';

@@ -22,14 +22,14 @@
  * it does not stop an agent that sets out to forge one (README, "Hand edits and the watcher").
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync, constants } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync, statSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from './board.js';
 import { MAX_FILE_BYTES, readBoardFile } from './read.js';
 import { checkNoLink, ensureDir } from './nolink.js';
 import { writeAllSync } from './atomic.js';
 
-export const receiptsDir = (board: Board): string => join(board.runDir, 'receipts');
+export const receiptsDir = (board: Board): string => board.run.receipts;
 
 /** The hash that names a content in receipts (hex, 128 bits of sha256). */
 export function contentHash(text: string | Uint8Array): string {

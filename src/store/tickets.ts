@@ -17,9 +17,7 @@
  *      knows this write is the board's and not a hand edit), and rename the staged file into
  *      place. A write that does not happen takes its receipt back.
  */
-import {
-  lstatSync, mkdirSync, readdirSync, renameSync, rmSync, type BigIntStats,
-} from 'node:fs';
+import { lstatSync, readdirSync, renameSync, rmSync, type BigIntStats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Document } from 'yaml';

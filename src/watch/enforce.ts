@@ -35,7 +35,7 @@
  *   6. the journal is removed.
  * On start, journals left by a killed watcher are carried out again.
  */
-import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { linkSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { authorFromText, authorOf, checkHandEdit, unparsableViolation, type BoardView, type EditViolation } from '../core/edits.js';
 import { BoardError } from '../core/errors.js';
@@ -57,7 +57,7 @@ const PRUNE_EVERY_MS = 60_000;
 /** A receipt not taken yet that is this old is not taken for the version a hand edit was made on. */
 const PENDING_MS = 60_000;
 
-export const journalDir = (board: Board) => join(board.runDir, 'enforce');
+export const journalDir = (board: Board) => board.run.enforce;
 
 interface Journal {
   v: 1;

@@ -14,7 +14,7 @@
  * board writes there), inbox/<agent>/cur/ (read recados only ever arrive by a move from new/,
  * which new/'s watch sees).
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import type { BoardConfig } from '../core/config.js';

@@ -8,7 +8,7 @@
  * whatever is there at start-up is removed (a spare linked into an inbox before a crash
  * only loses its extra name).
  */
-import { closeSync, constants, mkdirSync, openSync, readdirSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkNoLink, ensureDir } from '../store/nolink.js';
 
