@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { formatDuration } from '../../core/duration.js';
+import { escapeText } from '../../core/escape.js';
 import { notFound } from '../../core/errors.js';
 import { checkAgentName } from '../../core/names.js';
 import { openWaveLine, PROMPT_MAX_WORDS, renderTemplate, ticketLines, wordCount } from '../../core/prompt.js';
@@ -43,7 +44,7 @@ export function register(program: Command): Command {
         const worktree = conf.worktree ? (isAbsolute(conf.worktree) ? conf.worktree : join(board.repo, conf.worktree)) : null;
         const text = renderTemplate(template, {
           agent,
-          role: conf.role ?? 'agent',
+          role: escapeText(conf.role ?? 'agent', { oneLine: true }), // board.yaml is a file an agent can write too
           repo: board.repo,
           board: board.root,
           worktree: worktree
