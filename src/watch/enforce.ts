@@ -470,7 +470,7 @@ export class Enforcer {
       reason: j.violations[0]?.message,
       author: j.author,
       action,
-      kept: refusal.kept,
+      kept: board.rel(kept),
       notified,
       ...(j.boardWrite ? { board_write: j.boardWrite } : {}),
       ...(recovering ? { recovered: true } : {}),
