@@ -10,12 +10,13 @@
  * an event did not report.
  */
 import { lstatSync, readdirSync, type Dirent } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import type { BoardConfig } from '../core/config.js';
 import { BoardError } from '../core/errors.js';
 import { systemError } from '../core/io-errors.js';
 import { QUIET_MS, retryDelay } from '../core/recado.js';
 import type { Board } from '../store/board.js';
+import { checkNoLink } from '../store/nolink.js';
 import {
   inspectRecadoFile, isOutboxFileName, isStrayOutboxName, listOutgoing, outgoingDir, rejectUnsent, routeOutgoing, STRAY_QUIET_MS, takeOutboxFile,
   type Inspection, type RouteResult,
@@ -49,9 +50,11 @@ interface Pending {
   logged: boolean;
 }
 
-function isRealDir(p: string): boolean {
+/** Is the outbox file at `p` reached without a link on the way? (the one rule: store/nolink.ts) */
+function noLinkOnTheWay(p: string): boolean {
   try {
-    return lstatSync(p).isDirectory();
+    checkNoLink(p);
+    return true;
   } catch {
     return false;
   }
@@ -284,7 +287,7 @@ export class Router {
       this.forget(path);
       return;
     }
-    if (st.isDirectory() || !isRealDir(dirname(path))) return this.forget(path); // never through a linked folder
+    if (st.isDirectory() || !noLinkOnTheWay(path)) return this.forget(path); // never through a linked folder (doctor reports it)
     const age = Date.now() - Math.max(st.mtimeMs, st.ctimeMs);
     const stray = !isOutboxFileName(basename(path)); // not .md: bounced once it stays put a while
     const quiet = stray ? STRAY_QUIET_MS : QUIET_MS;
