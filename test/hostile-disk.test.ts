@@ -6,11 +6,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, board, cleanEnv, startWatcherProcess } from './helpers.js';
+import { BIN, board, cleanEnv, startWatcherProcess, waitFor } from './helpers.js';
 
 /** Can this process mount a tmpfs? (root in a container that allows it) */
 function canMount(): boolean {
@@ -90,7 +90,13 @@ describe.skipIf(!MOUNT)('a full disk', () => {
     // 40 recados written aside (while there is room), the disk filled, then moved into the outbox
     const aside = join(b.dir, 'aside');
     mkdirSync(aside);
-    for (let i = 0; i < 40; i++) writeFileSync(join(aside, `r${i}.md`), recado('[ben, olga]', `full ${i}`));
+    // dated a moment ahead, so the watcher first waits for each to settle (as for a file still
+    // being written) and then takes it: the path on which a refused write was never retried
+    const ahead = new Date(Date.now() + 1500);
+    for (let i = 0; i < 40; i++) {
+      writeFileSync(join(aside, `r${i}.md`), recado('[ben, olga]', `full ${i}`));
+      utimesSync(join(aside, `r${i}.md`), ahead, ahead);
+    }
     const filler = fill(b.mountDir);
     for (let i = 0; i < 40; i++) renameSync(join(aside, `r${i}.md`), join(b.dir, '.board', 'outbox', 'ana', `r${i}.md`));
     await w.until((e) => (e.type === 'error' || e.type === 'delivery_failed') && /ENOSPC/.test(String(e.message)), 30_000);
@@ -98,12 +104,12 @@ describe.skipIf(!MOUNT)('a full disk', () => {
     // space comes back: no restart
     rmSync(filler, { force: true });
     rmSync(`${filler}.2`, { force: true });
-    await w.until(() => md(join(b.dir, '.board', 'inbox', 'ben', 'new')).length === 40 && md(join(b.dir, '.board', 'inbox', 'olga', 'new')).length === 40 ? {} : false, 60_000).catch(() => undefined);
+    await waitFor(() => md(join(b.dir, '.board', 'inbox', 'ben', 'new')).length === 40 && md(join(b.dir, '.board', 'inbox', 'olga', 'new')).length === 40, 90_000).catch(() => undefined);
     expect(md(join(b.dir, '.board', 'inbox', 'ben', 'new'))).toHaveLength(40);
     expect(md(join(b.dir, '.board', 'inbox', 'olga', 'new'))).toHaveLength(40);
     expect(md(join(b.dir, '.board', 'outbox', 'ana'))).toEqual([]);
     expect(w.proc.exitCode).toBe(null);
-  });
+  }, 150_000);
 });
 
 describe.skipIf(!MOUNT)('a read-only file system', () => {

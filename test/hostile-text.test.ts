@@ -2,6 +2,7 @@
  * Hostile text: what one agent writes cannot pass for a board header in another agent's hook
  * or prompt, and cannot act on a terminal. Real binary, no watcher.
  */
+import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeText } from '../src/core/escape.js';
 import { tempRepo, ticketText, type TempRepo } from './helpers.js';
@@ -100,9 +101,12 @@ describe('terminal escapes in human output', () => {
     expect(rj.subject).toBe('subj\u001b[2J\u0007');
   });
 
-  it('error messages escape what came from a file or an argument', () => {
-    const r = repo.board(['show', 'T-\u001b[2J']);
-    expect(r.code).not.toBe(0);
+  it('warnings and errors escape what came from a file (here: a file name)', () => {
+    const evil = repo.path('.board', 'tickets', 'evil\u001b]0;owned\u0007.md');
+    writeFileSync(evil, '');
+    const r = repo.board(['list']);
+    rmSync(evil);
+    expect(r.stderr).toContain('evil\\x1b]0;owned\\x07.md: file name is not a valid ticket id');
     expect(RAW.test(r.stderr)).toBe(false);
   });
 
