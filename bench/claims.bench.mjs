@@ -8,6 +8,13 @@ import { BIN, board, env, summarize, tempBoard } from './lib.mjs';
 
 export const name = 'claims';
 export const title = '50 concurrent claimers of one ticket, 20 rounds: exactly one winner';
+export const notes = `
+50 \`board claim\` processes started at once on one ticket, round after round: exactly one
+winner and 49 refusals (exit 4, each naming the winner) every round. A refused claim process
+costs about one Node start-up and a YAML parse, so a round is bounded by starting 50
+processes on the machine's cores, not by waiting on the lock (a claimer that sees the ticket
+already held answers without queueing).
+`;
 
 const CLAIMERS = 50;
 const ROUNDS = 20;

@@ -8,6 +8,12 @@ import { BIN, board, env, sleep, summarize, tempBoard, timeProcess } from './lib
 
 export const name = 'conversations';
 export const title = 'hook claude, status and prompt on a busy board; notify latency; the demo';
+export const notes = `
+On a busy board (thousands of tickets and recados). \`board hook claude\` with nothing unread
+lists one folder and exits: it loads neither the YAML parser nor the lock library. \`status\`
+reads the tickets through the derived cache, lists each inbox folder once, and reads at most
+the 200 newest recados to find who sent what last.
+`;
 
 const TICKETS = 2_000;
 const RECADOS = 5_000;

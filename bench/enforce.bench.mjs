@@ -9,11 +9,19 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BIN, ROOT, board, env, sleep, summarize, tempBoard } from './lib.mjs';
 
 export const name = 'enforce';
 export const title = 'hand edit -> undone, lease expiry -> todo, with a running watcher';
+export const notes = `
+Each hand edit is saved the way an editor does (written aside, renamed into place); times
+run from that rename to the moment the last valid version is back on disk. Nearly all of it
+is the watcher's own work after it read the edit (\`undone_ms\` in its log): the journal, the
+hard link into \`rejected/\`, the ticket's lock and the atomic restore. Broken YAML waits two
+seconds first, in case the file is half-written. A lease is expired 25 ms after \`expires\` on
+purpose (a claim is active until that instant). The receipt figure is the cost a board write
+pays on the CLI's path, beside the cost of staging the write itself.
+`;
 
 const EDITS = 100;
 
@@ -140,9 +148,7 @@ export async function run() {
 
   // the receipt on the CLI's path: one hash and one small file per board write
   // (for scale: staging the new content, flushed, which every board write already does)
-  const { leaveReceipt } = await import(pathToFileURL(join(ROOT, 'dist', 'store', 'receipts.js')).href);
-  const { stage } = await import(pathToFileURL(join(ROOT, 'dist', 'store', 'atomic.js')).href);
-  const { Board } = await import(pathToFileURL(join(ROOT, 'dist', 'store', 'board.js')).href);
+  const { leaveReceipt, stage, Board } = await import('recado/api');
   const r = tempBoard({ git: false });
   try {
     const bd = new Board(join(r.dir, '.board'));

@@ -12,6 +12,14 @@ import { latency, setAutocommit, startWatcher } from './routing.bench.mjs';
 
 export const name = 'plugins';
 export const title = 'watcher plugins: close → wave announcement, commits of a 1,000-recado burst, routing latency with autocommit on/off';
+export const notes = `
+A real \`board watch\` with its plugins (waves, git audit trail). A close by hand is announced
+by the watcher alone: the ticket event, an in-memory graph update and the delivery. \`board
+close\` pays a process start and a board load before it announces, so the watcher, which sees
+the file change at once, usually delivers first; either way each recipient gets one copy.
+On a large board \`ready\` does not wait for the waves graph: it is built in slices while the
+watcher already routes, and the git catch-up on start runs in the background too.
+`;
 
 const CHAIN = 40; // closes per way (by hand, with board close)
 const BURST = 1000;

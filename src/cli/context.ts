@@ -20,7 +20,7 @@ export interface CommonOptions {
 export function common(cmd: Command, opts: { as?: boolean } = {}): Command {
   cmd.option('--board <dir>', 'use the board at DIR (default: found from the working directory, or BOARD_DIR)');
   if (opts.as) cmd.option('--as <name>', 'who is acting (default: BOARD_AGENT, else git config user.name)');
-  cmd.option('--json', 'print JSON (stable shapes, see the README)');
+  cmd.option('--json', 'print JSON (stable shapes, see docs/json.md)');
   return cmd;
 }
 

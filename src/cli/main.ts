@@ -3,6 +3,8 @@
  * run are loaded; each command loads the parts of the board it needs when it runs.
  */
 import type { Command } from 'commander';
+import { packageVersion } from '../store/package.js';
+import { setReporter } from '../store/report.js';
 import { COMMANDS } from './commands.js';
 import { reportError } from './output.js';
 
@@ -12,11 +14,20 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  // what the store reports while it works: warnings always, long waits on a terminal only
+  setReporter((r) => {
+    if (r.kind === 'warning') process.stderr.write(`board: warning: ${r.message}\n`);
+    else if (process.stderr.isTTY) process.stderr.write(`board: ${r.message}\n`);
+  });
+  if (process.env.BOARD_STATS === '1') {
+    const { stats } = await import('../store/stats.js');
+    process.on('exit', () => process.stderr.write(`board-stats ${JSON.stringify(stats)}\n`));
+  }
   const { Command: CommandClass, CommanderError } = await import('commander');
   const program: Command = new CommandClass('board');
   program
     .description('recado: a filesystem mailbox and ticket board for agents and people sharing one repository')
-    .version(VERSION, '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false })
     .addHelpText(
@@ -49,5 +60,3 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = reportError(e, argv.includes('--json'));
   }
 }
-
-const VERSION = '0.1.0';

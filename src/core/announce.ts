@@ -1,44 +1,17 @@
 /**
  * What the board announces when tickets change. Pure: given the board before and after a
  * change (two graphs of tickets, see graph.ts) and the agents with their roles, it returns
- * the recados to send from `board`. Delivery is done by store/announce.ts.
+ * the recados to send from `board` (wave_open, ready, deps_done, assigned). Delivery is done
+ * by store/announce.ts. Who gets what, and why each is told exactly once whoever computes it:
+ * docs/design/delivery.md ("Announcements").
  *
- * What is announced, to whom:
- * - `wave_open`: the open wave moved up to N (the tickets of the waves below it are all done
- *   or cancelled). Strict policy: to the assignees of the unfinished tickets of wave N and to
- *   every agent with role `orchestrator`; flow policy: to the orchestrators only (tickets
- *   there are announced one by one as they become ready).
- * - `ready`: a ticket that existed before became ready. To its assignee and the orchestrators.
- *   Under strict, the tickets that became ready because their wave just opened are listed in
- *   the `wave_open` recado instead of getting one recado each.
- * - `deps_done`: every dependency of a ticket is now done or cancelled, but the ticket is not
- *   ready (strict: its wave is not open yet; or it is already in progress). To its assignee
- *   and its claim holder.
- * - `assigned`: a ticket got a (new) assignee. To that assignee, unless they made the change
- *   themselves (`updated_by`). Done or cancelled tickets are not announced.
- *
- * EXACTLY ONCE, WHOEVER COMPUTES IT. The CLI (right after a command changed a ticket) and the
- * watcher (when it sees the ticket file change, possibly several changes coalesced into one)
- * may both compute announcements for the same change. Each announcement's recado id is a
- * function of the STATE that makes it true, not of the path taken to reach it:
+ * Each recado id is a function of the STATE that makes it true (core/fixed-id.ts):
  *   wave_open N  <- N and the (id, updated) of every ticket in the waves below N
  *   ready T      <- T and the (id, updated) of each of T's dependencies
  *   deps_done T  <- T and the (id, updated) of each of T's dependencies
  *   assigned T   <- T, the assignee, and T's `updated`
- * (`updated` is stamped by every board write and should be by agents editing by hand.) Two
- * senders that see the same state compute the same id, and delivery creates
- * `inbox/<to>/new/<id>.md` exclusively and first looks in `inbox/<to>/cur/<id>.md` (see
- * store/mailbox.ts): the second sender finds it there and sends nothing. Since each CLI
- * command computes its diff after its own write, of two concurrent commands whose changes
- * together open a wave at least one sees both changes, so the announcement is never lost.
- * A real new event changes a stamp in the basis (reopening and closing a dependency again
- * re-stamps it), so it gets a new id and is announced again.
- * Limits, both rare: a sender whose view coalesces the change with a later edit of a ticket in
- * the basis computes another id, and that announcement can arrive twice; a ticket that becomes
- * ready again with exactly the same dependency stamps (e.g. released after a claim) is not
- * re-announced while the earlier recado is still in the inbox (new/ or cur/).
  */
-import { createHash } from 'node:crypto';
+import { fixedRecadoId } from './fixed-id.js';
 import type { BoardGraph, GraphNode } from './graph.js';
 import { RESOLVED } from './ticket.js';
 
@@ -83,10 +56,9 @@ export const ORCHESTRATOR_ROLE = 'orchestrator';
 
 /** A deterministic recado id: `board-<kind>-<subject>-<16 hex of sha256(basis)>`. */
 export function announcementId(kind: string, subject: string, basis: readonly string[]): string {
-  const h = createHash('sha256').update(`${kind}\0${subject}\0${basis.join('\n')}`).digest('hex').slice(0, 16);
   // a recado id is lower-case and at most 64 characters: the subject is only a readable hint
   const hint = subject.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 24);
-  return `board-${kind}-${hint}-${h}`;
+  return fixedRecadoId(kind, [kind, subject, basis.join('\n')], { hexDigits: 16, hint });
 }
 
 const ID_KINDS: ReadonlyArray<[string, AnnouncementKind]> = [

@@ -1,6 +1,6 @@
 /**
  * Checking a hand edit of a ticket file (an agent saving the file with its own tools) against
- * the rules of SPEC §5. Pure: the caller (the watcher) supplies the last valid version, the
+ * the rules in docs/design/enforcement.md. Pure: the caller (the watcher) supplies the last valid version, the
  * parsed new version, who made the edit and a view of the other tickets; this returns every
  * rule the edit breaks, so the caller can undo it, keep the refused file and tell the author.
  *
@@ -16,6 +16,7 @@
  */
 import { activeClaim, checkClaimRespected, sameClaim } from './claims.js';
 import type { BoardGraph } from './graph.js';
+import { BOARD_ONLY_KEYS } from './integrate.js';
 import { checkBoardRules, type RuleProblem } from './rules.js';
 import type { Problem, Ticket } from './ticket.js';
 
@@ -26,6 +27,7 @@ export type EditRule =
   | 'id_mismatch'
   | 'claim_respected' // claim, assignee or status of a ticket held by someone else
   | 'claim_by_hand'
+  | 'work_by_hand' // `work:` or `integrate:` (recorded by the board at close and integration)
   | 'done_with_open_deps'
   | 'dependency_cycle'
   | 'unknown_dependency';
@@ -134,7 +136,7 @@ function fromRule(p: RuleProblem, rule: EditRule): EditViolation {
 }
 
 /**
- * Every rule of SPEC §5 the hand edit `before -> after` breaks (empty: the edit stands).
+ * Every rule (docs/design/enforcement.md) the hand edit `before -> after` breaks (empty: the edit stands).
  * `before` is the last valid version (null for a ticket created by hand).
  */
 export function checkHandEdit(
@@ -167,6 +169,18 @@ export function checkHandEdit(
         data: { before: beforeClaim, after: t.claim },
       });
     }
+  }
+
+  // the recorded work and integration state: written by the board only, like the claim
+  for (const key of BOARD_ONLY_KEYS) {
+    if (JSON.stringify(before?.extra[key] ?? null) === JSON.stringify(t.extra[key] ?? null)) continue;
+    out.push({
+      rule: 'work_by_hand',
+      kind: 'conflict',
+      field: key,
+      message: `the ${key} of ${t.id} was changed by hand; it is written by the board only (at close and integration)`,
+      hint: key === 'work' ? `close with \`board close ${t.id} --commits A..B\` to record other commits` : `run \`board integrate ${t.id}\``,
+    });
   }
 
   // a ticket held by someone else: its claim, assignee and status are the holder's

@@ -1,24 +1,12 @@
 /**
  * The dependency graph and Todone waves. Pure: works on {id, deps, status} nodes (any object
- * with those fields: the graph hands back the nodes it was given).
- *
- * - wave(t) = 1 + max wave of its deps (no deps: 1). Tickets on a cycle, or depending on
- *   one, have no wave (null). A dependency that names no ticket does not count for the wave
- *   (it is reported in `unknownDeps`, and it keeps its ticket from being ready).
- * - A dependency is resolved when its ticket is done or cancelled; an unknown dependency is
- *   never resolved.
- * - strict policy: the open wave is the lowest wave with a ticket not yet resolved; only
- *   tickets of that wave can be ready. flow policy: a ticket is ready when its own deps are.
- *   (`openWave` is computed the same way under both policies; only strict gates on it.)
- * - ready = status todo, every dep resolved, a wave, and (strict) that wave is open.
- * - Cycles: the strongly connected components (Tarjan) of the tickets left without a wave,
- *   each named in full (every ticket on it, sorted).
+ * with those fields: the graph hands back the nodes it was given). The rules (wave, open
+ * wave, ready, cycles): docs/commands.md ("Todone waves") and docs/architecture.md (core).
  *
  * Cost: `computeGraph` is O(tickets + deps). `updateGraph` is the incremental path for the
- * common change, a status change (a ticket closed, reopened, claimed): waves, cycles and
- * dependents are shared with the previous graph and only the per-wave counts are adjusted,
- * O(changed + waves). A change of deps, or a ticket added or removed, recomputes in full
- * (still in memory: nothing is read again from files).
+ * common change, a status change: waves, cycles and dependents are shared with the previous
+ * graph and only the per-wave counts are adjusted, O(changed + waves). A change of deps, or a
+ * ticket added or removed, recomputes in full (in memory: nothing is read again).
  */
 import { RESOLVED, type Derived } from './ticket.js';
 

@@ -3,7 +3,7 @@
  * the refused text in rejected/, and the recado its author gets. Pure text; the watcher
  * (watch/enforce.ts) decides and acts.
  */
-import { createHash } from 'node:crypto';
+import { fixedRecadoId } from './fixed-id.js';
 import type { EditRule, EditViolation } from './edits.js';
 
 export const RULE_WORDS: Record<EditRule, string> = {
@@ -13,6 +13,7 @@ export const RULE_WORDS: Record<EditRule, string> = {
   id_mismatch: 'the id does not match the file name',
   claim_respected: 'the ticket is claimed by someone else',
   claim_by_hand: 'a claim written by hand',
+  work_by_hand: 'recorded work or integration state written by hand',
   done_with_open_deps: 'done while a dependency is open',
   dependency_cycle: 'a dependency cycle',
   unknown_dependency: 'an unknown dependency',
@@ -101,7 +102,7 @@ export function refusalNotice(r: Refusal): { subject: string; body: string } {
 
 /** A fixed recado id for the refusal kept as `keptName` (so a watcher restarted half-way tells once). */
 export function refusalRecadoId(keptName: string): string {
-  return `board-refused-${createHash('sha256').update(keptName).digest('hex').slice(0, 24)}`;
+  return fixedRecadoId('refused', [keptName]);
 }
 
 /** The name a refused version of ticket `id` is kept under in rejected/ (before any `-N` to make it unique). */

@@ -220,7 +220,7 @@ export function ticketFromData(
   };
 }
 
-/** The stable JSON shape of a ticket (SPEC §9). */
+/** The stable JSON shape of a ticket (docs/json.md). */
 export function ticketJson(t: Ticket, d: Derived): TicketJson {
   return {
     id: t.id,

@@ -11,7 +11,7 @@
  * Usage: node dist/demo/agent.js NAME JSON-OPTIONS  (started by `board demo`)
  * Prints one line per thing it does; exits 0 when the plan is done (or when it "crashes").
  */
-import { spawn } from 'node:child_process';
+import { run } from '../proc/run.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { featuresOf, type Features } from './features.js';
@@ -59,20 +59,11 @@ interface Run {
   stderr: string;
 }
 
-function exec(file: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: opts.worktree, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    child.on('error', (e) => resolve({ code: 127, stdout, stderr: String(e) }));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    if (child.stdin) {
-      child.stdin.on('error', () => undefined); // the program exited without reading it all: its exit code tells
-      child.stdin.end(input);
-    }
-  });
+async function exec(file: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<Run> {
+  const r = await run(file, args, { cwd: opts.worktree, env: { ...process.env, ...env, NO_COLOR: '1' }, input });
+  const [stdout, stderr] = [r.stdout.toString(), r.stderr.toString()];
+  if (r.error) return { code: 127, stdout, stderr: String(r.error) };
+  return { code: r.code ?? 1, stdout, stderr };
 }
 
 /** The real `board` binary, as this agent (BOARD_AGENT), from its worktree. */

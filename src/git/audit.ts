@@ -3,7 +3,7 @@
  *
  * Board commits never go on the user's branch. They go on the audit branch (`recado` by
  * default, board.yaml `git.branch`), built with plumbing through a private index file under
- * `.board/run/` (see index-file.ts): read-tree of the branch tip, update-index with the
+ * `.board/run/` (see plumbing.ts): read-tree of the branch tip, update-index with the
  * changed `.board/` paths, write-tree, commit-tree, then update-ref with the expected old
  * value, so two committers (the watcher and a `board commit`) never lose each other's commit.
  * The user's HEAD, index and working tree are never read or written; every tree holds only
@@ -15,7 +15,7 @@
  * A failed commit (git error, a commit-msg hook that refuses) is reported through `onEvent`
  * and the return value; its changes stay queued for the next batch.
  */
-import { spawn } from 'node:child_process';
+import { run } from '../proc/run.js';
 import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { attributePath, auditPath, authorIdentity, classifyPath, commitMessage, recadoHeader, type Attribution, type MessageItem } from '../core/audit.js';
@@ -29,7 +29,8 @@ import type { Board } from '../store/board.js';
 import { loadConfig } from '../store/config.js';
 import { parseTicketText } from '../store/tickets.js';
 import { GIT_TIMEOUT_MS, GitRepo, gitEnv, type TreeEntry } from './git.js';
-import { TempIndex } from './index-file.js';
+import { checkNotCheckedOut, commitTree, moveRef, readText, TempIndex } from './plumbing.js';
+import { finishInterruptedSync } from './sync-journal.js';
 
 /* -------------------------------------------------------------------- types ---- */
 
@@ -278,8 +279,7 @@ export class AuditLog {
   }
 
   private emit(e: AuditEvent): void {
-    if (this.opts.onEvent) this.opts.onEvent(e);
-    else if (e.type === 'failed') process.stderr.write(`board: git: commit failed, ${e.kept} change(s) kept for the next batch: ${e.error}\n`);
+    this.opts.onEvent?.(e); // a failure is also in the result of flush()
   }
 
   private async doFlush(): Promise<AuditResult> {
@@ -336,6 +336,7 @@ export class AuditLog {
     let diff: Pending[];
     try {
       this.config = boardConfig(this.board);
+      await finishInterruptedSync(this.board, this.repo, this.prefix);
       diff = await this.diffWithBranch(queued, fallbackAuthor);
     } catch (e) {
       this.pending.unshift(...queued);
@@ -399,6 +400,8 @@ export class AuditLog {
    */
   private async commitGroups(groups: Group[], owner: Map<string, string>): Promise<{ commits: AuditCommit[]; skipped: string[] }> {
     checkNotCheckedOut(this.repo, this.config.git.branch);
+    // a sync killed after moving the branch: its files first, or this commit would undo them
+    await finishInterruptedSync(this.board, this.repo, this.prefix);
     for (let attempt = 0; attempt < 8; attempt++) {
       const tip = await this.repo.tip(this.ref);
       const idx = new TempIndex(this.repo, this.board);
@@ -567,18 +570,7 @@ export class AuditLog {
   }
 
   private async commitTree(tree: string, parents: string[], author: GitIdentity, message: string, at: number): Promise<string> {
-    const committer = this.config.git.committer;
-    const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '--no-gpg-sign', '-F', '-'];
-    return this.repo.text(args, {
-      input: message,
-      env: {
-        GIT_AUTHOR_NAME: author.name,
-        GIT_AUTHOR_EMAIL: author.email,
-        GIT_AUTHOR_DATE: `${Math.floor(at / 1000)} +0000`,
-        GIT_COMMITTER_NAME: committer.name,
-        GIT_COMMITTER_EMAIL: committer.email,
-      },
-    });
+    return commitTree(this.repo, { tree, parents, author, committer: this.config.git.committer, message, at });
   }
 
   /** Compare-and-swap the branch from `expected` (null: must not exist) to `commit`. */
@@ -589,7 +581,7 @@ export class AuditLog {
   /**
    * `git.verify`: the repository's commit-msg hook checks (and may amend) the message of
    * each board commit. Other commit hooks are about the code being committed and the
-   * working tree, which a board commit never touches, so they are not run (see README).
+   * working tree, which a board commit never touches, so they are not run (docs/design/audit-sync.md, Hooks).
    */
   private async runCommitMsgHook(message: string, idx: TempIndex, author: GitIdentity): Promise<string> {
     const hook = await commitMsgHook(this.repo);
@@ -645,43 +637,6 @@ function pruneLeftovers(board: Board): void {
   } catch { /* no run/ folder yet */ }
 }
 
-/** Move `ref` to `commit` only if it is still at `expected`. False when it moved meanwhile. */
-export async function moveRef(repo: GitRepo, ref: string, commit: string, expected: string | null, reason: string): Promise<boolean> {
-  try {
-    await repo.run(['update-ref', '-m', reason, ref, commit, expected ?? repo.zeroOid]);
-    return true;
-  } catch (e) {
-    const now = await repo.tip(ref);
-    if ((now?.commit ?? null) !== expected) return false;
-    throw e;
-  }
-}
-
-/**
- * Refuse to move the audit branch while it is checked out somewhere: that checkout's files
- * would change under it. Reads HEAD files directly (no git process).
- */
-export function checkNotCheckedOut(repo: GitRepo, branch: string): void {
-  const want = `ref: refs/heads/${branch}`;
-  const heads: { head: string; where: string }[] = [{ head: join(repo.commonDir, 'HEAD'), where: resolve(repo.commonDir, '..') }];
-  try {
-    for (const w of readdirSync(join(repo.commonDir, 'worktrees'))) {
-      let where = w;
-      try { where = readFileSync(join(repo.commonDir, 'worktrees', w, 'gitdir'), 'utf8').trim().replace(/\/\.git$/, ''); } catch { /* keep the name */ }
-      heads.push({ head: join(repo.commonDir, 'worktrees', w, 'HEAD'), where });
-    }
-  } catch { /* no linked worktrees */ }
-  for (const h of heads) {
-    let text = '';
-    try { text = readFileSync(h.head, 'utf8').trim(); } catch { continue; }
-    if (text === want) {
-      throw conflict(`the audit branch ${branch} is checked out in ${h.where}; the board will not commit to it while it is`, {
-        hint: `check out another branch there (git switch -), and read the audit trail with \`board log\` or \`git log ${branch}\``,
-      });
-    }
-  }
-}
-
 /** The commit-msg hook git would run (honours core.hooksPath), if present and executable. */
 export async function commitMsgHook(repo: GitRepo): Promise<string | undefined> {
   const p = resolve(repo.top, await repo.text(['rev-parse', '--git-path', 'hooks/commit-msg']));
@@ -693,34 +648,10 @@ export async function commitMsgHook(repo: GitRepo): Promise<string | undefined> 
   }
 }
 
-function runHook(hook: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; output: string; timedOut: boolean }> {
-  return new Promise((done) => {
-    const child = spawn(hook, args, { cwd, env: gitEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, GIT_TIMEOUT_MS * 2);
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      done({ code: 126, output: String(e.message), timedOut });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? 1, output, timedOut });
-    });
-  });
-}
-
-function readText(abs: string): string | null {
-  try {
-    return readFileSync(abs, 'utf8');
-  } catch {
-    return null;
-  }
+async function runHook(hook: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; output: string; timedOut: boolean }> {
+  const r = await run(hook, args, { cwd, env: gitEnv(env), timeoutMs: GIT_TIMEOUT_MS * 2, all: true });
+  if (r.error) return { code: 126, output: String(r.error.message), timedOut: r.timedOut };
+  return { code: r.code ?? 1, output: r.all.toString(), timedOut: r.timedOut };
 }
 
 /** Parse a ticket text for describing it; null when absent, 'unreadable' when it does not parse. */

@@ -44,7 +44,7 @@ export function checkGit(board: Board): Finding[] {
     findings.push({
       severity: 'warning',
       message: `${n} board file(s) are tracked on your code branch: checkouts and pulls rewrite them under the board, and code commits carry them`,
-      hint: `stop tracking them (the files stay): git rm -r --cached ${prefix} && git commit -m "Keep the board on its audit branch"; see the README (board sync) before other clones pull that`,
+      hint: `stop tracking them (the files stay): git rm -r --cached ${prefix} && git commit -m "Keep the board on its audit branch"; see docs/design/audit-sync.md before other clones pull that`,
     });
   }
 

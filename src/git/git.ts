@@ -5,10 +5,10 @@
  *
  * The repository is found once per folder (`git rev-parse`) and kept as a GitRepo.
  */
-import { spawn } from 'node:child_process';
 import { lstatSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { BoardError } from '../core/errors.js';
+import { run } from '../proc/run.js';
 
 /** Local commands (rev-parse, hash-object, commit-tree, ...). */
 export const GIT_TIMEOUT_MS = Number(process.env.BOARD_GIT_TIMEOUT_MS) || 30_000;
@@ -64,57 +64,27 @@ export interface GitResult {
 const show = (args: string[]) => `git ${args.map((a) => (/^[\w@%+=:,./^~-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`;
 
 /** Run git; resolves with its output, or rejects with a BoardError saying what went wrong. */
-export function runGit(args: string[], opts: GitRunOptions): Promise<GitResult> {
+export async function runGit(args: string[], opts: GitRunOptions): Promise<GitResult> {
   const timeoutMs = opts.timeoutMs ?? GIT_TIMEOUT_MS;
   const command = show(args);
-  return new Promise((resolvePromise, reject) => {
-    let child;
-    try {
-      child = spawn('git', args, { cwd: opts.cwd, env: gitEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
-    } catch (e) {
-      reject(spawnError(e, command));
-      return;
-    }
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    let settled = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGTERM'); // git removes its lock files on SIGTERM
-      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-    }, timeoutMs);
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.stdin.on('error', () => { /* git exited before reading all input: its exit code says why */ });
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      if (settled) return;
-      settled = true;
-      reject(spawnError(e, command));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (settled) return;
-      settled = true;
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (timedOut) {
-        reject(new BoardError('internal', `${command} timed out after ${Math.round(timeoutMs / 1000)} s`, {
-          hint: 'git did not answer in time: a slow disk, a network remote that does not respond, or a git lock held by another process (look for *.lock files in .git)',
-          data: { command, timeoutMs },
-        }));
-        return;
-      }
-      const exit = code ?? (signal ? 128 : 1);
-      if (exit !== 0 && !(opts.okCodes ?? []).includes(exit)) {
-        reject(gitFailure(command, exit, stderr));
-        return;
-      }
-      resolvePromise({ code: exit, stdout: Buffer.concat(out), stderr });
-    });
-    if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
+  const r = await run('git', args, {
+    cwd: opts.cwd,
+    env: gitEnv(opts.env),
+    input: opts.input ?? '',
+    timeoutMs,
+    killGraceMs: 2000, // git removes its lock files on SIGTERM
   });
+  if (r.error) throw spawnError(r.error, command);
+  const stderr = r.stderr.toString('utf8');
+  if (r.timedOut) {
+    throw new BoardError('internal', `${command} timed out after ${Math.round(timeoutMs / 1000)} s`, {
+      hint: 'git did not answer in time: a slow disk, a network remote that does not respond, or a git lock held by another process (look for *.lock files in .git)',
+      data: { command, timeoutMs },
+    });
+  }
+  const exit = r.code ?? (r.signal ? 128 : 1);
+  if (exit !== 0 && !(opts.okCodes ?? []).includes(exit)) throw gitFailure(command, exit, stderr);
+  return { code: exit, stdout: r.stdout, stderr };
 }
 
 function spawnError(e: unknown, command: string): BoardError {

@@ -71,6 +71,15 @@ export class Board {
   inboxCur(agent: string): string {
     return join(this.inboxDir, checkAgentName(agent), 'cur');
   }
+  /** Live state of agents' conversations (`board up`, hooks): one JSON file per agent. */
+  get agentsRunDir() { return join(this.runDir, 'agents'); }
+  agentStateFile(agent: string): string {
+    return join(this.agentsRunDir, `${checkAgentName(agent)}.json`);
+  }
+  /** The prompt `board up` started the agent's program with (BOARD_PROMPT_FILE). */
+  agentPromptFile(agent: string): string {
+    return join(this.agentsRunDir, `${checkAgentName(agent)}.prompt.md`);
+  }
   /** Path relative to the repository, for messages. */
   rel(path: string): string {
     return path.startsWith(this.repo + '/') ? path.slice(this.repo.length + 1) : path;

@@ -1,20 +1,15 @@
 /**
- * `board doctor`: every check the board can make of itself, each reporting all the problems
- * it finds with file, line and what to do. Other parts of the board add their checks to
- * CHECKS.
+ * `board doctor`'s checks of the board's files, each reporting all the problems it finds with
+ * file, line and what to do. The list of every check (these, git's, …) is src/cli/doctor.ts:
+ * add a new check there.
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoardError } from '../core/errors.js';
 import type { Board } from './board.js';
 import { loadConfig } from './config.js';
-import { checkAgentWorktrees } from './doctor-agents.js';
-import { checkClaims } from './doctor-claims.js';
-import { checkEnforcement } from './doctor-enforce.js';
-import { checkMailboxes } from './mailbox.js';
-import { pruneTmp } from './leftovers.js';
 import { loadBoard } from './tickets.js';
-import { checkGit } from '../git/doctor.js';
+import { pruneTmp } from './leftovers.js';
 
 export interface Finding {
   severity: 'error' | 'warning';
@@ -34,7 +29,7 @@ function fromError(e: unknown): Finding {
   return { severity: 'error', message: String((e as Error)?.message ?? e) };
 }
 
-const checkConfig: Check = (board) => {
+export const checkConfig: Check = (board) => {
   try {
     loadConfig(board);
     return [];
@@ -43,7 +38,7 @@ const checkConfig: Check = (board) => {
   }
 };
 
-const checkTickets: Check = (board) => {
+export const checkTickets: Check = (board) => {
   let loaded;
   try {
     loaded = loadBoard(board, { cache: false });
@@ -75,7 +70,7 @@ const checkTickets: Check = (board) => {
 };
 
 /** No symbolic links anywhere in the board's folders: the board never follows them. */
-const checkLinks: Check = (board) => {
+export const checkLinks: Check = (board) => {
   const out: Finding[] = [];
   const walk = (dir: string, depth: number) => {
     let names: string[];
@@ -105,7 +100,7 @@ const checkLinks: Check = (board) => {
   return out;
 };
 
-const checkStrayFiles: Check = (board) => {
+export const checkStrayFiles: Check = (board) => {
   const out: Finding[] = [];
   try {
     for (const name of readdirSync(board.ticketsDir)) {
@@ -119,13 +114,7 @@ const checkStrayFiles: Check = (board) => {
 };
 
 /** Files killed processes left in tmp/: removed (nobody owns them), and said. */
-const checkTmp: Check = (board) => {
+export const checkTmp: Check = (board) => {
   const n = pruneTmp(board);
   return n ? [{ severity: 'warning', file: board.rel(board.tmpDir), message: `removed ${n} file(s) left in ${board.rel(board.tmpDir)}/ by killed processes`, hint: 'nothing to do: nobody owned them' }] : [];
 };
-
-export const CHECKS: Check[] = [checkConfig, checkTickets, checkLinks, checkStrayFiles, checkTmp, checkClaims, checkMailboxes, checkGit, checkEnforcement, checkAgentWorktrees];
-
-export function runChecks(board: Board): Finding[] {
-  return CHECKS.flatMap((c) => c(board));
-}

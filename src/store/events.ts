@@ -13,6 +13,7 @@ import { updateGraph } from '../core/graph.js';
 import { RESOLVED, type Ticket } from '../core/ticket.js';
 import { announceChange, type AnnounceEvent } from './announce.js';
 import type { Board } from './board.js';
+import { report } from './report.js';
 import { loadBoard } from './tickets.js';
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -20,7 +21,8 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
 /**
  * Announce what the change `before` -> `after` of one ticket (before = null: created) makes
  * true. Returns the events (see store/announce.ts). Never throws: the change is already
- * written, so a failure is reported on stderr and left for the watcher (same ids).
+ * written, so a failure is reported to the caller (store/report.ts) and left for the watcher
+ * (same ids).
  */
 export async function afterTicketChange(board: Board, before: Ticket | null, after: Ticket, actor: string): Promise<AnnounceEvent[]> {
   void actor; // who acted is in the ticket (`updated_by`), which is what the announcements use
@@ -43,7 +45,7 @@ export async function afterTicketChange(board: Board, before: Ticket | null, aft
     const then = before ? updateGraph(now, [before]) : updateGraph(now, [], [after.id]);
     return announceChange(board, then, now, loaded.config.agents, { changed: [after.id] });
   } catch (e) {
-    process.stderr.write(`board: warning: announcements for ${after.id} not sent: ${String((e as Error)?.message ?? e)}\n`);
+    report({ kind: 'warning', message: `announcements for ${after.id} not sent: ${String((e as Error)?.message ?? e)}` });
     return [];
   }
 }

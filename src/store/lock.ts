@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { conflict } from '../core/errors.js';
 import type { Board } from './board.js';
 import { checkNoLink, ensureDir } from './nolink.js';
+import { report } from './report.js';
 
 const require = createRequire(import.meta.url);
 type Lockfile = typeof import('proper-lockfile');
@@ -44,7 +45,7 @@ function clearFutureLock(path: string): void {
  * lock (long enough to outlast a stale one left by a killed process), then gives up with
  * exit 4 naming the lock.
  */
-export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle) => Promise<T> | T): Promise<T> {
+export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle) => Promise<T> | T, opts: { wait?: boolean } = {}): Promise<T> {
   const target = join(board.locksDir, key);
   const handle: LockHandle = { compromised: null };
   const options = {
@@ -52,18 +53,20 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
     lockfilePath: `${target}.lock`,
     stale: LOCK_STALE_MS,
     update: LOCK_UPDATE_MS,
-    retries: { retries: 400, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
+    // wait: false refuses at once when the lock is held (exit 4), e.g. a second `board integrate`
+    retries: opts.wait === false ? 0 : { retries: 400, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
     onCompromised: (err: Error) => {
       handle.compromised = err;
     },
   };
   checkNoLink(options.lockfilePath);
   clearFutureLock(options.lockfilePath);
-  // a long wait (a lock left by a killed process lasts up to 10 s) says so on a terminal
-  const progress = process.stderr.isTTY
-    ? setTimeout(() => process.stderr.write(`board: waiting for ${key} (held by another board process; a lock left by a killed process frees itself within 10 s)...\n`), 1000)
-    : undefined;
-  progress?.unref();
+  // a long wait (a lock left by a killed process lasts up to 10 s) is reported (the CLI says so on a terminal)
+  const progress = setTimeout(
+    () => report({ kind: 'waiting', message: `waiting for ${key} (held by another board process; a lock left by a killed process frees itself within 10 s)...` }),
+    1000,
+  );
+  progress.unref();
   let release: () => Promise<void>;
   try {
     release = await pl().lock(target, options);

@@ -4,7 +4,7 @@
  * binary content.
  */
 import { isUtf8 } from 'node:buffer';
-import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats, type Stats } from 'node:fs';
 import { invalid, notFound } from '../core/errors.js';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -16,7 +16,7 @@ export interface ReadOptions {
 }
 
 export function readBoardFile(path: string, opts: ReadOptions = {}): string {
-  return readBoardFileStat(path, opts).text;
+  return readChecked(path, opts, false).text;
 }
 
 /**
@@ -24,6 +24,11 @@ export function readBoardFile(path: string, opts: ReadOptions = {}): string {
  * text and stat always belong to one version of the file even while it is being replaced).
  */
 export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text: string; stat: BigIntStats; utf8: boolean } {
+  return readChecked(path, opts, true) as { text: string; stat: BigIntStats; utf8: boolean };
+}
+
+/** The read itself; `bigint` stats (nanosecond times, for cache keys) cost more, so only on request. */
+function readChecked(path: string, opts: ReadOptions, bigint: boolean): { text: string; stat: BigIntStats | Stats; utf8: boolean } {
   const display = opts.display ?? path;
   const max = opts.maxBytes ?? MAX_FILE_BYTES;
   let fd: number;
@@ -41,7 +46,7 @@ export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text:
     throw e;
   }
   try {
-    const st = fstatSync(fd, { bigint: true });
+    const st = bigint ? fstatSync(fd, { bigint: true }) : fstatSync(fd);
     if (!st.isFile()) throw invalid(`${display} is not a regular file`, { file: display });
     const size = Number(st.size);
     if (size > max) {

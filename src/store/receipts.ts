@@ -19,7 +19,7 @@
  *
  * A receipt is not a signature: anyone who can write in `.board/` can write one. It keeps
  * honest mistakes from being mistaken for board writes and board writes from being undone;
- * it does not stop an agent that sets out to forge one (README, "Hand edits and the watcher").
+ * it does not stop an agent that sets out to forge one (docs/design/enforcement.md, docs/threat-model.md).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, rmSync, statSync, constants } from 'node:fs';

@@ -32,8 +32,8 @@ import { createExclusive, stage } from './atomic.js';
 import type { Board } from './board.js';
 import { DerivedCache } from './cache.js';
 import { currentKey, dropToken, forgetVersion, takeVersion, versionKey } from './cas.js';
-import { loadConfig } from './config.js';
-import { lineOfKey, parseFrontmatter, serialize, setField, spliceFields, yaml, type ParsedFile } from './frontmatter.js';
+import { loadConfig, readConfig } from './config.js';
+import { lineOfKey, parseFrontmatter, readFrontmatter, serialize, setField, spliceFields, yaml, type ParsedFile } from './frontmatter.js';
 import { withLock } from './lock.js';
 import { readBoardFile, readBoardFileStat } from './read.js';
 import { dropReceipt, leaveReceipt } from './receipts.js';
@@ -43,7 +43,10 @@ import { checkNoLink, ensureDir } from './nolink.js';
 export interface TicketFile {
   ticket: Ticket;
   problems: Problem[];
-  parsed: ParsedFile;
+  /** The full parse (yaml Document), made on first use: reads that only look do not pay for it. */
+  readonly parsed: ParsedFile;
+  /** The file line of a top-level key. */
+  lineOf(key: string): number | undefined;
   raw: string;
   /** The key of the version read (content, inode, mtime): see cas.ts. */
   version: string;
@@ -70,19 +73,32 @@ export interface LoadedBoard {
 }
 
 /** A ticket problem as a BoardError naming the file, field and line. */
-export function problemError(display: string, p: Problem, parsed?: ParsedFile): BoardError {
+export function problemError(display: string, p: Problem, parsed?: ParsedFile | { lineOf(key: string): number | undefined }): BoardError {
+  const line = !parsed ? undefined : 'lineOf' in parsed ? parsed.lineOf(p.field) : lineOfKey(parsed, p.field);
   return invalid(`${display}: ${p.message}`, {
     file: display,
     field: p.field,
-    line: parsed ? lineOfKey(parsed, p.field) : undefined,
+    line,
     hint: p.hint,
   });
 }
 
+/**
+ * A ticket from its file's text. The front-matter is read by the fast reader when it can
+ * be (exactly what the YAML parser gives); the yaml Document is parsed only when `parsed`
+ * is used (edits).
+ */
 export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw' | 'version' | 'utf8'> {
-  const parsed = parseFrontmatter(raw, display);
-  const { ticket, problems } = ticketFromData(parsed.data, parsed.body, fileId);
-  return { ticket, problems, parsed };
+  const fm = readFrontmatter(raw, display);
+  const { ticket, problems } = ticketFromData(fm.data, fm.body, fileId);
+  return {
+    ticket,
+    problems,
+    lineOf: fm.lineOf,
+    get parsed() {
+      return fm.full;
+    },
+  };
 }
 
 /** Read one ticket by id. Exit 3 when there is no such ticket. */
@@ -104,7 +120,18 @@ export function readTicket(board: Board, id: string): TicketFile {
     }
     throw e;
   }
-  return { ...parseTicketText(raw, id, display), raw, version, utf8 };
+  const read = parseTicketText(raw, id, display);
+  return {
+    ticket: read.ticket,
+    problems: read.problems,
+    lineOf: read.lineOf,
+    get parsed() {
+      return read.parsed;
+    },
+    raw,
+    version,
+    utf8,
+  };
 }
 
 /** The ticket ids present on disk (file names), without reading the files. */
@@ -126,37 +153,45 @@ type CachedTicket = { t: Ticket; p: Problem[] } | { e: Record<string, unknown> }
 export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedBoard {
   const useCache = opts.cache !== false && process.env.BOARD_NO_CACHE !== '1';
   const cache = useCache ? DerivedCache.load(board) : undefined;
-  const config = loadConfig(board, cache);
+  // without the cache, board.yaml is read directly (loading cache.json just for it costs more)
+  const config = cache ? loadConfig(board, cache) : readConfig(board);
   const tickets = new Map<string, Ticket>();
   const broken: BrokenFile[] = [];
 
+  const dir = board.ticketsDir;
   for (const name of ticketFileNames(board)) {
     const fileId = name.slice(0, -3);
-    const path = join(board.ticketsDir, name);
+    const path = join(dir, name);
     const display = board.rel(path);
     if (!isTicketId(fileId)) {
       broken.push({ file: display, id: null, error: invalid(`${display}: file name is not a valid ticket id`, { file: display, hint: 'rename it to <ID>.md, e.g. T-4k9x.md' }).toJSON() });
       continue;
     }
-    let st: BigIntStats;
-    try {
-      st = lstatSync(path, { bigint: true });
-    } catch {
-      continue; // removed while we were reading
+    // with a cache, the stat decides whether the file must be read; without, the read's own stat serves
+    let st: BigIntStats | undefined;
+    if (cache) {
+      try {
+        st = lstatSync(path, { bigint: true });
+      } catch {
+        continue; // removed while we were reading
+      }
     }
-    let entry = cache?.get<CachedTicket>(name, st);
+    let entry = cache && st ? cache.get<CachedTicket>(name, st) : undefined;
     if (entry) stats.cached++;
     else {
       stats.parsed++;
       try {
-        const { ticket, problems, parsed } = parseTicketText(readBoardFile(path, { display }), fileId, display);
-        entry = { t: ticket, p: problems.map((p) => ({ ...p, line: lineOfKey(parsed, p.field) })) };
+        let text: string;
+        if (cache) ({ text, stat: st } = readBoardFileStat(path, { display }));
+        else text = readBoardFile(path, { display });
+        const { ticket, problems, lineOf } = parseTicketText(text, fileId, display);
+        entry = { t: ticket, p: problems.map((p) => ({ ...p, line: lineOf(p.field) })) };
       } catch (e) {
         if (!(e instanceof BoardError)) throw e;
         if (e.kind === 'not_found') continue;
         entry = { e: e.toJSON() };
       }
-      cache?.set(name, st, entry);
+      if (cache && st) cache.set(name, st, entry);
     }
     if ('e' in entry) {
       broken.push({ file: display, id: fileId, error: entry.e });

@@ -1,33 +1,9 @@
 /**
  * The audit plugin: everything the watcher sees change in `.board/` goes to the git audit
- * trail (git/audit.ts: the audit branch, built through a private index; the user's HEAD,
- * index and files are never touched).
- *
- * - Start: AuditLog.open (nothing to do when the board is not in a git work tree, or
- *   `git.autocommit: false`: said once in the log), then commitAll() in the background: what
- *   changed while no watcher ran (or since one was killed) is committed first.
- * - Then each change is recorded with who made it and what it was; AuditLog batches them
- *   (`git.debounce`, one commit per author per batch) and commits on its own schedule:
- *     ticket edits       author: the new version's updated_by, else its claim holder, else
- *                        its assignee, else `board` (the board's own plugins' writes: `board`)
- *                        what: describeTicketChange ("claimed by alice", "closed by bob")
- *     recados delivered  author: the sender; "recado alice -> bob, carol: subject" (a wave
- *                        announcement: "wave 2 open (3 tickets)")
- *     refused recados    author: `board`; the file kept in rejected/ and its reason
- *     inbox reads        author: the reader (new/ -> cur/)
- *     rejected/          any file the board keeps there (a refused ticket edit too)
- *     board.yaml, templates, deletions
- * - Stop: close() commits what is still queued.
- *
- * A commit that fails (a git error, a commit-msg hook that refuses) is logged as
- * `commit_failed` with the reason; its changes stay queued and are retried with the next
- * batch (backing off).
- *
- * `board sync` writes into `.board/` and moves the audit branch while it holds the lock
- * 'git-sync'. The watcher commits only while holding that lock too, so it never builds a
- * commit from a half-written sync (which would undo what sync brought in) and sync never
- * sees the branch move under it; what sync wrote is already on the branch, so recording it
- * again adds nothing.
+ * trail (git/audit.ts), recorded with who made it and what it was, batched and committed in
+ * the background; what changed while no watcher ran is committed on start, what is queued on
+ * stop. Commits are made under the `git-sync` lock so a running `board sync` is never half
+ * committed. Authors, messages, failures: docs/design/audit-sync.md ("What the watcher commits").
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Enforcement of hand edits (SPEC §5): every change to a ticket file is checked, and one that
+ * Enforcement of hand edits (docs/design/enforcement.md): every change to a ticket file is checked, and one that
  * breaks the rules is undone, kept, and explained to its author.
  *
  * BOARD WRITES AND HAND EDITS. The board's own writes (every CLI command, board sync, the

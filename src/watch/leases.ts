@@ -1,5 +1,5 @@
 /**
- * Lease expiry (SPEC §5): when a claim's lease runs out, the watcher returns the ticket to
+ * Lease expiry (docs/design/enforcement.md): when a claim's lease runs out, the watcher returns the ticket to
  * `todo`, removes the claim, and tells the holder and the assignee by recado.
  *
  * No polling: the plugin knows every claim's `expires` (read at start, kept current from the
@@ -15,7 +15,7 @@
  *
  * Also, now and then: leftovers of killed processes under .board/locks/ (store/leftovers.ts).
  */
-import { createHash } from 'node:crypto';
+import { fixedRecadoId } from '../core/fixed-id.js';
 import { activeClaim } from '../core/claims.js';
 import { BoardError } from '../core/errors.js';
 import { BOARD_SENDER, isAgentName } from '../core/names.js';
@@ -41,8 +41,7 @@ interface Tracked {
 
 /** The fixed recado id of the notice that `claim` of ticket `id` ran out. */
 export function expiryRecadoId(id: string, claim: Claim): string {
-  const h = createHash('sha256').update(`${id}\0${claim.by}\0${claim.at}\0${claim.expires}`).digest('hex').slice(0, 24);
-  return `board-expired-${h}`;
+  return fixedRecadoId('expired', [id, claim.by, claim.at, claim.expires]);
 }
 
 export function expiryNotice(t: Ticket, claim: Claim, now: Date): { subject: string; body: string } {

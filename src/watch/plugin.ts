@@ -1,44 +1,7 @@
 /**
  * Watcher plugins: how later parts of the board (edit enforcement, lease expiry, wave
- * announcements, the git audit trail, notifications) plug into `board watch`.
- *
- * The watcher runs one pipeline:
- *
- *   file event (chokidar for board.yaml/templates/outboxes; one directory watch each for
- *   tickets/ and every inbox/NAME/new/)
- *     → classify (classify.ts: config | ticket | outbox | inbox | template | other)
- *     → built-in handling (route recados, reload board.yaml, keep the last-seen ticket)
- *     → plugins, in the order they are listed in plugins.ts
- *
- * HOW TO ADD A PLUGIN
- *   1. Write `src/watch/<name>.ts` exporting a factory, e.g.
- *        export function leasePlugin(): WatchPlugin {
- *          return {
- *            name: 'leases',
- *            start(ctx) { ctx.every(5_000, () => expireLeases(ctx)); },
- *            onTicketEvent(ev, ctx) { if (ev.own !== 'leases') ... },
- *          };
- *        }
- *   2. Add one line to PLUGINS in src/watch/plugins.ts (loaded only by `board watch`).
- *   3. Test it in-process with `new WatchHost({ board, plugins: [yourPlugin()] })`
- *      (see test/watch-host.test.ts), or end to end with a real `board watch`.
- *
- * RULES OF THE HOST
- *   - Hooks may be sync or async. Each plugin gets its events one at a time, in order (a
- *     queue per plugin), so a slow plugin delays only itself; the router never waits for it.
- *   - A hook that throws is logged as a `plugin_error` event; the watcher goes on.
- *   - Write board files through `ctx.writeFile` (atomic, and marked as yours), or call
- *     `ctx.markOwn` right before writing them another way: the event your write causes then
- *     arrives with `own` set to your plugin's name, so a plugin that rewrites a ticket does
- *     not react to itself in a loop. Other plugins still see the event (git commits it).
- *     A ticket written that way is the board's own: the enforcement of hand edits does not
- *     judge it (board writes from other processes are recognised by their receipts instead,
- *     see store/receipts.ts; mutateTicket leaves one).
- *   - Use `ctx.setTimer` / `ctx.every` instead of setTimeout/setInterval: they are cleared
- *     on stop and their errors are logged.
- *   - Handlers must be idempotent: a file event can arrive twice, and after a crash the
- *     watcher starts again from what is on disk.
- *   - `stop` is awaited (up to 10 s) on SIGINT/SIGTERM, after the last event was handed out.
+ * announcements, the git audit trail, notifications) plug into `board watch`. The pipeline,
+ * how to add a plugin and the rules of the host: docs/architecture.md ("A watcher plugin").
  */
 import type { BoardConfig } from '../core/config.js';
 import type { BoardError } from '../core/errors.js';

@@ -1,34 +1,10 @@
 /**
- * The waves plugin: the watcher's half of the board's announcements (core/announce.ts).
- *
- * It keeps the board's dependency graph in memory and updates it with each ticket event
- * (updateGraph: a status change only adjusts per-wave counts; nothing is read again from
- * files). When a ticket's status, deps or assignee changed (or a ticket came or went), it
- * announces the difference between the graph before and after: wave open, ready, all
- * dependencies done, assigned, by recado from `board`.
- *
- * The CLI announces its own changes too (store/events.ts). Both compute the same recado ids
- * from the same state, and delivery skips a recipient that already has that id (unread or
- * read), so whichever is second delivers nothing: a change made with `board close` is
- * announced once, a hand edit (an agent saving `status: done`) is announced by the watcher.
- *
- * ONLY VERSIONS THAT STAND COUNT. A ticket file that does not parse or has invalid fields is
- * ignored (the graph keeps the last valid version; edit enforcement restores it). A version
- * that breaks a rule of a hand edit (core/edits.ts: done while a dependency is open, a
- * cycle, an unknown dependency, a status or assignee changed on a ticket someone else holds)
- * is held back for HOLD_MS: if it is restored meanwhile, it never counted; if it is still the
- * file's content then (nobody refused it: no enforcement, or a command such as
- * `close --force` that may do this), it is taken. Writes by the watcher's own plugins
- * (restores, lease expiry) are taken at once.
- *
- * START, AND CHANGES MADE WHILE NO WATCHER RAN. The graph the plugin last knew is saved in
- * `.board/run/waves.json` (each ticket's announced fields and a hash of its file), a few
- * seconds after a change and on stop. On start the plugin builds the graph from the ticket
- * texts the watcher already read (a ticket whose hash matches the saved one is not parsed
- * again), then announces the difference between the saved graph and the current one: what
- * changed while it was down, once. Anything announced already (by the CLI, or before a crash
- * that came before the save) has the same id and is not delivered again. With no saved
- * state (the first start, or run/ was removed) nothing is announced: history is not replayed.
+ * The waves plugin: the watcher's half of the board's announcements (core/announce.ts). It
+ * keeps the dependency graph in memory, announces what each ticket change makes true (the
+ * CLI announces its own changes too, under the same fixed ids), holds back versions that may
+ * still be refused (HOLD_MS), and saves the graph in run/waves.json to announce, on the next
+ * start, what changed while no watcher ran. Why and how: docs/design/delivery.md
+ * ("Announcements", "What the watcher does for waves").
  */
 import { join } from 'node:path';
 import type { AnnounceState, AnnounceTicket } from '../core/announce.js';
@@ -278,7 +254,7 @@ export class WavesPlugin implements WatchPlugin {
       graph: depsChanged ? updateGraph(this.graph, [nodeOf(t)]) : undefined,
     };
     return checkHandEdit(before, { ticket: t, problems: [] }, authorOf(t), ctx.now(), view)
-      .filter((v) => v.rule !== 'claim_by_hand')
+      .filter((v) => v.rule !== 'claim_by_hand' && v.rule !== 'work_by_hand')
       .map((v) => v.message);
   }
 

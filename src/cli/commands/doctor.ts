@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runChecks } from '../../store/doctor.js';
+import { runChecks } from '../doctor.js';
 import { action, common, openBoard, type CommonOptions } from '../context.js';
 import { paint, printJson, println } from '../output.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
-import { afterTicketChange } from '../../store/events.js';
-import { createTicket, loadBoard } from '../../store/tickets.js';
+import { create } from '../../ops/tickets.js';
+import { loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 import {
@@ -27,7 +27,7 @@ export function register(program: Command): Command {
         const actor = actorOf(opts);
         const board = openBoard(opts);
         const deps = [...(checkedIds(opts.deps, 'dependency') ?? []), ...(checkedIds(opts.addDep, 'dependency') ?? [])];
-        const ticket = createTicket(
+        const ticket = await create(
           board,
           {
             id: opts.id !== undefined ? checkTicketId(opts.id) : undefined,
@@ -41,9 +41,8 @@ export function register(program: Command): Command {
             body: bodyText(opts.body),
             template: opts.template ? templateText(board, opts.template) : defaultTemplate(board),
           },
-          actor,
+          { actor },
         );
-        if (ticket.assignee) await afterTicketChange(board, null, ticket, actor);
         if (opts.json) printJson(loadBoard(board).json(ticket));
         else println(ticket.id);
       }),
