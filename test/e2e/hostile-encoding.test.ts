@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempRepo, type TempRepo } from './helpers.js';
+import { tempRepo, type TempRepo } from '../helpers.js';
 
 let repo: TempRepo;
 beforeAll(() => {

@@ -4,8 +4,8 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escapeText } from '../src/core/escape.js';
-import { tempRepo, ticketText, type TempRepo } from './helpers.js';
+import { escapeText } from '../../src/core/escape.js';
+import { tempRepo, ticketText, type TempRepo } from '../helpers.js';
 
 let repo: TempRepo;
 

@@ -9,13 +9,12 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, linkSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startWatcherProcess, tempRepo, waitFor, type TempRepo, type WatcherProcess } from './helpers.js';
+import { ROOT, startWatcherProcess, tempRepo, waitFor, type TempRepo, type WatcherProcess } from '../helpers.js';
 
 let repo: TempRepo;
 let w: WatcherProcess;
 const procs: ChildProcess[] = [];
 const B = (...p: string[]) => repo.path('.board', ...p);
-const md = (d: string) => (existsSync(d) ? readdirSync(d).filter((n) => n.endsWith('.md')) : []);
 const inbox = (agent: string) => JSON.parse(repo.board(['inbox', '--as', agent, '--json']).stdout) as Array<Record<string, string>>;
 
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, board, cleanEnv, startWatcherProcess, waitFor } from './helpers.js';
+import { BIN, board, cleanEnv, startWatcherProcess, waitFor } from '../helpers.js';
 
 /** Can this process mount a tmpfs? (root in a container that allows it) */
 function canMount(): boolean {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWatcherProcess, tempRepo, type TempRepo } from './helpers.js';
+import { startWatcherProcess, tempRepo, type TempRepo } from '../helpers.js';
 
 const cleanups: Array<() => void> = [];
 const procs: ChildProcess[] = [];
