@@ -135,7 +135,8 @@ describe.skipIf(!MOUNT)('a read-only file system', () => {
 
 describe.skipIf(process.getuid?.() !== 0)('an unwritable inbox (EACCES, as an ordinary user)', () => {
   it('one unwritable inbox does not hold back the other recipients; its copy follows when it is writable', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'recado-eacces-'));
+    // in /tmp itself: the test run's own temp folder is not reachable by another user
+    const dir = mkdtempSync(join('/tmp', 'recado-eacces-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     chmodSync(dir, 0o755);
     const asRoot = (args: string[]) => board(args, { cwd: dir });
