@@ -3,7 +3,7 @@
  * in its worktree, started with its prompt, its hooks installed, its exit watched by tmux
  * (`remain-on-exit` + a `pane-died` hook that runs `board hook exit`).
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {
   applyExit, initialState, launchScript, recentRestarts, shouldRestart, type AgentRunState,
@@ -19,6 +19,7 @@ import { readAgentState, updateAgentState, writeAgentState } from '../store/agen
 import {
   currentSocket, hasSession, paneFacts, sessionName, shQuote, tmux, tmuxOk, tmuxSocketArgs, useSocket, type PaneFacts,
 } from './tmux.js';
+import { ensureDir } from '../store/nolink.js';
 
 export interface UpRow {
   agent: string;
@@ -80,7 +81,7 @@ function exitHookCommand(board: Board, name: string): string {
 }
 
 function writePrompt(board: Board, name: string, text: string): void {
-  mkdirSync(board.agentsRunDir, { recursive: true });
+  ensureDir(board.agentsRunDir);
   const file = board.agentPromptFile(name);
   writeAtomic(board.tmpDir, file, text.endsWith('\n') ? text : `${text}\n`, { fsync: false, mode: 0o600 });
   try { chmodSync(file, 0o600); } catch { /* best effort */ }

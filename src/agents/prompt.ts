@@ -12,6 +12,7 @@ import type { Board } from '../store/board.js';
 import { packagePath } from '../store/package.js';
 import { readBoardFile } from '../store/read.js';
 import { loadBoard } from '../store/tickets.js';
+import { escapeText } from '../core/escape.js';
 
 /** Order: wave, priority, creation, id (tickets without a wave last). */
 export function byPlanOrder(a: TicketJson, b: TicketJson): number {
@@ -54,7 +55,7 @@ export function renderAgentPrompt(board: Board, agent: string): AgentPrompt {
   const worktree = conf.worktree ? (isAbsolute(conf.worktree) ? conf.worktree : join(board.repo, conf.worktree)) : null;
   const text = renderTemplate(template, {
     agent,
-    role: conf.role ?? 'agent',
+    role: escapeText(conf.role ?? 'agent', { oneLine: true }), // board.yaml is a file an agent can write too
     repo: board.repo,
     board: board.root,
     worktree: worktree

@@ -2,13 +2,14 @@
  * `board wait`: block until a recado lands in an agent's inbox or a ticket becomes ready for
  * it. Directory watches on inbox/NAME/new/ and tickets/ (no polling); each event re-checks.
  */
-import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import { nextCandidates } from '../core/claims.js';
 import type { RecadoJson } from '../core/recado.js';
 import type { TicketJson } from '../core/ticket.js';
 import type { Board } from '../store/board.js';
 import { listInbox } from '../store/mailbox.js';
 import { loadBoard } from '../store/tickets.js';
+import { ensureDir } from '../store/nolink.js';
 
 export interface Arrived {
   recados: RecadoJson[];
@@ -33,7 +34,7 @@ export async function waitFor(board: Board, agent: string, timeoutMs: number | n
   const first = unread();
   if (first.length) return { recados: first, tickets: [] };
   const before = new Set(readyFor(board, agent).keys());
-  mkdirSync(board.inboxNew(agent), { recursive: true });
+  ensureDir(board.inboxNew(agent));
   return new Promise((resolve) => {
     const watchers: FSWatcher[] = [];
     let timer: NodeJS.Timeout | null = null;

@@ -587,7 +587,7 @@ export class AuditLog {
   private async runCommitMsgHook(message: string, idx: TempIndex, author: GitIdentity): Promise<string> {
     const hook = await commitMsgHook(this.repo);
     if (!hook) return message;
-    const file = join(this.board.runDir, `COMMIT_EDITMSG-${uniqueName()}`);
+    const file = this.board.run.commitMessage(uniqueName());
     writeFileSync(file, message);
     try {
       const r = await runHook(hook, [file], this.repo.top, {

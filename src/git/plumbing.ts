@@ -9,20 +9,21 @@
  * afterwards, so the user's own index (`.git/index`, their staged work) is never read,
  * written or locked by the board, and two committers never share one.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GitIdentity } from '../core/config.js';
 import { conflict } from '../core/errors.js';
 import { uniqueName } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
 import type { GitRepo, TreeEntry } from './git.js';
+import { ensureDir } from '../store/nolink.js';
 
 export class TempIndex {
   readonly file: string;
 
   constructor(private readonly repo: GitRepo, board: Board) {
-    mkdirSync(board.runDir, { recursive: true });
-    this.file = join(board.runDir, `git-index-${uniqueName()}`);
+    ensureDir(board.runDir);
+    this.file = board.run.gitIndex(uniqueName());
   }
 
   get env(): Record<string, string> {

@@ -17,12 +17,13 @@
  *   branch at or past `to`    the files are written from `from` to `to`, losers told, dropped
  *   branch elsewhere          (reset by hand) the journal is dropped, nothing written
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
 import type { GitRepo } from './git.js';
 import type { ReconciledClaim } from './sync-merge.js';
+import { ensureDir } from '../store/nolink.js';
 
 export interface SyncJournal {
   /** The sync process (a live one finishes its own journal). */
@@ -60,7 +61,7 @@ export function readJournal(board: Board): SyncJournal | null {
 }
 
 export function writeJournal(board: Board, j: SyncJournal): void {
-  mkdirSync(board.runDir, { recursive: true });
+  ensureDir(board.runDir);
   writeAtomic(board.tmpDir, journalFile(board), JSON.stringify(j, null, 2) + '\n');
 }
 

@@ -12,7 +12,7 @@
  * (one new commit each, same author, date and message) instead of a merge commit: the audit
  * branch stays a straight line whenever there was nothing to merge.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { authorIdentity, classifyPath } from '../core/audit.js';
 import type { BoardConfig } from '../core/config.js';
@@ -23,6 +23,7 @@ import type { Board } from '../store/board.js';
 import { parseFrontmatter, serialize, setField } from '../store/frontmatter.js';
 import type { GitRepo, TreeEntry } from './git.js';
 import { buildTree, commitTree } from './plumbing.js';
+import { ensureDir } from '../store/nolink.js';
 
 /** What a sync works with. */
 export interface SyncContext {
@@ -258,7 +259,7 @@ async function lineMerge(repo: GitRepo, board: Board, ours: string, base: string
   if (ours === theirs) return { text: ours, clean: true };
   if (ours === base) return { text: theirs, clean: true };
   if (theirs === base) return { text: ours, clean: true };
-  mkdirSync(board.tmpDir, { recursive: true });
+  ensureDir(board.tmpDir);
   const stem = join(board.tmpDir, uniqueName('.merge'));
   const files = [`${stem}.ours`, `${stem}.base`, `${stem}.theirs`];
   try {

@@ -6,11 +6,11 @@
  * version) and committed on top next. So writing the same change out twice, or finishing a
  * write-out that a killed sync began, changes nothing that was already right.
  */
-import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { lstatSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { auditPath, classifyPath } from '../core/audit.js';
 import { DEFAULT_CONFIG, type BoardConfig } from '../core/config.js';
-import { BoardError } from '../core/errors.js';
+
 import { writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
 import { loadConfig } from '../store/config.js';
@@ -21,6 +21,7 @@ import { dropReceipt, leaveReceipt } from '../store/receipts.js';
 import type { GitRepo } from './git.js';
 import { readText } from './plumbing.js';
 import { mergeTicket, type ReconciledClaim } from './sync-merge.js';
+import { checkNoLink, ensureDir } from '../store/nolink.js';
 
 export interface WriteOutResult {
   /** Board files written or deleted in `.board/` (relative to it). */
@@ -109,7 +110,7 @@ export async function writeOut(ctx: WriteOutContext, from: string | null, to: st
 export async function writeBoardFile(ctx: Pick<WriteOutContext, 'board' | 'hasBoard'>, rel: string, content: Buffer | string | null, executable = false): Promise<void> {
   const board = ctx.board;
   const abs = join(board.root, rel);
-  safeParents(board.root, rel);
+  checkNoLink(abs); // never through a link inside the board (store/nolink.ts), exit 2
   const info = classifyPath(rel);
   const apply = () => {
     if (content === null) {
@@ -118,7 +119,7 @@ export async function writeBoardFile(ctx: Pick<WriteOutContext, 'board' | 'hasBo
       } catch { /* already gone */ }
       return;
     }
-    mkdirSync(dirname(abs), { recursive: true });
+    ensureDir(dirname(abs));
     const receipt = info.kind === 'ticket' && info.ticket ? leaveReceipt(board, info.ticket, content.toString('utf8'), readText(abs)) : null;
     try {
       writeAtomic(board.tmpDir, abs, content, { mode: executable ? 0o755 : 0o644 });
@@ -131,35 +132,15 @@ export async function writeBoardFile(ctx: Pick<WriteOutContext, 'board' | 'hasBo
   else apply();
 }
 
-/** Refuse to write through a symbolic link inside the board (a link could lead outside it). */
-function safeParents(root: string, rel: string): void {
-  let dir = root;
-  for (const part of rel.split('/').slice(0, -1)) {
-    dir = join(dir, part);
-    try {
-      const st = lstatSync(dir);
-      if (st.isSymbolicLink() || !st.isDirectory()) {
-        throw new BoardError('conflict', `cannot write ${rel}: ${dir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}`, {
-          file: rel,
-          hint: 'replace it with a real folder (board doctor lists links), then run board sync again',
-        });
-      }
-    } catch (e) {
-      if (e instanceof BoardError) throw e;
-      return; // missing from here on: mkdir creates real folders
-    }
-  }
-}
-
 /** The folders a board needs that git does not carry (it stores no empty folders). */
 export function ensureFolders(board: Board): void {
-  for (const f of BOARD_FOLDERS) mkdirSync(join(board.root, f), { recursive: true });
+  for (const f of BOARD_FOLDERS) ensureDir(join(board.root, f));
   let config: BoardConfig = DEFAULT_CONFIG;
   try {
     config = loadConfig(board);
   } catch { /* no or invalid board.yaml: doctor says so */ }
   for (const a of Object.keys(config.agents)) {
-    for (const d of [board.inboxNew(a), board.inboxCur(a), board.outbox(a)]) mkdirSync(d, { recursive: true });
+    for (const d of [board.inboxNew(a), board.inboxCur(a), board.outbox(a)]) ensureDir(d);
   }
 }
 

@@ -3,11 +3,12 @@
  * `.board/run/agents/` (written atomically; the last writer wins, which is right for a state
  * that only ever moves forward in time).
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { initialState, type AgentRunState } from '../core/agents.js';
 import { isAgentName } from '../core/names.js';
 import { writeAtomic } from './atomic.js';
 import type { Board } from './board.js';
+import { ensureDir } from './nolink.js';
 
 export function readAgentState(board: Board, agent: string): AgentRunState | null {
   let raw: string;
@@ -26,7 +27,7 @@ export function readAgentState(board: Board, agent: string): AgentRunState | nul
 }
 
 export function writeAgentState(board: Board, s: AgentRunState): void {
-  mkdirSync(board.agentsRunDir, { recursive: true });
+  ensureDir(board.agentsRunDir);
   writeAtomic(board.tmpDir, board.agentStateFile(s.agent), JSON.stringify(s, null, 1) + '\n', { fsync: false });
 }
 

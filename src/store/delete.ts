@@ -7,7 +7,8 @@
  * "deleted by NAME". Refused while someone else holds the ticket (exit 4) or while open
  * tickets depend on it (exit 4, naming them).
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { ensureDir } from './nolink.js';
 import { join } from 'node:path';
 import { activeClaim } from '../core/claims.js';
 import { conflict } from '../core/errors.js';
@@ -49,7 +50,7 @@ export async function deleteTicket(board: Board, id: string, opts: { actor: stri
     if (dependents.length && !opts.force) {
       throw conflict(`open tickets depend on ${id}: ${dependents.join(', ')}`, { hint: `remove it from their deps first (board edit ID --remove-dep ${id}), or cancel it instead (board close ${id} --cancel)`, data: { dependents } });
     }
-    mkdirSync(deletedDir(board), { recursive: true });
+    ensureDir(deletedDir(board));
     writeAtomic(board.tmpDir, join(deletedDir(board), id), JSON.stringify({ by: opts.actor, at: now.toISOString() }) + '\n', { fsync: false });
     rmSync(board.ticketFile(id), { force: true });
     return ticket;

@@ -184,7 +184,8 @@ export function parseFrontmatter(raw: string, display: string): ParsedFile {
   const Y = yaml();
   let doc: Document | undefined;
   if (!empty) {
-    doc = parseYamlDocument(matter);
+    // (a CRLF file: the last line's "\r" is not YAML; dropping it moves no offset)
+    doc = parseYamlDocument(matter.endsWith('\r') ? matter.slice(0, -1) : matter);
     const err = doc.errors[0];
     if (err) {
       // the text starts on the opening "---" line, so YAML's line numbers are file lines
@@ -298,10 +299,15 @@ export function setField(doc: Document, key: string, value: unknown): void {
  * are rewritten (a trailing comment on a one-line field is kept); every other byte of the
  * file stays as it was: comments, blank lines, spacing, quoting, key order, unknown keys.
  * New fields are appended at the end of the front-matter; `undefined` removes a field.
+ * A file with CRLF line endings keeps them: the lines written are written with CRLF too.
  */
 export function spliceFields(parsed: ParsedFile, changes: ReadonlyMap<string, unknown>, body = parsed.body): string {
   const Y = yaml();
-  const src = parsed.matter;
+  // with CRLF, the last front-matter line's "\r" may be in the matter (its "\n" is the closing line's)
+  const cr = parsed.matter.endsWith('\r') ? '\r' : '';
+  const src = cr ? parsed.matter.slice(0, -1) : parsed.matter;
+  const eol = cr || /\r\n/.test(src) || parsed.tail.startsWith('\r\n') ? '\r\n' : '\n';
+  const withEol = (s: string) => (eol === '\n' ? s : s.replace(/\r?\n/g, eol));
   const map = Y.isMap(parsed.doc.contents) ? parsed.doc.contents : null;
   const edits: { start: number; end: number; text: string }[] = [];
   const appends: string[] = [];
@@ -312,7 +318,7 @@ export function spliceFields(parsed: ParsedFile, changes: ReadonlyMap<string, un
   };
   for (const [key, value] of changes) {
     const pair = map?.items.find((p) => Y.isScalar(p.key) && String(p.key.value) === key);
-    const rendered = value === undefined ? '' : renderField(key, value).replace(/\n$/, '');
+    const rendered = value === undefined ? '' : withEol(renderField(key, value).replace(/\n$/, ''));
     const keyNode = pair?.key as { range?: [number, number, number] } | undefined;
     if (!pair || !keyNode?.range) {
       if (value !== undefined) appends.push(rendered);
@@ -330,17 +336,17 @@ export function spliceFields(parsed: ParsedFile, changes: ReadonlyMap<string, un
     const rest = src.slice(valueEnd, lineEnd(valueEnd));
     const keepComment = !rendered.includes('\n') && /^[ \t]+#/.test(rest);
     if (keepComment) edits.push({ start, end: valueEnd, text: rendered });
-    else edits.push({ start, end, text: rendered + (hadNewline ? '\n' : '') });
+    else edits.push({ start, end, text: rendered + (hadNewline ? eol : '') });
   }
   let out = src;
   for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   // the last field has no newline of its own (the closing "---" line brings it)
-  if (!src.endsWith('\n') && out.endsWith('\n')) out = out.slice(0, -1);
+  if (!src.endsWith('\n') && out.endsWith('\n')) out = out.slice(0, out.endsWith('\r\n') ? -2 : -1);
   if (appends.length) {
     // the front-matter text ends just before the "\n---" of the closing line
-    out += (out.endsWith('\n') ? '' : '\n') + appends.join('\n');
+    out += (out.endsWith('\n') ? '' : eol) + appends.join(eol);
   }
-  return `${parsed.bom ? '\ufeff' : ''}---${out}${parsed.tail}${body}`;
+  return `${parsed.bom ? '\ufeff' : ''}---${out}${cr}${parsed.tail}${body}`;
 }
 
 /** One field as YAML text, lists of scalars in flow style (`[a, b]`). */

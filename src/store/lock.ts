@@ -6,11 +6,12 @@
  * can hand the lock to two processes at once, so callers that need exactly one winner do not
  * rest on the lock alone: see the compare-and-swap in tickets.ts.
  */
-import { lstatSync, mkdirSync, rmdirSync } from 'node:fs';
+import { lstatSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { conflict } from '../core/errors.js';
 import type { Board } from './board.js';
+import { checkNoLink, ensureDir } from './nolink.js';
 import { report } from './report.js';
 
 const require = createRequire(import.meta.url);
@@ -58,6 +59,7 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
       handle.compromised = err;
     },
   };
+  checkNoLink(options.lockfilePath);
   clearFutureLock(options.lockfilePath);
   // a long wait (a lock left by a killed process lasts up to 10 s) is reported (the CLI says so on a terminal)
   const progress = setTimeout(
@@ -71,7 +73,7 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      mkdirSync(board.locksDir, { recursive: true });
+      ensureDir(board.locksDir);
       release = await pl().lock(target, options);
     } else if (code === 'ELOCKED') {
       throw conflict(`${key} is locked by another board process`, {

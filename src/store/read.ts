@@ -3,6 +3,7 @@
  * in `.board/` cannot lead a read outside it), only regular files, at most 1 MiB, and no
  * binary content.
  */
+import { isUtf8 } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats, type Stats } from 'node:fs';
 import { invalid, notFound } from '../core/errors.js';
 
@@ -22,12 +23,12 @@ export function readBoardFile(path: string, opts: ReadOptions = {}): string {
  * The same, with the stat of the very file that was read (taken on the open descriptor, so
  * text and stat always belong to one version of the file even while it is being replaced).
  */
-export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text: string; stat: BigIntStats } {
-  return readChecked(path, opts, true) as { text: string; stat: BigIntStats };
+export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text: string; stat: BigIntStats; utf8: boolean } {
+  return readChecked(path, opts, true) as { text: string; stat: BigIntStats; utf8: boolean };
 }
 
 /** The read itself; `bigint` stats (nanosecond times, for cache keys) cost more, so only on request. */
-function readChecked(path: string, opts: ReadOptions, bigint: boolean): { text: string; stat: BigIntStats | Stats } {
+function readChecked(path: string, opts: ReadOptions, bigint: boolean): { text: string; stat: BigIntStats | Stats; utf8: boolean } {
   const display = opts.display ?? path;
   const max = opts.maxBytes ?? MAX_FILE_BYTES;
   let fd: number;
@@ -65,7 +66,8 @@ function readChecked(path: string, opts: ReadOptions, bigint: boolean): { text: 
     if (bytes.includes(0)) {
       throw invalid(`${display} is a binary file (it contains NUL bytes)`, { file: display, hint: 'board files are Markdown text' });
     }
-    return { text: bytes.toString('utf8'), stat: st };
+    // `utf8: false`: some bytes are not UTF-8 and read as U+FFFD; such a text must not be written back
+    return { text: bytes.toString('utf8'), stat: st, utf8: isUtf8(bytes) };
   } finally {
     closeSync(fd);
   }

@@ -23,12 +23,14 @@
  * it does not stop an agent that sets out to forge one (docs/design/enforcement.md, docs/threat-model.md).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync, constants } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync, statSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from './board.js';
 import { MAX_FILE_BYTES, readBoardFile } from './read.js';
+import { checkNoLink, ensureDir } from './nolink.js';
+import { writeAllSync } from './atomic.js';
 
-export const receiptsDir = (board: Board): string => join(board.runDir, 'receipts');
+export const receiptsDir = (board: Board): string => board.run.receipts;
 
 /** The hash that names a content in receipts (hex, 128 bits of sha256). */
 export function contentHash(text: string | Uint8Array): string {
@@ -47,20 +49,23 @@ export function leaveReceipt(board: Board, id: string, text: string, base: strin
   const name = `${id}.${contentHash(text)}.${process.pid.toString(36)}_${(counter++).toString(36)}_${randomBytes(3).toString('hex')}`;
   const path = join(dir, name);
   const data = Buffer.from(JSON.stringify({ v: 1, base, text }), 'utf8');
+  checkNoLink(path);
   let fd: number;
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   }
   try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-  } finally {
+    writeAllSync(fd, data, path);
+  } catch (e) {
     closeSync(fd);
+    rmSync(path, { force: true }); // a half receipt is no receipt
+    throw e;
   }
+  closeSync(fd);
   return path;
 }
 

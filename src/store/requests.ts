@@ -10,12 +10,13 @@
  * starts (claim, renew, release and close are the same the second time; `next` then finds
  * the ticket it took and answers with it); one killed after sends the answer it finds.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isAgentName } from '../core/names.js';
 import { uniqueName, writeAtomic } from './atomic.js';
 import type { Board } from './board.js';
 import { readBoardFile } from './read.js';
+import { ensureDir } from './nolink.js';
 
 export const requestsDir = (board: Board): string => join(board.runDir, 'requests');
 
@@ -37,7 +38,7 @@ export function takeRequest(board: Board, path: string, from: string): TakenRequ
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') throw e;
-      if (i === 0) mkdirSync(dir, { recursive: true });
+      if (i === 0) ensureDir(dir);
     }
   }
   return null;

@@ -17,9 +17,7 @@
  *      knows this write is the board's and not a hand edit), and rename the staged file into
  *      place. A write that does not happen takes its receipt back.
  */
-import {
-  lstatSync, mkdirSync, readdirSync, rmSync, type BigIntStats,
-} from 'node:fs';
+import { lstatSync, readdirSync, rmSync, type BigIntStats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Document } from 'yaml';
@@ -41,6 +39,7 @@ import { readBoardFile, readBoardFileStat } from './read.js';
 import { dropReceipt, leaveReceipt } from './receipts.js';
 import { stats } from './stats.js';
 import { swapTicketFile, recoverAside, type SwapResult } from './swap.js';
+import { checkNoLink, ensureDir } from './nolink.js';
 
 export interface TicketFile {
   ticket: Ticket;
@@ -52,6 +51,8 @@ export interface TicketFile {
   raw: string;
   /** The key of the version read (content, inode, mtime): see cas.ts. */
   version: string;
+  /** False when the file holds bytes that are not UTF-8 (`raw` shows them as U+FFFD). */
+  utf8: boolean;
 }
 
 export interface BrokenFile {
@@ -88,7 +89,7 @@ export function problemError(display: string, p: Problem, parsed?: ParsedFile | 
  * be (exactly what the YAML parser gives); the yaml Document is parsed only when `parsed`
  * is used (edits).
  */
-export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw' | 'version'> {
+export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw' | 'version' | 'utf8'> {
   const fm = readFrontmatter(raw, display);
   const { ticket, problems } = ticketFromData(fm.data, fm.body, fileId);
   return {
@@ -108,6 +109,7 @@ export function readTicket(board: Board, id: string): TicketFile {
   const display = board.rel(file);
   let raw: string;
   let version: string;
+  let utf8: boolean;
   try {
     let read;
     try {
@@ -119,6 +121,7 @@ export function readTicket(board: Board, id: string): TicketFile {
       read = readBoardFileStat(file, { display }); // put back, or the swap finished meanwhile
     }
     raw = read.text;
+    utf8 = read.utf8;
     version = versionKey(raw, read.stat);
   } catch (e) {
     if (e instanceof BoardError && e.kind === 'not_found') {
@@ -136,6 +139,7 @@ export function readTicket(board: Board, id: string): TicketFile {
     },
     raw,
     version,
+    utf8,
   };
 }
 
@@ -274,6 +278,13 @@ export async function mutateTicket(
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const cur = readTicket(board, id);
+      if (!cur.utf8) {
+        // writing it back would turn those bytes into U+FFFD: refuse, change nothing
+        throw invalid(`${display} holds bytes that are not UTF-8; the board does not rewrite it (they would be lost)`, {
+          file: display,
+          hint: `fix the encoding by hand (e.g. iconv -f latin1 -t utf-8 ${display}), then run the command again`,
+        });
+      }
       const before = cur.ticket;
       let body = cur.parsed.body;
       const changes = new Map<string, unknown>();
@@ -301,6 +312,7 @@ export async function mutateTicket(
         if (token) {
           // the receipt first: it is there by the time anyone can see the content
           receipt = leaveReceipt(board, id, text, cur.raw);
+          checkNoLink(file);
           if (currentKey(file, display) === cur.version) swap = swapTicketFile(board, id, staged, { text: cur.raw });
         }
       } finally {
@@ -456,7 +468,7 @@ function renderTicket(id: string, f: NewTicketFields, actor: string, now: string
 export function createTicket(board: Board, f: NewTicketFields, actor: string, now = new Date()): Ticket {
   const config = loadConfig(board);
   const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  mkdirSync(board.ticketsDir, { recursive: true });
+  ensureDir(board.ticketsDir);
   let length = idLengthFor(ticketFileNames(board).length);
   for (let attempt = 0; attempt < 20; attempt++) {
     const id = f.id ?? idFromBytes(config.prefix, randomBytes(16), length);

@@ -35,7 +35,7 @@
  *   6. the journal is removed.
  * On start, journals left by a killed watcher are carried out again.
  */
-import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { linkSync, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { activeClaim } from '../core/claims.js';
 import { authorFromText, authorOf, checkHandEdit, ENDS_CLAIM, unparsableViolation, type BoardView, type EditViolation } from '../core/edits.js';
@@ -56,6 +56,7 @@ import type { TicketEvent, TicketSnapshot, WatchContext, WatchPlugin } from './p
 import { crashPoint } from './crash.js';
 import { Snapshot } from './tickets.js';
 import { knownVersions } from './known.js';
+import { checkNoLink, ensureDir } from '../store/nolink.js';
 
 /** Receipts are taken within milliseconds while a watcher runs; older ones are litter. */
 export const RECEIPT_TTL_MS = 120_000;
@@ -63,7 +64,7 @@ const PRUNE_EVERY_MS = 60_000;
 /** A receipt not taken yet that is this old is not taken for the version a hand edit was made on. */
 const PENDING_MS = 60_000;
 
-export const journalDir = (board: Board) => join(board.runDir, 'enforce');
+export const journalDir = (board: Board) => board.run.enforce;
 
 interface Journal {
   v: 1;
@@ -534,8 +535,8 @@ export class Enforcer {
   }): Promise<void> {
     const board = this.board;
     const at = this.ctx.now();
-    mkdirSync(board.rejectedDir, { recursive: true });
-    mkdirSync(journalDir(board), { recursive: true });
+    ensureDir(board.rejectedDir);
+    ensureDir(journalDir(board));
     let name = refusalFileName(r.id, at);
     for (let n = 2; exists(join(board.rejectedDir, name)) || exists(join(journalDir(board), `${name}.json`)); n++) name = refusalFileName(r.id, at, n);
     const j: Journal = {
@@ -582,6 +583,7 @@ export class Enforcer {
     if (!exists(kept)) {
       let linked = false;
       if (j.link) {
+        checkNoLink(kept);
         try {
           linkSync(ticket, kept);
           linked = true;
@@ -621,11 +623,11 @@ export class Enforcer {
     // 4. the reason, 5. the recado
     const refusal: Refusal = {
       id: j.id,
-      file: display,
+      file: ticket, // absolute: the author may read the recado in a worktree with no .board/ of its own
       author: j.author,
       violations: j.violations,
       action,
-      kept: board.rel(kept),
+      kept,
       restored: j.restored ?? undefined,
       partial: j.partial ?? undefined,
       boardWrite: j.boardWrite ?? undefined,
@@ -650,7 +652,7 @@ export class Enforcer {
       reason: j.violations[0]?.message,
       author: j.author,
       action,
-      kept: refusal.kept,
+      kept: board.rel(kept),
       notified,
       ...(j.boardWrite ? { board_write: j.boardWrite } : {}),
       ...(recovering ? { recovered: true } : {}),

@@ -14,7 +14,7 @@
  * board writes there), inbox/<agent>/cur/ (read recados only ever arrive by a move from new/,
  * which new/'s watch sees).
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import type { BoardConfig } from '../core/config.js';
@@ -36,6 +36,8 @@ import { SparePool } from './spares.js';
 import { watcherStateFile, type HostState, type WatcherState } from './state.js';
 import { idOfName, TicketMemory, type Snapshot } from './tickets.js';
 import { Verdicts } from './verdicts.js';
+import { ensureDir } from '../store/nolink.js';
+import { BoardError } from '../core/errors.js';
 
 export interface LoggedEvent extends WatchEvent {
   time: string;
@@ -119,10 +121,20 @@ export class WatchHost implements RouterHost {
   async start(): Promise<void> {
     const t0 = Date.now();
     const b = this.board;
-    for (const dir of [b.outboxDir, b.inboxDir, b.ticketsDir, b.rejectedDir, b.tmpDir, outgoingDir(b)]) mkdirSync(dir, { recursive: true });
+    // a folder that is a link is reported, not written through; the rest of the board still works
+    const linked: string[] = [];
+    for (const dir of [b.outboxDir, b.inboxDir, b.ticketsDir, b.rejectedDir, b.tmpDir, outgoingDir(b)]) {
+      try {
+        ensureDir(dir);
+      } catch (e) {
+        if (!(e instanceof BoardError)) throw e;
+        linked.push(e.message);
+      }
+    }
     this.config = readConfig(b); // an invalid board.yaml stops the start (exit 2, with the line)
     this.configKey = this.statKey();
     this.log({ type: 'started', pid: process.pid, board: b.root });
+    for (const message of linked) this.log({ type: 'error', message, hint: 'replace the link with a real folder; `board doctor` lists links' });
     this.writeState();
 
     this.spares.reset();

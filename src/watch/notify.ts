@@ -27,7 +27,7 @@
  *                     killed after 10 s (BOARD_NOTIFY_TIMEOUT_MS). One command at a time per agent, in order. A failure
  *                     is logged (`notify_error`), never fatal.
  */
-import { mkdirSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { readdirSync, watch, type FSWatcher } from 'node:fs';
 import { run as runProgram } from '../proc/run.js';
 import { join } from 'node:path';
 import { WAKE_VERIFY_MS, type AgentRunState } from '../core/agents.js';
@@ -47,6 +47,7 @@ const EXIT_GRACE_MS = 4_000;
 import { parseDuration } from '../core/duration.js';
 import type { RecadoJson } from '../core/recado.js';
 import type { Cancel, RecadoDelivered, WatchContext, WatchPlugin } from './plugin.js';
+import { ensureDir } from '../store/nolink.js';
 
 interface RunResult {
   code: number | null;
@@ -384,7 +385,7 @@ export function notifyPlugin(): WatchPlugin {
     name: 'notify',
     start(ctx: WatchContext) {
       try {
-        mkdirSync(ctx.board.agentsRunDir, { recursive: true });
+        ensureDir(ctx.board.agentsRunDir);
         stateWatch = watch(ctx.board.agentsRunDir, (_ev, name) => {
           const n = String(name ?? '');
           if (n.endsWith('.json')) onStateChange(ctx, n.slice(0, -5));

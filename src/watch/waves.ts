@@ -30,7 +30,7 @@ const ANNOUNCE_ATTEMPTS = 4;
 const ANNOUNCE_RETRY_MS = 5_000;
 
 export function wavesStateFile(board: Board): string {
-  return join(board.runDir, 'waves.json');
+  return board.run.waves;
 }
 
 interface SavedState {

@@ -14,11 +14,12 @@
  * pages and cookies it gave out before.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
+import { ensureDir } from '../store/nolink.js';
 
 export const tokenFile = (board: Board) => join(board.runDir, 'web.token');
 
@@ -29,8 +30,8 @@ export function boardToken(board: Board): string {
     if (/^[0-9a-f]{64}$/.test(t)) return t;
   } catch { /* none yet */ }
   const t = randomBytes(32).toString('hex');
-  mkdirSync(board.runDir, { recursive: true });
-  mkdirSync(board.tmpDir, { recursive: true });
+  ensureDir(board.runDir);
+  ensureDir(board.tmpDir);
   writeAtomic(board.tmpDir, tokenFile(board), t + '\n', { mode: 0o600 });
   return t;
 }

@@ -181,7 +181,7 @@ describe('board hook claude', () => {
     const first = r.board(['hook', 'claude', '--as', 'ana']);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('You (ana) have 1 new recado');
-    expect(first.stdout).toMatch(/--- recado \S+ from bob, sent \S+Z, ticket T-1\nSubject: API contract ready\n\nThe contract is in docs\/api.md\nsecond line\n/);
+    expect(first.stdout).toMatch(/--- recado \S+ from bob, sent \S+Z, ticket T-1\nSubject: API contract ready\n> The contract is in docs\/api.md\n> second line\n/);
     expect(first.stdout).toContain(`${r.path('.board', 'outbox', 'ana')}/`);
     expect(md(r.path('.board', 'inbox', 'ana', 'new'))).toEqual([]);
     expect(md(r.path('.board', 'inbox', 'ana', 'cur'))).toHaveLength(1);

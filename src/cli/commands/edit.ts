@@ -5,7 +5,7 @@ import { loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 import {
-  bodyText, checkedAssignee, checkedIds, checkedPriority, checkedStatus, fieldOptions, templateText, type FieldOptions,
+  bodyText, checkedAssignee, checkedIds, checkedPriority, checkedStatus, checkedTitle, fieldOptions, templateText, type FieldOptions,
 } from '../ticket-options.js';
 import { parseFrontmatter } from '../../store/frontmatter.js';
 
@@ -41,7 +41,7 @@ export function register(program: Command): Command {
         const result = await edit(
           board,
           id,
-          { title: opts.title, status, assignee, priority, locks: opts.locks, labels: opts.labels, deps, addDep, rmDep, body },
+          { title: checkedTitle(opts.title), status, assignee, priority, locks: opts.locks, labels: opts.labels, deps, addDep, rmDep, body },
           { actor, force: opts.force },
         );
         if (opts.json) printJson(loadBoard(board).json(result.after));

@@ -5,7 +5,7 @@ import { loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 import {
-  bodyText, checkedAssignee, defaultTemplate, checkedIds, checkedPriority, checkedStatus, fieldOptions, templateText, type FieldOptions,
+  bodyText, checkedAssignee, defaultTemplate, checkedIds, checkedPriority, checkedStatus, checkedTitle, fieldOptions, templateText, type FieldOptions,
 } from '../ticket-options.js';
 
 interface Options extends CommonOptions, FieldOptions {
@@ -31,7 +31,7 @@ export function register(program: Command): Command {
           board,
           {
             id: opts.id !== undefined ? checkTicketId(opts.id) : undefined,
-            title,
+            title: checkedTitle(title),
             status: checkedStatus(opts.status),
             assignee: checkedAssignee(opts.assignee),
             deps: opts.deps || opts.addDep ? deps : undefined,

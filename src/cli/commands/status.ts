@@ -1,3 +1,4 @@
+import { one } from '../format.js';
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import { describeState } from '../../core/agents.js';
@@ -127,7 +128,8 @@ function render(board: Board, s: BoardStatus & { integration: IntegrationSummary
             const name = a.listed ? a.name : `${a.name} (not in board.yaml)`;
             const claims = a.claims.length ? a.claims : [null];
             claims.forEach((c, i) => {
-              const claim = c ? `${c.id} ${c.title.length > 28 ? `${c.title.slice(0, 27)}…` : c.title}` : '-';
+              const title = one(c?.title ?? '');
+              const claim = c ? `${c.id} ${title.length > 28 ? `${title.slice(0, 27)}…` : title}` : '-';
               const lease = c ? (c.expired ? 'ran out' : `${formatDuration(c.left_ms)} left`) : '';
               const state = a.state ? `${describeState(a.state)} ${ago(a.state.since, now)}` : '-';
             rows.push((i === 0 ? [name, a.role ?? '-', state, claim, lease, unread, last] : ['', '', '', claim, lease, '', '']).map(safe));
