@@ -141,7 +141,7 @@ export interface TempRepo {
 }
 
 /** A fresh git repository in a temp dir, with an identity, optionally with `board init` done. */
-export function tempRepo(opts: { init?: boolean; git?: boolean } = {}): TempRepo {
+export function tempRepo(opts: { init?: boolean; git?: boolean; /** let `board init` register the git user as an agent (role human) */ person?: boolean } = {}): TempRepo {
   const dir = tempDir();
   if (opts.git !== false) {
     git(['init', '-q', '-b', 'main'], dir);
@@ -162,7 +162,7 @@ export function tempRepo(opts: { init?: boolean; git?: boolean } = {}): TempRepo
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
   if (opts.init !== false) {
-    const r = repo.board(['init']);
+    const r = repo.board(opts.person ? ['init'] : ['init', '--no-person']);
     if (r.code !== 0) throw new Error(`board init failed: ${r.stderr}`);
   }
   return repo;

@@ -3,10 +3,13 @@
  * turning errors into exit codes.
  */
 import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../core/errors.js';
 import { agentNameFrom, checkAgentName } from '../core/names.js';
 import type { Board } from '../store/board.js';
+import { loadConfig } from '../store/config.js';
 import { locateBoard } from '../store/locate.js';
 import { reportError } from './output.js';
 
@@ -19,7 +22,7 @@ export interface CommonOptions {
 /** Add --board and --json (and --as when the command acts as someone). */
 export function common(cmd: Command, opts: { as?: boolean } = {}): Command {
   cmd.option('--board <dir>', 'use the board at DIR (default: found from the working directory, or BOARD_DIR)');
-  if (opts.as) cmd.option('--as <name>', 'who is acting (default: BOARD_AGENT, else git config user.name)');
+  if (opts.as) cmd.option('--as <name>', 'who is acting (default: BOARD_AGENT, else the agent whose worktree this is, else git config user.name)');
   cmd.option('--json', 'print JSON (stable shapes, see docs/json.md)');
   return cmd;
 }
@@ -29,13 +32,46 @@ export function openBoard(opts: CommonOptions): Board {
 }
 
 /**
- * Who is acting: --as, else BOARD_AGENT, else git's user.name turned into a valid name.
+ * The agent whose recorded worktree (board.yaml `agents.NAME.worktree`) holds the working
+ * directory, or undefined (no board, no such agent). The innermost one wins.
+ */
+export function worktreeOwner(opts: CommonOptions, cwd = process.cwd()): string | undefined {
+  let board: Board;
+  let agents: Record<string, { worktree: string | null }>;
+  try {
+    board = openBoard(opts);
+    agents = loadConfig(board).agents;
+  } catch {
+    return undefined;
+  }
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const here = real(cwd);
+  let best: { name: string; len: number } | undefined;
+  for (const [name, a] of Object.entries(agents)) {
+    if (!a.worktree) continue;
+    const top = real(isAbsolute(a.worktree) ? a.worktree : resolve(board.repo, a.worktree));
+    if ((here === top || here.startsWith(top + sep)) && (!best || top.length > best.len)) best = { name, len: top.length };
+  }
+  return best?.name;
+}
+
+/**
+ * Who is acting: --as, else BOARD_AGENT, else the agent whose worktree this is, else git's
+ * user.name turned into a valid name.
  * A given name that is not valid is refused (exit 2) before anything is touched.
  */
 export function actorOf(opts: CommonOptions): string {
   if (opts.as !== undefined) return checkAgentName(opts.as, '--as name');
   const env = process.env.BOARD_AGENT;
   if (env) return checkAgentName(env, 'BOARD_AGENT name');
+  const owner = worktreeOwner(opts);
+  if (owner) return owner;
   const r = spawnSync('git', ['config', 'user.name'], { encoding: 'utf8', timeout: 5000 });
   const name = r.status === 0 ? agentNameFrom(r.stdout.trim()) : undefined;
   if (name) return name;

@@ -3,12 +3,25 @@
  * the exit code of their kind; colour only on a terminal and never with NO_COLOR.
  */
 import { BoardError, EXIT } from '../core/errors.js';
+import { escapeLine } from '../core/escape.js';
+import { systemError } from '../core/io-errors.js';
 
 export const useColour = (stream: NodeJS.WriteStream = process.stdout): boolean =>
   Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
 
 const wrap = (open: number, close: number) => (s: string) =>
   useColour() ? `\u001b[${open}m${s}\u001b[${close}m` : s;
+
+/** The colour codes `paint` writes: the only escape sequences human output may hold. */
+const OWN_CODES: ReadonlySet<string> = new Set(['1', '2', '22', '31', '32', '33', '34', '36', '39']);
+
+/**
+ * Every human line leaves through here: terminal controls and bidi overrides in it are
+ * escaped (see core/escape.ts); with colour on, the codes `paint` writes are kept.
+ */
+export function humanText(line: string, stream: NodeJS.WriteStream = process.stdout): string {
+  return escapeLine(line, useColour(stream) ? OWN_CODES : null);
+}
 
 export const paint = {
   bold: wrap(1, 22),
@@ -25,22 +38,34 @@ export function printJson(value: unknown): void {
 }
 
 export function println(line = ''): void {
-  process.stdout.write(line + '\n');
+  process.stdout.write(humanText(line) + '\n');
+}
+
+/** A human line on stderr (escaped like `println`). */
+export function eprintln(line: string): void {
+  process.stderr.write(humanText(line, process.stderr) + '\n');
 }
 
 export function warn(line: string): void {
-  process.stderr.write(`board: warning: ${line}\n`);
+  eprintln(`board: warning: ${line}`);
 }
+
+/** A path relative to the working folder when it is inside it (shorter messages). */
+const shortPath = (p: string): string => {
+  const cwd = process.cwd();
+  return p.startsWith(cwd + '/') ? p.slice(cwd.length + 1) : p;
+};
 
 /** Print an error and return the exit code to use. */
 export function reportError(e: unknown, json: boolean): number {
+  e = systemError(e, shortPath) ?? e; // disk full, read-only, permission: a clear message, no stack
   if (e instanceof BoardError) {
     if (json) {
       process.stderr.write(JSON.stringify({ error: e.toJSON() }) + '\n');
     } else {
       const where = e.details.line && e.details.file && !e.message.includes(`line ${e.details.line}`) ? ` (line ${e.details.line})` : '';
-      process.stderr.write(`board: ${e.message}${where}\n`);
-      if (e.details.hint) process.stderr.write(`  hint: ${e.details.hint}\n`);
+      eprintln(`board: ${e.message}${where}`);
+      if (e.details.hint) eprintln(`  hint: ${e.details.hint}`);
     }
     return e.exitCode;
   }

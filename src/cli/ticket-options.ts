@@ -43,6 +43,19 @@ export function checkedIds(ids: string[] | undefined, what: string): string[] | 
   return ids?.map((id) => checkTicketId(id, what));
 }
 
+/** A title is one line: a line break (or any other control character) is refused, exit 2. */
+export function checkedTitle(t: string): string;
+export function checkedTitle(t: string | undefined): string | undefined;
+export function checkedTitle(t: string | undefined): string | undefined {
+  if (t !== undefined && /[\u0000-\u001f\u007f-\u009f]/.test(t)) {
+    throw usageError(`a title is one line: ${JSON.stringify(t)} holds a line break or a control character`, {
+      field: 'title',
+      hint: 'write the title on one line; put details in the body (--body)',
+    });
+  }
+  return t;
+}
+
 export function checkedStatus(s: string | undefined): string | undefined {
   if (s !== undefined && !(STATUSES as readonly string[]).includes(s)) {
     throw usageError(`unknown status ${JSON.stringify(s)}`, { field: 'status', hint: `use one of: ${STATUSES.join(', ')}` });

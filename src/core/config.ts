@@ -3,8 +3,10 @@
  */
 import { parseDuration } from './duration.js';
 import { invalid, type BoardError } from './errors.js';
+import { DEFAULT_INTEGRATE, integrateConfigFromData, type IntegrateConfig } from './integrate.js';
 import { WAVE_POLICIES, type WavePolicy } from './graph.js';
 import { isAgentName } from './names.js';
+import { AGENT_KINDS, RESTART_POLICIES, type AgentKind, type RestartPolicy } from './agents.js';
 
 export interface AgentConfig {
   role: string | null;
@@ -14,6 +16,14 @@ export interface AgentConfig {
   /** At most one tmux notice per this long (a duration as written, e.g. "30s"); null: the default. */
   notify_every: string | null;
   email: string | null;
+  /** The agent's CLI (`board up`): claude, codex, gemini or generic. */
+  kind: AgentKind;
+  /** The program `board up` runs (a `sh -c` script); null: the kind's preset. */
+  command: string | null;
+  /** Restart the program when it exits with a failure. */
+  restart: RestartPolicy;
+  /** More programs a notice may be typed into, for this agent. */
+  programs: string[];
 }
 
 export interface GitIdentity {
@@ -33,12 +43,25 @@ export interface GitConfig {
   committer: GitIdentity;
 }
 
+/** Working across clones through the git remote (see docs/sync.md). */
+export interface SyncConfig {
+  /** local: claims are decided on this clone (reconciled at sync); remote: a push confirms each. */
+  claims: 'local' | 'remote';
+  /** The watcher syncs this often (and soon after local changes); null: only `board sync`. */
+  everyMs: number | null;
+}
+
 export interface BoardConfig {
   prefix: string;
   waves: WavePolicy;
   leaseMs: number;
   git: GitConfig;
+  sync: SyncConfig;
   agents: Record<string, AgentConfig>;
+  /** Merging closed tickets' work into the integration branch (core/integrate.ts). */
+  integrate: IntegrateConfig;
+  /** More programs a notice may be typed into (agent CLIs besides the built-in list). */
+  programs: string[];
 }
 
 export const DEFAULT_CONFIG: BoardConfig = {
@@ -53,7 +76,10 @@ export const DEFAULT_CONFIG: BoardConfig = {
     remote: 'origin',
     committer: { name: 'recado', email: 'board@localhost' },
   },
+  sync: { claims: 'local', everyMs: null },
   agents: {},
+  integrate: DEFAULT_INTEGRATE,
+  programs: [],
 };
 
 const REMOTE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -129,6 +155,18 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     git.committer = id;
   }
 
+  const sy = (data.sync ?? {}) as Record<string, unknown>;
+  if (typeof sy !== 'object' || Array.isArray(sy)) throw fail('sync', 'sync must be a map');
+  const sync: SyncConfig = { ...DEFAULT_CONFIG.sync };
+  if (sy.claims !== undefined && sy.claims !== null) {
+    if (sy.claims !== 'local' && sy.claims !== 'remote') throw fail('sync.claims', `unknown sync.claims ${JSON.stringify(sy.claims)}`, 'use local (decided on this clone) or remote (confirmed by a push to the git remote)');
+    sync.claims = sy.claims;
+  }
+  if (sy.every !== undefined && sy.every !== null && sy.every !== false) {
+    sync.everyMs = parseDuration(sy.every as string | number, 'sync.every');
+    if (sync.everyMs < 1000) throw fail('sync.every', 'sync.every must be at least 1s', 'e.g. 30s or 5m');
+  }
+
   const agents: Record<string, AgentConfig> = {};
   const a = data.agents ?? {};
   if (typeof a !== 'object' || Array.isArray(a)) throw fail('agents', 'agents must be a map of name to settings');
@@ -143,7 +181,22 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
       notify: str(c.notify),
       notify_every: null,
       email: str(c.email),
+      kind: 'generic',
+      command: str(c.command),
+      restart: 'never',
+      programs: programList(c.programs, `agents.${name}.programs`),
     };
+    const kind = c.kind ?? (c.command ? 'generic' : undefined);
+    if (kind !== undefined && kind !== null) {
+      if (!AGENT_KINDS.includes(kind as AgentKind)) throw fail(`agents.${name}.kind`, `unknown kind ${JSON.stringify(kind)} for agent ${name}`, `use one of ${AGENT_KINDS.join(', ')}`);
+      agents[name].kind = kind as AgentKind;
+    } else if (!c.command) {
+      agents[name].kind = 'claude';
+    }
+    if (c.restart !== undefined && c.restart !== null) {
+      if (!RESTART_POLICIES.includes(c.restart as RestartPolicy)) throw fail(`agents.${name}.restart`, `invalid restart ${JSON.stringify(c.restart)} for agent ${name}`, 'use never or on-failure');
+      agents[name].restart = c.restart as RestartPolicy;
+    }
     if (c.notify_every !== undefined && c.notify_every !== null) {
       try {
         parseDuration(c.notify_every as string | number, `agents.${name}.notify_every`);
@@ -154,5 +207,15 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     }
   }
 
-  return { prefix, waves: waves as WavePolicy, leaseMs, git, agents };
+  const integrate = integrateConfigFromData(data, parseDuration, file);
+  return { prefix, waves: waves as WavePolicy, leaseMs, git, sync, agents, integrate, programs: programList(data.programs, 'programs') };
+
+  function programList(v: unknown, field: string): string[] {
+    if (v === undefined || v === null) return [];
+    const items = typeof v === 'string' ? [v] : v;
+    if (!Array.isArray(items) || !items.every((x) => typeof x === 'string' && /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(x))) {
+      throw fail(field, `${field} must be a list of program names`, 'e.g. programs: [my-agent-cli] (the name tmux shows as the pane\'s command)');
+    }
+    return items as string[];
+  }
 }

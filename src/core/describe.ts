@@ -65,6 +65,26 @@ const short = (v: unknown) => {
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 };
 
+/** The board's record of a ticket's work or integration, in words (`integrated into integration (4d5e6f7)`). */
+function workText(field: string, v: unknown): string {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  const s = (x: unknown) => (typeof x === 'string' ? x : '');
+  if (field === 'work') {
+    if (v === null || v === undefined) return 'work record removed';
+    const n = typeof o.commits === 'number' ? o.commits : 0;
+    return n ? `work recorded: ${n} commit${n === 1 ? '' : 's'}${o.branch ? ` on ${short(s(o.branch))}` : ''}` : 'closed with no commits';
+  }
+  if (v === null || v === undefined) return 'integration state removed';
+  switch (o.state) {
+    case 'integrated': return `integrated into ${short(s(o.branch) || 'the integration branch')}${o.commit ? ` (${s(o.commit).slice(0, 9)})` : ''}`;
+    case 'conflict': return `integration conflict${Array.isArray(o.files) && o.files.length ? ` in ${o.files.slice(0, 3).map((f) => short(String(f))).join(', ')}${o.files.length > 3 ? ', ...' : ''}` : ''}`;
+    case 'check_failed': return 'integration check failed';
+    case 'empty': return 'nothing to integrate (no commits)';
+    case 'missing': return 'integration impossible: its commits are gone';
+    default: return 'integrate changed';
+  }
+}
+
 /** One line saying what happened to a ticket between two versions. */
 export function describeTicketChange(before: Ticket | null, after: Ticket | null): string {
   if (!before && after) return 'created';
@@ -109,6 +129,10 @@ export function describeTicketChange(before: Ticket | null, after: Ticket | null
         break;
       case 'body':
         parts.push('body edited');
+        break;
+      case 'work':
+      case 'integrate':
+        parts.push(workText(c.field, c.to));
         break;
       default:
         parts.push(c.to === null ? `${c.field} removed` : c.from === null ? `${c.field} set` : `${c.field} changed`);

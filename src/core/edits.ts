@@ -11,13 +11,18 @@
  * The author of a hand edit is a name written in the file (`updated_by`, else the claim
  * holder, else the assignee): files carry no proof of identity. So the rules that depend on
  * who edits (status or assignee of a ticket held by someone else) take that name at its
- * word, while the claim itself is protected without trusting it: a claim written, changed
- * or removed by hand is always refused (only a lapsed claim may be dropped by hand).
+ * word, while the claim itself is protected without trusting it: a claim written or
+ * changed by hand is always refused; it may be removed by hand only once it lapsed, or by its
+ * holder together with a close (`done`, `cancelled`) or a give-back (`todo`).
  */
 import { activeClaim, checkClaimRespected, sameClaim } from './claims.js';
 import type { BoardGraph } from './graph.js';
+import { BOARD_ONLY_KEYS } from './integrate.js';
 import { checkBoardRules, type RuleProblem } from './rules.js';
 import type { Problem, Ticket } from './ticket.js';
+
+/** Statuses that end a claim when its holder sets them by hand (close, or give back). */
+export const ENDS_CLAIM: ReadonlySet<string> = new Set(['done', 'cancelled', 'todo']);
 
 export type EditRule =
   | 'unparsable' // the front-matter does not parse (or the file cannot be read: link, size, binary)
@@ -26,6 +31,7 @@ export type EditRule =
   | 'id_mismatch'
   | 'claim_respected' // claim, assignee or status of a ticket held by someone else
   | 'claim_by_hand'
+  | 'work_by_hand' // `work:` or `integrate:` (recorded by the board at close and integration)
   | 'done_with_open_deps'
   | 'dependency_cycle'
   | 'unknown_dependency';
@@ -152,7 +158,9 @@ export function checkHandEdit(
   const beforeClaim = before?.claim ?? null;
   if (!sameClaim(beforeClaim, t.claim)) {
     const lapsedDrop = t.claim === null && beforeClaim !== null && !activeClaim({ claim: beforeClaim }, now);
-    if (!lapsedDrop) {
+    // the holder closing (done, cancelled) or giving back (todo) by hand ends its own claim
+    const holderEnds = t.claim === null && beforeClaim !== null && beforeClaim.by === author && ENDS_CLAIM.has(t.status);
+    if (!lapsedDrop && !holderEnds) {
       const what = t.claim === null ? 'removed' : beforeClaim === null ? 'written' : 'changed';
       out.push({
         rule: 'claim_by_hand',
@@ -167,6 +175,18 @@ export function checkHandEdit(
         data: { before: beforeClaim, after: t.claim },
       });
     }
+  }
+
+  // the recorded work and integration state: written by the board only, like the claim
+  for (const key of BOARD_ONLY_KEYS) {
+    if (JSON.stringify(before?.extra[key] ?? null) === JSON.stringify(t.extra[key] ?? null)) continue;
+    out.push({
+      rule: 'work_by_hand',
+      kind: 'conflict',
+      field: key,
+      message: `the ${key} of ${t.id} was changed by hand; it is written by the board only (at close and integration)`,
+      hint: key === 'work' ? `close with \`board close ${t.id} --commits A..B\` to record other commits` : `run \`board integrate ${t.id}\``,
+    });
   }
 
   // a ticket held by someone else: its claim, assignee and status are the holder's

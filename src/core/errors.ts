@@ -13,7 +13,8 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-export type ErrorKind = 'usage' | 'invalid' | 'not_found' | 'conflict' | 'internal';
+/** `io`: the system refused a read or write (disk full, read-only, permission): exit 1, with the path and what to do. */
+export type ErrorKind = 'usage' | 'invalid' | 'not_found' | 'conflict' | 'internal' | 'io';
 
 const EXIT_OF: Record<ErrorKind, ExitCode> = {
   usage: EXIT.usage,
@@ -21,6 +22,7 @@ const EXIT_OF: Record<ErrorKind, ExitCode> = {
   not_found: EXIT.notFound,
   conflict: EXIT.conflict,
   internal: EXIT.internal,
+  io: EXIT.internal,
 };
 
 export interface ErrorDetails {

@@ -4,6 +4,7 @@
  * notice, how a pane is poked, when the next notice may go out. The watcher plugin
  * (watch/notify.ts) runs tmux and the commands.
  */
+import { mayType } from './agents.js';
 
 /** At most one tmux notice per agent per this long, unless board.yaml says `notify_every:`. */
 export const DEFAULT_NOTIFY_EVERY_MS = 30_000;
@@ -20,37 +21,32 @@ export const COMMAND_TIMEOUT_MS = 10_000;
 /** Recados waiting for a `notify:` command of one agent beyond this many are not notified (they are in the inbox anyway). */
 export const COMMAND_QUEUE_MAX = 100;
 
-export interface NoticeItem {
-  from: string;
-  subject: string;
-  ticket: string | null;
+/** C0 and C1 controls, DEL, line/paragraph separators and bidi controls (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069). */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text made safe for a terminal: control and bidi characters removed (newlines kept when asked, tabs as spaces). */
+export function terminalSafe(s: string, opts: { keepNewlines?: boolean } = {}): string {
+  if (!opts.keepNewlines) return s.replace(UNSAFE, '');
+  return s.split('\n').map((l) => l.replace(/\t/g, '        ').replace(UNSAFE, '')).join('\n');
 }
 
-/** One line, no control characters, bounded: safe to type into a pane. */
+/** One line, no control or bidi characters, bounded. */
 export function oneLine(s: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = s.replace(UNSAFE, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /**
- * The notice for new recados, the latest being the last item. It starts with the word
- * "recado": never `/`, `!` or `#` (Claude Code's command, shell and memory prefixes), and
- * never a digit (which would pick an option in a menu the program may be showing).
+ * The notice typed into an agent's pane: a fixed line with no text chosen by a sender (not
+ * even a subject), only the agent's own name and a count. It starts with the word "recado":
+ * never `/`, `!` or `#` (command, shell and memory prefixes of agent CLIs), and never a digit
+ * (which would pick an option in a menu the program may be showing).
  */
-export function noticeText(agent: string, items: NoticeItem[]): string {
-  const last = items[items.length - 1];
-  const what = `"${oneLine(last.subject, 80)}"${last.ticket ? ` [${last.ticket}]` : ''}`;
-  const head = items.length === 1 ? `recado for ${agent} from ${last.from}: ${what}` : `recados for ${agent}: ${items.length} new (latest from ${last.from}: ${what})`;
-  return oneLine(`${head}. Read ${items.length === 1 ? 'it' : 'them'}: board inbox --as ${agent}`, 300);
+export function noticeText(agent: string, count: number): string {
+  const n = Math.max(1, Math.floor(count));
+  return `recado: ${n} new for ${agent} (board inbox)`;
 }
-
-/** Programs a notice is never typed into (it would run as a command or edit a file): shells, editors, pagers. */
-const NO_TYPING = new Set([
-  'sh', 'bash', 'zsh', 'fish', 'dash', 'ksh', 'tcsh', 'csh', 'ash', 'nu', 'xonsh', 'pwsh', 'elvish', 'login',
-  'vi', 'vim', 'nvim', 'view', 'emacs', 'nano', 'micro', 'helix', 'hx', 'kak', 'joe', 'mcedit', 'ed',
-  'less', 'more', 'most', 'man', 'top', 'htop', 'btop', 'watch', 'tmux', 'screen', 'ssh', 'mosh',
-]);
 
 /** Text for tmux's display-message, which expands formats: `#{...}`, and `#(...)` would run a command. */
 export function escapeFormat(text: string): string {
@@ -67,14 +63,14 @@ export interface PaneInfo {
 export type PokeHow = 'type' | 'message';
 
 /**
- * How to poke a pane: type the notice (then Enter) into a conversation program (Claude Code,
- * another agent CLI), or show it on the status line (`display-message`) when a shell, an
- * editor or a pager runs there (typing would run or change something).
+ * How to poke a pane: type the notice (then Enter) only when its foreground program is a
+ * known agent CLI (core/agents.ts AGENT_PROGRAMS, plus `programs:` from board.yaml); any
+ * other program — a shell, `script`, `sudo`, `ssh`, `docker`/`kubectl exec`, a REPL, an
+ * editor — gets the notice on tmux's status line (`display-message`) instead.
  */
-export function pokeHow(pane: PaneInfo): PokeHow {
-  if (pane.dead) return 'message';
-  const cmd = pane.command.trim().replace(/^-/, '').split('/').pop() ?? '';
-  return NO_TYPING.has(cmd) ? 'message' : 'type';
+export function pokeHow(pane: PaneInfo, extraPrograms: readonly string[] = []): PokeHow {
+  if (pane.dead || pane.inMode) return 'message';
+  return mayType(pane.command, extraPrograms) ? 'type' : 'message';
 }
 
 /**

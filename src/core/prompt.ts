@@ -3,6 +3,7 @@
  * Pure: `{{name}}` placeholders are replaced by the given values; unknown ones are left as
  * they are so a typo in a template shows up in the output instead of vanishing.
  */
+import { escapeText } from './escape.js';
 import type { WaveSummary } from './graph.js';
 import type { TicketJson } from './ticket.js';
 
@@ -24,7 +25,9 @@ export function ticketLines(tickets: TicketJson[], agent?: string, max = PROMPT_
     const state = t.claim
       ? t.claim.by === agent ? `claimed by you until ${t.claim.expires}` : `claimed by ${t.claim.by}`
       : t.ready ? 'ready' : t.blocked_by.length ? `waits on ${t.blocked_by.slice(0, 2).join(', ')}${t.blocked_by.length > 2 ? ` +${t.blocked_by.length - 2}` : ''}` : t.status;
-    const title = t.title.length > TITLE_MAX ? `${t.title.slice(0, TITLE_MAX - 1)}…` : t.title;
+    // a title is one line: one written with a newline (by hand) is shown escaped, never as a new line
+    const full = escapeText(t.title, { oneLine: true });
+    const title = full.length > TITLE_MAX ? `${full.slice(0, TITLE_MAX - 1)}…` : full;
     return `- ${t.id} [${t.status}] ${title} (wave ${t.wave ?? '-'}, P${t.priority}, ${state})`;
   });
   if (tickets.length > max) lines.push(`- … and ${tickets.length - max} more: \`board list --assignee ${agent ?? 'NAME'}\``);

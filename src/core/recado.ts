@@ -329,7 +329,12 @@ export interface BounceFacts {
   kept: string;
   subject?: string | null;
   ticket?: string | null;
+  /** The agents of the board (an agent with only file tools cannot list them). */
+  agents?: string[];
 }
+
+/** At most this many agents are named in a bounce. */
+const BOUNCE_MAX_AGENTS = 60;
 
 /** The recado the board sends to a sender whose recado bounced. */
 export function bounceNotice(b: BounceFacts): { subject: string; body: string } {
@@ -341,6 +346,10 @@ export function bounceNotice(b: BounceFacts): { subject: string; body: string } 
     `(the reason is beside it, in ${b.kept}.reason).`,
   ];
   if (b.hint) lines.push('', `What to do: ${b.hint}.`);
+  if (b.agents) {
+    const names = b.agents.length > BOUNCE_MAX_AGENTS ? [...b.agents.slice(0, BOUNCE_MAX_AGENTS), `… (${b.agents.length - BOUNCE_MAX_AGENTS} more)`] : b.agents;
+    lines.push('', `The agents of this board: ${names.length ? names.join(', ') : '(none)'}. You can also write to: all, or "@ROLE".`);
+  }
   lines.push('', 'Fix it and drop it into your outbox again, or send it with `board send`.');
   return { subject: `not delivered: ${b.subject ?? what}`.slice(0, 200), body: lines.join('\n') + '\n' };
 }

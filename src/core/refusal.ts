@@ -13,6 +13,7 @@ export const RULE_WORDS: Record<EditRule, string> = {
   id_mismatch: 'the id does not match the file name',
   claim_respected: 'the ticket is claimed by someone else',
   claim_by_hand: 'a claim written by hand',
+  work_by_hand: 'recorded work or integration state written by hand',
   done_with_open_deps: 'done while a dependency is open',
   dependency_cycle: 'a dependency cycle',
   unknown_dependency: 'an unknown dependency',
@@ -36,6 +37,8 @@ export interface Refusal {
   kept: string;
   /** The version put back (when restored). */
   restored?: { updated: string | null; updated_by: string | null };
+  /** Only these fields were put back; the rest of the edit stays in place. */
+  partial?: string[];
   /**
    * The refused hand edit was found under a board write made on top of it before the watcher
    * checked it: who made that board write (it is undone with it).
@@ -57,6 +60,7 @@ export function refusalReason(r: Refusal, at: string): string {
     `file: ${q(r.file)}`,
     `ticket: ${q(r.id)}`,
     `action: ${r.action}`,
+    r.partial?.length ? `restored_fields: [${r.partial.join(', ')}]` : null,
     r.boardWrite ? `board_write_by: ${q(r.boardWrite)}` : null,
     `at: ${at}`,
     'violations:',
@@ -79,7 +83,9 @@ export function refusalNotice(r: Refusal): { subject: string; body: string } {
     : `Your edit of ${r.file} breaks the rules of the board, so it was refused:`;
   const list = r.violations.flatMap((v) => [`- ${v.field}: ${v.message}`, ...(v.hint ? [`  what to do: ${v.hint}`] : [])]);
   const done =
-    r.action === 'restored'
+    r.action === 'restored' && r.partial?.length
+      ? `Only ${r.partial.join(', ')} ${r.partial.length === 1 ? 'is' : 'are'} back to the last valid values${r.restored?.updated ? ` (updated ${r.restored.updated}${r.restored.updated_by ? ` by ${r.restored.updated_by}` : ''})` : ''}; the rest of your edit stays in the ticket.`
+      : r.action === 'restored'
       ? `The ticket is back to its last valid version${r.restored?.updated ? ` (updated ${r.restored.updated}${r.restored.updated_by ? ` by ${r.restored.updated_by}` : ''})` : ''}.`
       : r.action === 'removed'
         ? `${r.file} was a new file with no valid version, so it was taken out of tickets/.`

@@ -178,7 +178,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   let plugins: string[] = [];
   try {
-    plugins = (JSON.parse(readFileSync(join(b.runDir, 'watcher.json'), 'utf8')) as { plugins?: string[] }).plugins ?? [];
+    plugins = (JSON.parse(readFileSync(b.run.watcherState, 'utf8')) as { plugins?: string[] }).plugins ?? [];
   } catch { /* an old state file: none */ }
   const features = featuresOf(plugins);
   say('demo', `the watcher runs with plugins: ${plugins.length ? plugins.join(', ') : '(none)'}`);

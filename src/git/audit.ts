@@ -3,7 +3,7 @@
  *
  * Board commits never go on the user's branch. They go on the audit branch (`recado` by
  * default, board.yaml `git.branch`), built with plumbing through a private index file under
- * `.board/run/` (see index-file.ts): read-tree of the branch tip, update-index with the
+ * `.board/run/` (see plumbing.ts): read-tree of the branch tip, update-index with the
  * changed `.board/` paths, write-tree, commit-tree, then update-ref with the expected old
  * value, so two committers (the watcher and a `board commit`) never lose each other's commit.
  * The user's HEAD, index and working tree are never read or written; every tree holds only
@@ -29,7 +29,8 @@ import type { Board } from '../store/board.js';
 import { loadConfig } from '../store/config.js';
 import { parseTicketText } from '../store/tickets.js';
 import { GIT_TIMEOUT_MS, GitRepo, gitEnv, type TreeEntry } from './git.js';
-import { TempIndex } from './index-file.js';
+import { checkNotCheckedOut, commitTree, moveRef, readText, TempIndex } from './plumbing.js';
+import { finishInterruptedSync } from './sync-journal.js';
 
 /* -------------------------------------------------------------------- types ---- */
 
@@ -335,6 +336,7 @@ export class AuditLog {
     let diff: Pending[];
     try {
       this.config = boardConfig(this.board);
+      await finishInterruptedSync(this.board, this.repo, this.prefix);
       diff = await this.diffWithBranch(queued, fallbackAuthor);
     } catch (e) {
       this.pending.unshift(...queued);
@@ -398,6 +400,8 @@ export class AuditLog {
    */
   private async commitGroups(groups: Group[], owner: Map<string, string>): Promise<{ commits: AuditCommit[]; skipped: string[] }> {
     checkNotCheckedOut(this.repo, this.config.git.branch);
+    // a sync killed after moving the branch: its files first, or this commit would undo them
+    await finishInterruptedSync(this.board, this.repo, this.prefix);
     for (let attempt = 0; attempt < 8; attempt++) {
       const tip = await this.repo.tip(this.ref);
       const idx = new TempIndex(this.repo, this.board);
@@ -502,19 +506,20 @@ export class AuditLog {
         let parent = tip?.commit ?? null;
         let prevTree = tip?.tree ?? emptyTree!;
         const commits: AuditCommit[] = [];
-        let carried: MessageItem[] = [];
         for (const g of groups) {
           const set = sets.get(g.author) ?? new Map();
           const rm = removals.get(g.author) ?? [];
           await idx.update(set, rm);
           const tree = set.size || rm.length ? await idx.writeTree() : prevTree;
-          const said = g.items.filter((i) => i.what && !i.quiet);
-          const items = [...carried, ...(said.length ? said : g.items.filter((i) => i.what)).map((i) => ({ what: i.what!, ticket: i.ticket }))];
-          if (tree === prevTree) {
-            carried = items; // nothing of theirs left to commit: mention it in the next commit
-            continue;
-          }
-          carried = [];
+          if (tree === prevTree) continue; // nothing of theirs changed the branch: no commit, no words
+          // the message says what happened to the files this commit holds, and nothing else
+          const holds = new Set([...set.keys(), ...rm].map((tp) => tp.slice(this.prefix.length + 1)));
+          // (a refused edit of a ticket is also told by the commit holding its kept copy in rejected/)
+          const inCommit = (i: { path: string; ticket?: string }) => holds.has(i.path) || [...holds].some((h) => h.startsWith(`${i.path}/`) || (!!i.ticket && h.startsWith('rejected/') && h.endsWith(`-${i.ticket}.md`)));
+          const mine = g.items.filter(inCommit);
+          const said = mine.filter((i) => i.what && !i.quiet);
+          let items: MessageItem[] = (said.length ? said : mine.filter((i) => i.what)).map((i) => ({ what: i.what!, ticket: i.ticket }));
+          if (!items.length) items = [...holds].sort().map((rel) => ({ what: `${rel} changed`, ticket: classifyPath(rel).ticket }));
           const who = authorIdentity(g.author, this.config);
           let message = commitMessage(items);
           if (this.config.git.verify) message = await this.runCommitMsgHook(message, idx, who);
@@ -566,18 +571,7 @@ export class AuditLog {
   }
 
   private async commitTree(tree: string, parents: string[], author: GitIdentity, message: string, at: number): Promise<string> {
-    const committer = this.config.git.committer;
-    const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '--no-gpg-sign', '-F', '-'];
-    return this.repo.text(args, {
-      input: message,
-      env: {
-        GIT_AUTHOR_NAME: author.name,
-        GIT_AUTHOR_EMAIL: author.email,
-        GIT_AUTHOR_DATE: `${Math.floor(at / 1000)} +0000`,
-        GIT_COMMITTER_NAME: committer.name,
-        GIT_COMMITTER_EMAIL: committer.email,
-      },
-    });
+    return commitTree(this.repo, { tree, parents, author, committer: this.config.git.committer, message, at });
   }
 
   /** Compare-and-swap the branch from `expected` (null: must not exist) to `commit`. */
@@ -593,7 +587,7 @@ export class AuditLog {
   private async runCommitMsgHook(message: string, idx: TempIndex, author: GitIdentity): Promise<string> {
     const hook = await commitMsgHook(this.repo);
     if (!hook) return message;
-    const file = join(this.board.runDir, `COMMIT_EDITMSG-${uniqueName()}`);
+    const file = this.board.run.commitMessage(uniqueName());
     writeFileSync(file, message);
     try {
       const r = await runHook(hook, [file], this.repo.top, {
@@ -644,43 +638,6 @@ function pruneLeftovers(board: Board): void {
   } catch { /* no run/ folder yet */ }
 }
 
-/** Move `ref` to `commit` only if it is still at `expected`. False when it moved meanwhile. */
-export async function moveRef(repo: GitRepo, ref: string, commit: string, expected: string | null, reason: string): Promise<boolean> {
-  try {
-    await repo.run(['update-ref', '-m', reason, ref, commit, expected ?? repo.zeroOid]);
-    return true;
-  } catch (e) {
-    const now = await repo.tip(ref);
-    if ((now?.commit ?? null) !== expected) return false;
-    throw e;
-  }
-}
-
-/**
- * Refuse to move the audit branch while it is checked out somewhere: that checkout's files
- * would change under it. Reads HEAD files directly (no git process).
- */
-export function checkNotCheckedOut(repo: GitRepo, branch: string): void {
-  const want = `ref: refs/heads/${branch}`;
-  const heads: { head: string; where: string }[] = [{ head: join(repo.commonDir, 'HEAD'), where: resolve(repo.commonDir, '..') }];
-  try {
-    for (const w of readdirSync(join(repo.commonDir, 'worktrees'))) {
-      let where = w;
-      try { where = readFileSync(join(repo.commonDir, 'worktrees', w, 'gitdir'), 'utf8').trim().replace(/\/\.git$/, ''); } catch { /* keep the name */ }
-      heads.push({ head: join(repo.commonDir, 'worktrees', w, 'HEAD'), where });
-    }
-  } catch { /* no linked worktrees */ }
-  for (const h of heads) {
-    let text = '';
-    try { text = readFileSync(h.head, 'utf8').trim(); } catch { continue; }
-    if (text === want) {
-      throw conflict(`the audit branch ${branch} is checked out in ${h.where}; the board will not commit to it while it is`, {
-        hint: `check out another branch there (git switch -), and read the audit trail with \`board log\` or \`git log ${branch}\``,
-      });
-    }
-  }
-}
-
 /** The commit-msg hook git would run (honours core.hooksPath), if present and executable. */
 export async function commitMsgHook(repo: GitRepo): Promise<string | undefined> {
   const p = resolve(repo.top, await repo.text(['rev-parse', '--git-path', 'hooks/commit-msg']));
@@ -696,14 +653,6 @@ async function runHook(hook: string, args: string[], cwd: string, env: Record<st
   const r = await run(hook, args, { cwd, env: gitEnv(env), timeoutMs: GIT_TIMEOUT_MS * 2, all: true });
   if (r.error) return { code: 126, output: String(r.error.message), timedOut: r.timedOut };
   return { code: r.code ?? 1, output: r.all.toString(), timedOut: r.timedOut };
-}
-
-function readText(abs: string): string | null {
-  try {
-    return readFileSync(abs, 'utf8');
-  } catch {
-    return null;
-  }
 }
 
 /** Parse a ticket text for describing it; null when absent, 'unreadable' when it does not parse. */

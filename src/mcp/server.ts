@@ -91,7 +91,7 @@ export function boardServer(board: Board, agent: string, version: string): McpSe
   server.registerTool('status', {
     description: 'The board at a glance: waves, agents, claims, unread counts.',
     inputSchema: {},
-  }, () => run(async () => boardStatus(board, await import('../watch/daemon.js'))));
+  }, () => run(async () => boardStatus(board, await import('../watch/daemon.js'), new Date(), (await import('../agents/live.js')).agentStates)));
 
   return server;
 }

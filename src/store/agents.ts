@@ -4,7 +4,7 @@
  * and an outbox (`outbox/NAME`). An agent that is not in board.yaml cannot send or receive
  * recados, even if its folders exist.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { Document, YAMLMap } from 'yaml';
 import type { AgentConfig, BoardConfig } from '../core/config.js';
 import { notFound, usageError } from '../core/errors.js';
@@ -12,6 +12,7 @@ import { checkAgentName, RESERVED_AGENT_NAMES } from '../core/names.js';
 import type { Board } from './board.js';
 import { mutateConfig } from './config.js';
 import { yaml } from './frontmatter.js';
+import { checkNoLink, ensureDir } from './nolink.js';
 
 export function checkNewAgentName(name: string): string {
   checkAgentName(name);
@@ -28,8 +29,9 @@ export function checkNewAgentName(name: string): string {
 export function ensureMailboxes(board: Board, name: string): string[] {
   const created: string[] = [];
   for (const dir of [board.inboxNew(name), board.inboxCur(name), board.outbox(name)]) {
+    checkNoLink(dir, { self: true });
     if (!existsSync(dir)) {
-      mkdirSync(dir, { recursive: true });
+      ensureDir(dir);
       created.push(board.rel(dir) + '/');
     }
   }

@@ -3,13 +3,17 @@
  * `tmp/` folder (same filesystem), flushed, and then moved into place in one step, so no
  * reader ever sees half a file. `rename` replaces the target; `link` refuses an existing one,
  * which is how a creation or a delivery that must happen once is made exactly-once.
+ *
+ * None of them writes through a symbolic link inside the board (store/nolink.ts): the folder
+ * of the staged file and of the target are checked first, exit 2 naming the link.
  */
 import {
-  closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync,
+  closeSync, constants, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { checkNoLink, ensureDir } from './nolink.js';
 
 let counter = 0;
 let host: string | undefined;
@@ -27,25 +31,41 @@ export interface WriteOptions {
   mode?: number;
 }
 
+/**
+ * Write all of `data` to the open file `fd`. A write() error (ENOSPC, EDQUOT, EIO) carries
+ * no path: it is given `path`, so the message can say which file.
+ */
+export function writeAllSync(fd: number, data: string | Uint8Array, path: string): void {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  try {
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  } catch (e) {
+    if (e && typeof e === 'object' && !('path' in e)) (e as NodeJS.ErrnoException).path = path;
+    throw e;
+  }
+}
+
 /** Write `data` to a fresh file in `tmpDir` and return its path. */
 export function stage(tmpDir: string, data: string | Uint8Array, opts: WriteOptions = {}): string {
   const tmp = join(tmpDir, uniqueName('.tmp'));
+  checkNoLink(tmp);
   let fd: number;
   try {
     fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o644);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(tmpDir, { recursive: true });
+    ensureDir(tmpDir);
     fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o644);
   }
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeAllSync(fd, data, tmp);
     if (opts.fsync !== false) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     try { unlinkSync(tmp); } catch { /* already gone */ }
+    // write() errors (ENOSPC, EDQUOT, EIO) carry no path: name the file for the message
+    if (e && typeof e === 'object' && !('path' in e)) (e as NodeJS.ErrnoException).path = tmp;
     throw e;
   }
   closeSync(fd);
@@ -54,6 +74,7 @@ export function stage(tmpDir: string, data: string | Uint8Array, opts: WriteOpti
 
 /** Replace (or create) `target` atomically. */
 export function writeAtomic(tmpDir: string, target: string, data: string | Uint8Array, opts?: WriteOptions): void {
+  checkNoLink(target);
   const tmp = stage(tmpDir, data, opts);
   try {
     renameSync(tmp, target);
@@ -68,6 +89,7 @@ export function writeAtomic(tmpDir: string, target: string, data: string | Uint8
  * existing file alone) when it does.
  */
 export function createExclusive(tmpDir: string, target: string, data: string | Uint8Array, opts?: WriteOptions): boolean {
+  checkNoLink(target);
   const tmp = stage(tmpDir, data, opts);
   try {
     linkSync(tmp, target);

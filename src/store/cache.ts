@@ -9,7 +9,7 @@
  * unchanged). Losing or corrupting the cache only costs time: it is rebuilt.
  */
 import { readFileSync, type BigIntStats } from 'node:fs';
-import { join } from 'node:path';
+
 import { writeAtomic } from './atomic.js';
 import type { Board } from './board.js';
 
@@ -33,12 +33,12 @@ export class DerivedCache {
 
   private constructor(private readonly board: Board, entries: Record<string, Entry>) {
     this.entries = entries;
-    this.file = join(board.runDir, 'cache.json');
+    this.file = board.run.cache;
   }
 
   static load(board: Board): DerivedCache {
     try {
-      const parsed = JSON.parse(readFileSync(join(board.runDir, 'cache.json'), 'utf8'));
+      const parsed = JSON.parse(readFileSync(board.run.cache, 'utf8'));
       if (parsed && parsed.v === VERSION && typeof parsed.entries === 'object') {
         return new DerivedCache(board, parsed.entries);
       }

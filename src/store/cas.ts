@@ -20,9 +20,10 @@
  *   token fresh.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { readdirSync, rmSync, statSync, utimesSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { readBoardFileStat } from './read.js';
+import { checkNoLink, ensureDir } from './nolink.js';
 
 export const TOKEN_STALE_MS = 10_000;
 /**
@@ -67,13 +68,14 @@ export function takeVersion(dir: string, key: string, now = Date.now()): string 
   for (let n = 0; n < 10_000; n++) {
     const path = join(dir, tokenName(key, n));
     for (let tries = 0; tries < 3; tries++) {
+      checkNoLink(path);
       try {
         writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
         return path;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
-          mkdirSync(dir, { recursive: true });
+          ensureDir(dir);
           continue;
         }
         if (code !== 'EEXIST') throw e;

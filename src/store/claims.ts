@@ -15,7 +15,7 @@
 import { BoardError, conflict, notFound } from '../core/errors.js';
 import { activeClaim, decideClaim, nextCandidates, reservedFiles, type ClaimRefusal, type Reservation } from '../core/claims.js';
 import { globMatcher } from '../core/globs.js';
-import type { Claim, Ticket } from '../core/ticket.js';
+import { RESOLVED, type Claim, type Ticket } from '../core/ticket.js';
 import type { Board } from './board.js';
 import { withReservationTurn, type Turn } from './reserve.js';
 import { loadBoard, mutateTicket, problemError, readTicket, type MutateResult } from './tickets.js';
@@ -157,10 +157,20 @@ export interface NextResult {
  * A candidate lost to a concurrent claimer, or refused, moves on to the next one. Exit 3
  * when nothing is left for `actor`.
  */
-export async function claimNext(board: Board, opts: ClaimOptions): Promise<NextResult> {
+export async function claimNext(board: Board, opts: ClaimOptions & { also?: boolean }): Promise<NextResult> {
   const loaded = loadBoard(board);
   const broken = new Set(loaded.broken.map((b) => b.id));
   const now = opts.now ?? new Date();
+  if (!opts.also) {
+    // no hoarding: one ticket at a time unless asked for more
+    const held = [...loaded.tickets.values()].filter((t) => !RESOLVED.has(t.status) && activeClaim(t, now)?.by === opts.actor).map((t) => t.id).sort();
+    if (held.length) {
+      throw conflict(`${opts.actor} already holds ${held.join(', ')}`, {
+        hint: `finish it first (board close ${held[0]}) or release it (board release ${held[0]}); to take another one as well: board next --also`,
+        data: { holding: held },
+      });
+    }
+  }
   const candidates = nextCandidates(
     [...loaded.tickets.values()].filter((t) => !broken.has(t.id)),
     (id) => ({ derived: loaded.derived(id), openWave: loaded.graph.openWave, policy: loaded.graph.policy }),

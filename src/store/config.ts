@@ -9,14 +9,14 @@ import { configFromData, type BoardConfig } from '../core/config.js';
 import { writeAtomic } from './atomic.js';
 import type { Board } from './board.js';
 import { DerivedCache } from './cache.js';
-import { yaml, YAML_PARSE, YAML_STRINGIFY, MAX_ALIASES } from './frontmatter.js';
+import { parseYamlDocument, YAML_STRINGIFY, MAX_ALIASES } from './frontmatter.js';
 import { withLock } from './lock.js';
 import { readBoardFile } from './read.js';
 import { invalid } from '../core/errors.js';
 
 
 function parseConfigText(text: string, display: string): { data: Record<string, unknown>; doc: Document } {
-  const doc = yaml().parseDocument(text, YAML_PARSE) as Document;
+  const doc = parseYamlDocument(text);
   if (doc.errors.length) {
     const e = doc.errors[0];
     throw invalid(`${display}: invalid YAML${e.linePos ? ` at line ${e.linePos[0].line}` : ''}: ${e.message.split('\n')[0]}`, {
@@ -33,6 +33,12 @@ function parseConfigText(text: string, display: string): { data: Record<string, 
 export function readConfig(board: Board): BoardConfig {
   const display = board.rel(board.configFile);
   return configFromData(parseConfigText(readBoardFile(board.configFile, { display }), display).data, display);
+}
+
+/** board.yaml's settings as parsed, unchecked (for derived indexes that store them). */
+export function readConfigData(board: Board): Record<string, unknown> {
+  const display = board.rel(board.configFile);
+  return parseConfigText(readBoardFile(board.configFile, { display }), display).data;
 }
 
 /** board.yaml through the derived cache (commands that read the whole board anyway). */

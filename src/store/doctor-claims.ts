@@ -1,12 +1,22 @@
 /**
  * `board doctor` checks for claims: reservations of different agents that overlap (possible
- * when locks are edited after a claim), and claims whose lease ran out.
+ * when locks are edited after a claim), claims whose lease ran out, and rules a hand edit made
+ * while no watcher ran breaks (done with an open dependency, a claim the board never wrote).
  */
 import { activeClaim } from '../core/claims.js';
 import { overlappingPatterns } from '../core/globs.js';
 import type { Board } from './board.js';
 import type { Check, Finding } from './doctor.js';
+import { RESOLVED } from '../core/ticket.js';
+import type { Claim } from '../core/ticket.js';
+import { lastReceiptText } from './receipts.js';
 import { loadBoard } from './tickets.js';
+
+/** Whether the board's last write of ticket `id` (its newest receipt) holds this very claim. */
+function claimVouched(board: Board, id: string, c: Claim): boolean {
+  const text = lastReceiptText(board, id);
+  return !!text && text.includes(`by: ${c.by}`) && text.includes(c.at) && text.includes(c.expires);
+}
 
 export const checkClaims: Check = (board: Board): Finding[] => {
   let loaded;
@@ -35,6 +45,20 @@ export const checkClaims: Check = (board: Board): Finding[] => {
         message: `${a.t.id} (claimed by ${a.c!.by}) and ${b.t.id} (claimed by ${b.c!.by}) reserve overlapping paths: ${pairs.map((p) => `${p.mine} / ${p.theirs}`).join(', ')}`,
         hint: 'their locks were changed after the claims; narrow one of them, or release one ticket',
       });
+    }
+  }
+  // rules a hand edit made while no watcher ran can break: the watcher judges them when it starts
+  for (const t of [...loaded.tickets.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const file = board.rel(board.ticketFile(t.id));
+    if (t.status === 'done') {
+      const open = t.deps.filter((d) => { const x = loaded.tickets.get(d); return x && !RESOLVED.has(x.status); });
+      if (open.length) {
+        out.push({ severity: 'error', file, field: 'status', message: `${t.id} is done while its dependencies ${open.join(', ')} are open`, hint: 'a hand edit made while no watcher ran; start the watcher (it undoes it), or close the dependencies' });
+      }
+    }
+    const c = activeClaim(t, now);
+    if (c && !claimVouched(board, t.id, c)) {
+      out.push({ severity: 'error', file, field: 'claim', message: `the claim of ${t.id} by ${c.by} has no board receipt: it was written by hand`, hint: `claims are written by the board only: start the watcher (it undoes it), then board claim ${t.id} --as ${c.by}` });
     }
   }
   for (const t of loaded.tickets.values()) {

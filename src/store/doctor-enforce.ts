@@ -21,10 +21,10 @@ function names(dir: string): string[] {
 
 export const checkEnforcement: Check = (board: Board): Finding[] => {
   const out: Finding[] = [];
-  for (const n of names(join(board.runDir, 'enforce')).filter((x) => x.endsWith('.json'))) {
+  for (const n of names(board.run.enforce).filter((x) => x.endsWith('.json'))) {
     out.push({
       severity: 'warning',
-      file: board.rel(join(board.runDir, 'enforce', n)),
+      file: board.rel(join(board.run.enforce, n)),
       message: `a refused hand edit (${n.slice(0, -5)}) was not finished: the watcher stopped in the middle of undoing it`,
       hint: 'start the watcher (board watch --detach): it finishes it first (the ticket is put back, the author told once)',
     });

@@ -9,6 +9,7 @@ import { BoardError } from '../core/errors.js';
 import type { Board } from './board.js';
 import { loadConfig } from './config.js';
 import { loadBoard } from './tickets.js';
+import { pruneTmp } from './leftovers.js';
 
 export interface Finding {
   severity: 'error' | 'warning';
@@ -110,4 +111,10 @@ export const checkStrayFiles: Check = (board) => {
     }
   } catch { /* no tickets folder */ }
   return out;
+};
+
+/** Files killed processes left in tmp/: removed (nobody owns them), and said. */
+export const checkTmp: Check = (board) => {
+  const n = pruneTmp(board);
+  return n ? [{ severity: 'warning', file: board.rel(board.tmpDir), message: `removed ${n} file(s) left in ${board.rel(board.tmpDir)}/ by killed processes`, hint: 'nothing to do: nobody owned them' }] : [];
 };

@@ -1,17 +1,25 @@
 /**
- * Front-matter: gray-matter splits the file, the `yaml` package parses it into a Document.
+ * Front-matter: gray-matter splits the file at its `---` lines (the fast read path splits it
+ * the same way itself, in one pass, without loading gray-matter), the `yaml` package parses
+ * the YAML into a Document.
  *
- * - YAML only. gray-matter picks its engine from the text after the opening `---` (`---js`
- *   reaches `eval`), so the opening line is checked first and every non-YAML engine is
- *   replaced by one that refuses: JavaScript front-matter is never evaluated.
- * - gray-matter is always given an options object (its option-less cache is unsafe).
+ * - YAML only. A file whose first line is not exactly `---` (e.g. `---js`) is refused: no
+ *   other front-matter language is ever read, let alone evaluated.
+ * - Bounded work: a front-matter over 16 KiB or over 200 lines and list items is refused
+ *   before any parser runs, gray-matter included (core/fast-frontmatter.ts), and duplicate keys are found with a
+ *   set, in linear time (the `yaml` package's own check compares every key with every
+ *   other: 25,000 keys took seconds).
  * - The yaml Document is kept so that edits made by the board preserve comments, key order,
  *   quoting and unknown keys; aliases are bounded (maxAliasCount) and duplicate keys refused.
- * - Parsers load on first use (createRequire), so commands that never parse pay nothing.
+ * - Reads that need only the data (`readFrontmatter`) take the fast reader when the text has
+ *   its simple shapes; it gives exactly what the `yaml` package gives (a property test
+ *   compares both), and the Document is parsed only when asked for.
+ * - The parser loads on first use (createRequire), so commands that never parse pay nothing.
  */
 import { createRequire } from 'node:module';
 import type { Document, ParseOptions, DocumentOptions, SchemaOptions, ToStringOptions } from 'yaml';
 import { invalid } from '../core/errors.js';
+import { frontmatterTooBig, readSimpleYaml, splitFrontmatter, type SplitFile } from '../core/fast-frontmatter.js';
 
 const require = createRequire(import.meta.url);
 type Yaml = typeof import('yaml');
@@ -25,6 +33,8 @@ export const YAML_PARSE: ParseOptions & DocumentOptions & SchemaOptions = {
   prettyErrors: true,
   uniqueKeys: true,
   version: '1.2',
+  // no library warnings on stderr (a key that is a collection is stringified, as documented)
+  logLevel: 'error',
 };
 export const MAX_ALIASES = 100;
 export const YAML_STRINGIFY: ToStringOptions = {
@@ -36,7 +46,7 @@ export interface ParsedFile {
   data: Record<string, unknown>;
   body: string;
   doc: Document;
-  /** The raw front-matter text as split off by gray-matter (starts on the "---" line). */
+  /** The raw front-matter text (from just after the opening "---"). */
   matter: string;
   /** The text between the front-matter and the body (the closing "---" line). */
   tail: string;
@@ -57,6 +67,29 @@ function refuseEngine(name: string) {
   };
 }
 
+/**
+ * gray-matter's split of a text that passed `splitChecked` (so its emptiness regex, quadratic
+ * on whitespace lines, runs on at most 200 lines of 16 KiB). Every engine but ours refuses.
+ */
+function grayMatterSplit(text: string): { matter: string; body: string; empty: boolean } {
+  let parsed = false;
+  const engine = { parse: () => ((parsed = true), {}), stringify: () => '' };
+  const file = matter()(text, {
+    language: 'yaml',
+    engines: {
+      yaml: engine,
+      javascript: refuseEngine('javascript'),
+      js: refuseEngine('js'),
+      json: refuseEngine('json'),
+      coffee: refuseEngine('coffee'),
+      coffeescript: refuseEngine('coffeescript'),
+      cson: refuseEngine('cson'),
+      toml: refuseEngine('toml'),
+    },
+  } as never);
+  return { matter: (file as { matter?: string }).matter ?? '', body: file.content, empty: !parsed };
+}
+
 /** 1-based line of a character offset in the text. */
 function lineOf(text: string, offset: number): number {
   let line = 1;
@@ -65,10 +98,51 @@ function lineOf(text: string, offset: number): number {
 }
 
 /**
- * Parse `---\nyaml\n---\nbody`. Throws a BoardError (exit 2) naming the file, and the line
- * when YAML is at fault.
+ * A YAML text as a Document, with YAML_PARSE's meaning (unique keys) at linear cost: parsed
+ * without the `yaml` package's pairwise key check, then every map's keys are checked with a
+ * set. A file that does have a duplicate is parsed again with the package's own check, so
+ * the error (message, line) is exactly the package's; the size limits bound that work.
  */
-export function parseFrontmatter(raw: string, display: string): ParsedFile {
+export function parseYamlDocument(text: string): Document {
+  const Y = yaml();
+  const doc = Y.parseDocument(text, { ...YAML_PARSE, uniqueKeys: false }) as Document;
+  if (hasDuplicateKey(doc.contents)) return Y.parseDocument(text, YAML_PARSE) as Document;
+  doc.options.uniqueKeys = true;
+  return doc;
+}
+
+/** Whether any map in the tree has two keys the `yaml` package counts as equal (linear). */
+function hasDuplicateKey(root: unknown): boolean {
+  const Y = yaml();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (Y.isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const k = pair.key;
+        // the package's check: the same node, or two scalars with === values
+        if (seen.has(k)) return true;
+        seen.add(k);
+        if (Y.isScalar(k) && !Number.isNaN(k.value)) {
+          const v = k.value as unknown;
+          const box = typeof v === 'object' && v !== null ? v : `${typeof v}:${String(v)}`;
+          if (seen.has(box)) return true;
+          seen.add(box);
+        }
+        stack.push(k, pair.value);
+      }
+    } else if (Y.isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (Y.isPair(node)) {
+      stack.push(node.key, node.value);
+    }
+  }
+  return false;
+}
+
+/** The checks every read makes before parsing: opening line, closing line, size. */
+function splitChecked(raw: string, display: string): SplitFile & { bom: boolean } {
   const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   if (!OPENING.test(text)) {
     const first = text.split('\n', 1)[0];
@@ -91,44 +165,37 @@ export function parseFrontmatter(raw: string, display: string): ParsedFile {
       hint: 'end the YAML fields with a line of exactly "---"',
     });
   }
+  const split = splitFrontmatter(text);
+  const big = frontmatterTooBig(split.matter);
+  if (big) throw invalid(`${display}: ${big.message}`, { file: display, line: 2, hint: big.hint });
+  return { ...split, bom: text !== raw };
+}
 
+/**
+ * Parse `---\nyaml\n---\nbody`. Throws a BoardError (exit 2) naming the file, and the line
+ * when YAML is at fault.
+ */
+export function parseFrontmatter(raw: string, display: string): ParsedFile {
+  const { bom } = splitChecked(raw, display);
+  // the full parse splits with gray-matter (the fast read path's own split gives the same: tested)
+  const text = bom ? raw.slice(1) : raw;
+  const { matter, body, empty } = grayMatterSplit(text);
+  const tail = text.slice(3 + matter.length, text.length - body.length);
   const Y = yaml();
   let doc: Document | undefined;
-  let yamlError: { message: string; line?: number } | undefined;
-  const engine = {
-    parse(str: string): Record<string, unknown> {
-      doc = Y.parseDocument(str, YAML_PARSE) as Document;
-      const err = doc.errors[0];
-      if (err) {
-        // the text starts on the opening "---" line, so YAML's line numbers are file lines
-        yamlError = { message: err.message.split('\n')[0], line: err.linePos?.[0]?.line };
-        return {};
-      }
-      return {};
-    },
-    stringify: () => '',
-  };
-  const file = matter()(text, {
-    language: 'yaml',
-    engines: {
-      yaml: engine,
-      javascript: refuseEngine('javascript'),
-      js: refuseEngine('js'),
-      json: refuseEngine('json'),
-      coffee: refuseEngine('coffee'),
-      coffeescript: refuseEngine('coffeescript'),
-      cson: refuseEngine('cson'),
-      toml: refuseEngine('toml'),
-    },
-  } as never);
-  const body = file.content;
-
-  if (yamlError) {
-    throw invalid(`${display}: invalid YAML${yamlError.line ? ` at line ${yamlError.line}` : ''}: ${yamlError.message}`, {
-      file: display,
-      line: yamlError.line,
-      hint: 'fix the front-matter between the two "---" lines',
-    });
+  if (!empty) {
+    // (a CRLF file: the last line's "\r" is not YAML; dropping it moves no offset)
+    doc = parseYamlDocument(matter.endsWith('\r') ? matter.slice(0, -1) : matter);
+    const err = doc.errors[0];
+    if (err) {
+      // the text starts on the opening "---" line, so YAML's line numbers are file lines
+      const line = err.linePos?.[0]?.line;
+      throw invalid(`${display}: invalid YAML${line ? ` at line ${line}` : ''}: ${err.message.split('\n')[0]}`, {
+        file: display,
+        line,
+        hint: 'fix the front-matter between the two "---" lines',
+      });
+    }
   }
   doc ??= new Y.Document({}) as Document;
   let data: unknown;
@@ -142,9 +209,55 @@ export function parseFrontmatter(raw: string, display: string): ParsedFile {
     throw invalid(`${display}: front-matter must be a map of fields`, { file: display, line: 2 });
   }
   if (doc.contents === null || doc.contents === undefined) doc.contents = doc.createNode({}) as never;
-  const matterText = (file as { matter?: string }).matter ?? '';
-  const tail = text.slice(3 + matterText.length, text.length - body.length);
-  return { data: data as Record<string, unknown>, body, doc, matter: matterText, tail, bom: text !== raw };
+  return { data: data as Record<string, unknown>, body, doc, matter, tail, bom };
+}
+
+/** A front-matter read for its data: what most reads need. */
+export interface FrontmatterRead {
+  data: Record<string, unknown>;
+  body: string;
+  /** The file line of a top-level key, if the file has it. */
+  lineOf(key: string): number | undefined;
+  /** The full parse (the yaml Document, for edits), made on first use. */
+  readonly full: ParsedFile;
+}
+
+/**
+ * Read a board file's front-matter for its data: with the fast reader when the text has
+ * only its shapes (no YAML parser loaded at all), else with `parseFrontmatter`. Same result,
+ * same errors, either way.
+ */
+export function readFrontmatter(raw: string, display: string): FrontmatterRead {
+  const split = splitChecked(raw, display);
+  const simple = split.empty ? { data: {}, lines: new Map<string, number>() } : readSimpleYaml(split.matter);
+  if (!simple) {
+    const parsed = parseFrontmatter(raw, display);
+    return { data: parsed.data, body: parsed.body, lineOf: (k) => lineOfKey(parsed, k), full: parsed };
+  }
+  let full: ParsedFile | undefined;
+  return {
+    data: simple.data,
+    body: split.body,
+    lineOf: (k) => simple.lines.get(k),
+    get full() {
+      return (full ??= parseFrontmatter(raw, display));
+    },
+  };
+}
+
+/**
+ * The fast reader alone: the data and body when the text is a valid board file in the fast
+ * reader's shapes, else null (the caller then parses, and gets the error if there is one).
+ */
+export function fastFrontmatter(raw: string): { data: Record<string, unknown>; body: string } | null {
+  let split: SplitFile;
+  try {
+    split = splitChecked(raw, '');
+  } catch {
+    return null;
+  }
+  const simple = split.empty ? { data: {} } : readSimpleYaml(split.matter);
+  return simple ? { data: simple.data, body: split.body } : null;
 }
 
 /**
@@ -186,10 +299,15 @@ export function setField(doc: Document, key: string, value: unknown): void {
  * are rewritten (a trailing comment on a one-line field is kept); every other byte of the
  * file stays as it was: comments, blank lines, spacing, quoting, key order, unknown keys.
  * New fields are appended at the end of the front-matter; `undefined` removes a field.
+ * A file with CRLF line endings keeps them: the lines written are written with CRLF too.
  */
 export function spliceFields(parsed: ParsedFile, changes: ReadonlyMap<string, unknown>, body = parsed.body): string {
   const Y = yaml();
-  const src = parsed.matter;
+  // with CRLF, the last front-matter line's "\r" may be in the matter (its "\n" is the closing line's)
+  const cr = parsed.matter.endsWith('\r') ? '\r' : '';
+  const src = cr ? parsed.matter.slice(0, -1) : parsed.matter;
+  const eol = cr || /\r\n/.test(src) || parsed.tail.startsWith('\r\n') ? '\r\n' : '\n';
+  const withEol = (s: string) => (eol === '\n' ? s : s.replace(/\r?\n/g, eol));
   const map = Y.isMap(parsed.doc.contents) ? parsed.doc.contents : null;
   const edits: { start: number; end: number; text: string }[] = [];
   const appends: string[] = [];
@@ -200,7 +318,7 @@ export function spliceFields(parsed: ParsedFile, changes: ReadonlyMap<string, un
   };
   for (const [key, value] of changes) {
     const pair = map?.items.find((p) => Y.isScalar(p.key) && String(p.key.value) === key);
-    const rendered = value === undefined ? '' : renderField(key, value).replace(/\n$/, '');
+    const rendered = value === undefined ? '' : withEol(renderField(key, value).replace(/\n$/, ''));
     const keyNode = pair?.key as { range?: [number, number, number] } | undefined;
     if (!pair || !keyNode?.range) {
       if (value !== undefined) appends.push(rendered);
@@ -218,17 +336,17 @@ export function spliceFields(parsed: ParsedFile, changes: ReadonlyMap<string, un
     const rest = src.slice(valueEnd, lineEnd(valueEnd));
     const keepComment = !rendered.includes('\n') && /^[ \t]+#/.test(rest);
     if (keepComment) edits.push({ start, end: valueEnd, text: rendered });
-    else edits.push({ start, end, text: rendered + (hadNewline ? '\n' : '') });
+    else edits.push({ start, end, text: rendered + (hadNewline ? eol : '') });
   }
   let out = src;
   for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   // the last field has no newline of its own (the closing "---" line brings it)
-  if (!src.endsWith('\n') && out.endsWith('\n')) out = out.slice(0, -1);
+  if (!src.endsWith('\n') && out.endsWith('\n')) out = out.slice(0, out.endsWith('\r\n') ? -2 : -1);
   if (appends.length) {
     // the front-matter text ends just before the "\n---" of the closing line
-    out += (out.endsWith('\n') ? '' : '\n') + appends.join('\n');
+    out += (out.endsWith('\n') ? '' : eol) + appends.join(eol);
   }
-  return `${parsed.bom ? '\ufeff' : ''}---${out}${parsed.tail}${body}`;
+  return `${parsed.bom ? '\ufeff' : ''}---${out}${cr}${parsed.tail}${body}`;
 }
 
 /** One field as YAML text, lists of scalars in flow style (`[a, b]`). */

@@ -15,7 +15,8 @@
  *     version is over a minute old; the tokens of the current version are left to cas.ts;
  *   - a token folder is removed when empty for an hour (a writer re-creates it).
  */
-import { lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isTicketId } from '../core/names.js';
 import type { Board } from './board.js';
@@ -110,4 +111,60 @@ export function pruneLocks(board: Board, now = Date.now()): PruneResult {
     }
   }
   return out;
+}
+
+/* ------------------------------------------------------------------ tmp/ ---- */
+
+/** A staged file in tmp/ this old is nobody's, whatever its name says (a write takes milliseconds). */
+export const TMP_LEFTOVER_MS = 3_600_000;
+
+/** `<time>.<pid>_<counter>_<random>.<host>.tmp` (atomic.ts uniqueName) and spare/`<pid>-<n>` (watch/spares.ts). */
+const STAGED = /^[0-9a-z]+\.(\d+)_[0-9a-z]+_[0-9a-f]+\.(.+)\.tmp$/;
+const SPARE = /^(\d+)-[0-9a-z]+$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // it exists, it is someone else's
+  }
+}
+
+/**
+ * Remove what killed processes left in tmp/: a staged file (or a spare) whose process, on
+ * this machine, is gone, and any staged file over an hour old (a live writer renames its file
+ * within milliseconds). Files of live processes are never touched. Returns how many went.
+ */
+export function pruneTmp(board: Board, now = Date.now()): number {
+  const host = hostname().replace(/[^A-Za-z0-9-]/g, '_').slice(0, 32);
+  let n = 0;
+  const sweep = (dir: string, pattern: RegExp, hostOf: (m: RegExpExecArray) => string | null) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const m = pattern.exec(name);
+      if (!m) continue;
+      const path = join(dir, name);
+      const pid = Number(m[1]);
+      const h = hostOf(m);
+      const mine = h === null || h === host;
+      const t = mtime(path);
+      if (t === null) continue;
+      const orphan = (mine && pid !== process.pid && !alive(pid)) || t < now - TMP_LEFTOVER_MS;
+      if (!orphan) continue;
+      try {
+        if (!lstatSync(path).isFile()) continue;
+        unlinkSync(path);
+        n++;
+      } catch { /* renamed by its writer meanwhile */ }
+    }
+  };
+  sweep(board.tmpDir, STAGED, (m) => m[2]);
+  sweep(join(board.tmpDir, 'spare'), SPARE, () => null);
+  return n;
 }

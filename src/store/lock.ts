@@ -6,11 +6,12 @@
  * can hand the lock to two processes at once, so callers that need exactly one winner do not
  * rest on the lock alone: see the compare-and-swap in tickets.ts.
  */
-import { lstatSync, mkdirSync, rmdirSync } from 'node:fs';
+import { lstatSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { conflict } from '../core/errors.js';
 import type { Board } from './board.js';
+import { checkNoLink, ensureDir } from './nolink.js';
 import { report } from './report.js';
 
 const require = createRequire(import.meta.url);
@@ -44,7 +45,7 @@ function clearFutureLock(path: string): void {
  * lock (long enough to outlast a stale one left by a killed process), then gives up with
  * exit 4 naming the lock.
  */
-export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle) => Promise<T> | T): Promise<T> {
+export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle) => Promise<T> | T, opts: { wait?: boolean } = {}): Promise<T> {
   const target = join(board.locksDir, key);
   const handle: LockHandle = { compromised: null };
   const options = {
@@ -52,11 +53,13 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
     lockfilePath: `${target}.lock`,
     stale: LOCK_STALE_MS,
     update: LOCK_UPDATE_MS,
-    retries: { retries: 400, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
+    // wait: false refuses at once when the lock is held (exit 4), e.g. a second `board integrate`
+    retries: opts.wait === false ? 0 : { retries: 400, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
     onCompromised: (err: Error) => {
       handle.compromised = err;
     },
   };
+  checkNoLink(options.lockfilePath);
   clearFutureLock(options.lockfilePath);
   // a long wait (a lock left by a killed process lasts up to 10 s) is reported (the CLI says so on a terminal)
   const progress = setTimeout(
@@ -70,7 +73,7 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      mkdirSync(board.locksDir, { recursive: true });
+      ensureDir(board.locksDir);
       release = await pl().lock(target, options);
     } else if (code === 'ELOCKED') {
       throw conflict(`${key} is locked by another board process`, {

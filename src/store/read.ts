@@ -3,7 +3,8 @@
  * in `.board/` cannot lead a read outside it), only regular files, at most 1 MiB, and no
  * binary content.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats, type Stats } from 'node:fs';
 import { invalid, notFound } from '../core/errors.js';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -15,14 +16,19 @@ export interface ReadOptions {
 }
 
 export function readBoardFile(path: string, opts: ReadOptions = {}): string {
-  return readBoardFileStat(path, opts).text;
+  return readChecked(path, opts, false).text;
 }
 
 /**
  * The same, with the stat of the very file that was read (taken on the open descriptor, so
  * text and stat always belong to one version of the file even while it is being replaced).
  */
-export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text: string; stat: BigIntStats } {
+export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text: string; stat: BigIntStats; utf8: boolean } {
+  return readChecked(path, opts, true) as { text: string; stat: BigIntStats; utf8: boolean };
+}
+
+/** The read itself; `bigint` stats (nanosecond times, for cache keys) cost more, so only on request. */
+function readChecked(path: string, opts: ReadOptions, bigint: boolean): { text: string; stat: BigIntStats | Stats; utf8: boolean } {
   const display = opts.display ?? path;
   const max = opts.maxBytes ?? MAX_FILE_BYTES;
   let fd: number;
@@ -40,7 +46,7 @@ export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text:
     throw e;
   }
   try {
-    const st = fstatSync(fd, { bigint: true });
+    const st = bigint ? fstatSync(fd, { bigint: true }) : fstatSync(fd);
     if (!st.isFile()) throw invalid(`${display} is not a regular file`, { file: display });
     const size = Number(st.size);
     if (size > max) {
@@ -60,7 +66,8 @@ export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text:
     if (bytes.includes(0)) {
       throw invalid(`${display} is a binary file (it contains NUL bytes)`, { file: display, hint: 'board files are Markdown text' });
     }
-    return { text: bytes.toString('utf8'), stat: st };
+    // `utf8: false`: some bytes are not UTF-8 and read as U+FFFD; such a text must not be written back
+    return { text: bytes.toString('utf8'), stat: st, utf8: isUtf8(bytes) };
   } finally {
     closeSync(fd);
   }

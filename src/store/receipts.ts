@@ -8,7 +8,8 @@
  *     JSON: {base: the version it was built on (null for a new file), text: the new content}
  *
  * The watcher's enforcement (watch/enforce.ts) accepts a version of a ticket whose receipt
- * exists (and removes that receipt and any older one of the same ticket), and judges every
+ * exists (and marks that receipt and any older one of the same ticket as seen: renamed
+ * `<name>.seen`, kept until pruned so a watcher starting again can walk them), and judges every
  * other version as a hand edit. The receipt is left BEFORE the rename, so it is there by the
  * time anyone can see the content. A write that does not happen (a lost compare-and-swap, a
  * refusal) removes its own receipt; each writer's receipt has its own name, so two writers
@@ -22,12 +23,14 @@
  * it does not stop an agent that sets out to forge one (docs/design/enforcement.md, docs/threat-model.md).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync, constants } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync, statSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from './board.js';
 import { MAX_FILE_BYTES, readBoardFile } from './read.js';
+import { checkNoLink, ensureDir } from './nolink.js';
+import { writeAllSync } from './atomic.js';
 
-export const receiptsDir = (board: Board): string => join(board.runDir, 'receipts');
+export const receiptsDir = (board: Board): string => board.run.receipts;
 
 /** The hash that names a content in receipts (hex, 128 bits of sha256). */
 export function contentHash(text: string | Uint8Array): string {
@@ -46,20 +49,23 @@ export function leaveReceipt(board: Board, id: string, text: string, base: strin
   const name = `${id}.${contentHash(text)}.${process.pid.toString(36)}_${(counter++).toString(36)}_${randomBytes(3).toString('hex')}`;
   const path = join(dir, name);
   const data = Buffer.from(JSON.stringify({ v: 1, base, text }), 'utf8');
+  checkNoLink(path);
   let fd: number;
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   }
   try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-  } finally {
+    writeAllSync(fd, data, path);
+  } catch (e) {
     closeSync(fd);
+    rmSync(path, { force: true }); // a half receipt is no receipt
+    throw e;
   }
+  closeSync(fd);
   return path;
 }
 
@@ -89,8 +95,24 @@ export function parseReceiptName(name: string): { id: string; hash: string } | n
   return m ? { id: m[1], hash: m[2] } : null;
 }
 
-/** Every receipt of ticket `id` now, oldest first. */
-export function receiptsOf(board: Board, id: string): Receipt[] {
+/** The newest receipt of ticket `id` (seen or not) and its text, or null. */
+export function lastReceiptText(board: Board, id: string): string | null {
+  const all = receiptsOf(board, id, { seen: true });
+  for (let i = all.length - 1; i >= 0; i--) {
+    const c = readReceipt(all[i]);
+    if (c) return c.text;
+  }
+  return null;
+}
+
+/** The name a receipt gets once the watcher has taken its version (kept until pruned, for a restart). */
+export const SEEN = '.seen';
+
+/**
+ * Every receipt of ticket `id` now, oldest first; with `seen`, also the ones the watcher
+ * already took (a watcher starting again walks them to the last version it recorded).
+ */
+export function receiptsOf(board: Board, id: string, opts: { seen?: boolean } = {}): Receipt[] {
   const dir = receiptsDir(board);
   let names: string[];
   try {
@@ -101,7 +123,9 @@ export function receiptsOf(board: Board, id: string): Receipt[] {
   const out: Receipt[] = [];
   for (const name of names) {
     if (!name.startsWith(`${id}.`)) continue;
-    const p = parseReceiptName(name);
+    const seen = name.endsWith(SEEN);
+    if (seen && !opts.seen) continue;
+    const p = parseReceiptName(seen ? name.slice(0, -SEEN.length) : name);
     if (!p || p.id !== id) continue;
     const path = join(dir, name);
     try {
@@ -127,7 +151,11 @@ export function readReceipt(r: Receipt): { base: string | null; baseHash: string
   }
 }
 
-/** Remove receipts left before `beforeMs` (killed writers, versions long replaced). Returns how many. */
+/**
+ * Remove receipts left before `beforeMs` (killed writers, versions long replaced), except the
+ * newest seen one of each ticket: it vouches for the ticket's last board write (its claim)
+ * for `board doctor`. Returns how many were removed.
+ */
 export function pruneReceipts(board: Board, beforeMs: number): number {
   const dir = receiptsDir(board);
   let names: string[];
@@ -136,11 +164,23 @@ export function pruneReceipts(board: Board, beforeMs: number): number {
   } catch {
     return 0;
   }
+  const newest = new Map<string, { name: string; t: number }>();
+  const times = new Map<string, number>();
+  for (const name of names) {
+    try {
+      const t = statSync(join(dir, name)).mtimeMs;
+      times.set(name, t);
+      const p = name.endsWith(SEEN) ? parseReceiptName(name.slice(0, -SEEN.length)) : null;
+      if (p && (newest.get(p.id)?.t ?? -Infinity) <= t) newest.set(p.id, { name, t });
+    } catch { /* gone */ }
+  }
+  const keep = new Set([...newest.values()].map((x) => x.name));
   let n = 0;
   for (const name of names) {
     const path = join(dir, name);
+    if (keep.has(name)) continue;
     try {
-      if (statSync(path).mtimeMs < beforeMs) {
+      if ((times.get(name) ?? Infinity) < beforeMs) {
         rmSync(path, { force: true });
         n++;
       }

@@ -7,10 +7,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sentOfId } from '../core/recado.js';
-import { buildStatus, type Activity, type BoardStatus, type WatcherStatus } from '../core/status.js';
+import { buildStatus, NEEDS_YOU_REJECTED_MS, type Activity, type AgentStateView, type BoardStatus, type RejectedItem, type WatcherStatus } from '../core/status.js';
 import type { Board } from './board.js';
 import { fastFrontmatter, inboxAgents } from './mailbox.js';
 import { loadBoard } from './tickets.js';
+import { integrationStatus, type IntegrationSummary } from '../core/integrate.js';
 
 /** How many of the newest recados are read to find each agent's last one sent. */
 export const RECENT_RECADOS = 200;
@@ -71,6 +72,43 @@ export function gatherInboxes(board: Board): { unread: Map<string, number>; acti
   return { unread, activity };
 }
 
+/** Refused edits and bounced recados kept in rejected/ within the last hour (their `.reason` files). */
+export function recentRejected(board: Board, now: Date): RejectedItem[] {
+  let names: string[];
+  try {
+    names = readdirSync(board.rejectedDir).filter((n) => n.endsWith('.reason'));
+  } catch {
+    return [];
+  }
+  const out: RejectedItem[] = [];
+  for (const n of names) {
+    const path = join(board.rejectedDir, n);
+    try {
+      if (now.getTime() - statSync(path).mtimeMs > NEEDS_YOU_REJECTED_MS) continue;
+      const text = readFileSync(path, 'utf8').slice(0, 8192);
+      const field = (k: string) => {
+        const m = new RegExp(`^${k}: (.*)$`, 'm').exec(text);
+        if (!m) return null;
+        try {
+          const v = JSON.parse(m[1]) as unknown;
+          return typeof v === 'string' ? v : m[1];
+        } catch {
+          return m[1];
+        }
+      };
+      const original = field('file') ?? '';
+      out.push({
+        file: board.rel(path.slice(0, -'.reason'.length)),
+        kind: /(^|\/)tickets\//.test(original) ? 'refused edit' : 'bounce',
+        reason: field('reason') ?? '',
+        from: field('from'),
+        at: field('at') ?? new Date(statSync(path).mtimeMs).toISOString(),
+      });
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
 /**
  * How to ask about the watcher (its socket and state file). The store does not know the
  * watcher: the caller passes src/watch/daemon.ts (see docs/architecture.md, layers).
@@ -80,7 +118,10 @@ export interface WatcherProbe {
   readWatcherState(board: Board): (Omit<WatcherStatus, 'running' | 'since' | 'state' | 'pid'> & { pid: number; started: string }) | null;
 }
 
-export async function boardStatus(board: Board, daemon: WatcherProbe, now = new Date()): Promise<BoardStatus> {
+/** The live state of agents' conversations (src/agents/live.ts agentStates), passed in by the caller like the watcher. */
+export type AgentStatesProbe = (board: Board, now: Date) => ReadonlyMap<string, AgentStateView>;
+
+export async function boardStatus(board: Board, daemon: WatcherProbe, now = new Date(), agentStates?: AgentStatesProbe): Promise<BoardStatus & { integration: IntegrationSummary | null }> {
   const loaded = loadBoard(board);
   const { unread, activity } = gatherInboxes(board);
   const [instance, state] = [await daemon.queryInstance(board, 1000), daemon.readWatcherState(board)];
@@ -97,7 +138,9 @@ export async function boardStatus(board: Board, daemon: WatcherProbe, now = new 
     waiting: mine?.waiting ?? null,
     plugins: mine?.plugins ?? [],
   };
-  return buildStatus({
+  const status = buildStatus({
+    states: agentStates?.(board, now),
+    rejected: recentRejected(board, now),
     board: board.root,
     policy: loaded.graph.policy,
     open: loaded.graph.openWave,
@@ -109,4 +152,6 @@ export async function boardStatus(board: Board, daemon: WatcherProbe, now = new 
     watcher,
     now,
   });
+  // integration per ticket and per wave (docs/integrate.md)
+  return { ...status, integration: integrationStatus(loaded.tickets.values(), loaded.graph, loaded.config) };
 }

@@ -17,9 +17,7 @@
  *      knows this write is the board's and not a hand edit), and rename the staged file into
  *      place. A write that does not happen takes its receipt back.
  */
-import {
-  lstatSync, mkdirSync, readdirSync, renameSync, rmSync, type BigIntStats,
-} from 'node:fs';
+import { lstatSync, readdirSync, rmSync, type BigIntStats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Document } from 'yaml';
@@ -34,20 +32,27 @@ import { createExclusive, stage } from './atomic.js';
 import type { Board } from './board.js';
 import { DerivedCache } from './cache.js';
 import { currentKey, dropToken, forgetVersion, takeVersion, versionKey } from './cas.js';
-import { loadConfig } from './config.js';
-import { lineOfKey, parseFrontmatter, serialize, setField, spliceFields, yaml, type ParsedFile } from './frontmatter.js';
+import { loadConfig, readConfig } from './config.js';
+import { lineOfKey, parseFrontmatter, readFrontmatter, serialize, setField, spliceFields, yaml, type ParsedFile } from './frontmatter.js';
 import { withLock } from './lock.js';
 import { readBoardFile, readBoardFileStat } from './read.js';
 import { dropReceipt, leaveReceipt } from './receipts.js';
 import { stats } from './stats.js';
+import { swapTicketFile, recoverAside, type SwapResult } from './swap.js';
+import { checkNoLink, ensureDir } from './nolink.js';
 
 export interface TicketFile {
   ticket: Ticket;
   problems: Problem[];
-  parsed: ParsedFile;
+  /** The full parse (yaml Document), made on first use: reads that only look do not pay for it. */
+  readonly parsed: ParsedFile;
+  /** The file line of a top-level key. */
+  lineOf(key: string): number | undefined;
   raw: string;
   /** The key of the version read (content, inode, mtime): see cas.ts. */
   version: string;
+  /** False when the file holds bytes that are not UTF-8 (`raw` shows them as U+FFFD). */
+  utf8: boolean;
 }
 
 export interface BrokenFile {
@@ -69,19 +74,32 @@ export interface LoadedBoard {
 }
 
 /** A ticket problem as a BoardError naming the file, field and line. */
-export function problemError(display: string, p: Problem, parsed?: ParsedFile): BoardError {
+export function problemError(display: string, p: Problem, parsed?: ParsedFile | { lineOf(key: string): number | undefined }): BoardError {
+  const line = !parsed ? undefined : 'lineOf' in parsed ? parsed.lineOf(p.field) : lineOfKey(parsed, p.field);
   return invalid(`${display}: ${p.message}`, {
     file: display,
     field: p.field,
-    line: parsed ? lineOfKey(parsed, p.field) : undefined,
+    line,
     hint: p.hint,
   });
 }
 
-export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw' | 'version'> {
-  const parsed = parseFrontmatter(raw, display);
-  const { ticket, problems } = ticketFromData(parsed.data, parsed.body, fileId);
-  return { ticket, problems, parsed };
+/**
+ * A ticket from its file's text. The front-matter is read by the fast reader when it can
+ * be (exactly what the YAML parser gives); the yaml Document is parsed only when `parsed`
+ * is used (edits).
+ */
+export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw' | 'version' | 'utf8'> {
+  const fm = readFrontmatter(raw, display);
+  const { ticket, problems } = ticketFromData(fm.data, fm.body, fileId);
+  return {
+    ticket,
+    problems,
+    lineOf: fm.lineOf,
+    get parsed() {
+      return fm.full;
+    },
+  };
 }
 
 /** Read one ticket by id. Exit 3 when there is no such ticket. */
@@ -91,9 +109,19 @@ export function readTicket(board: Board, id: string): TicketFile {
   const display = board.rel(file);
   let raw: string;
   let version: string;
+  let utf8: boolean;
   try {
-    const read = readBoardFileStat(file, { display });
+    let read;
+    try {
+      read = readBoardFileStat(file, { display });
+    } catch (e) {
+      // missing: maybe a board write is swapping it (swap.ts), or was killed doing so
+      if (!(e instanceof BoardError && e.kind === 'not_found')) throw e;
+      recoverAside(board, id);
+      read = readBoardFileStat(file, { display }); // put back, or the swap finished meanwhile
+    }
     raw = read.text;
+    utf8 = read.utf8;
     version = versionKey(raw, read.stat);
   } catch (e) {
     if (e instanceof BoardError && e.kind === 'not_found') {
@@ -101,13 +129,31 @@ export function readTicket(board: Board, id: string): TicketFile {
     }
     throw e;
   }
-  return { ...parseTicketText(raw, id, display), raw, version };
+  const read = parseTicketText(raw, id, display);
+  return {
+    ticket: read.ticket,
+    problems: read.problems,
+    lineOf: read.lineOf,
+    get parsed() {
+      return read.parsed;
+    },
+    raw,
+    version,
+    utf8,
+  };
 }
 
 /** The ticket ids present on disk (file names), without reading the files. */
 export function ticketFileNames(board: Board): string[] {
   try {
-    return readdirSync(board.ticketsDir).filter((n) => n.endsWith('.md') && !n.startsWith('.'));
+    const all = readdirSync(board.ticketsDir);
+    const names = all.filter((n) => n.endsWith('.md') && !n.startsWith('.'));
+    // a ticket a board write is swapping right now (swap.ts) is missing for a moment: put it back
+    for (const n of all) {
+      const m = /^\.(.+?)\.md\.aside\./.exec(n);
+      if (m && isTicketId(m[1]) && !names.includes(`${m[1]}.md`) && recoverAside(board, m[1])) names.push(`${m[1]}.md`);
+    }
+    return names;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
@@ -123,37 +169,45 @@ type CachedTicket = { t: Ticket; p: Problem[] } | { e: Record<string, unknown> }
 export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedBoard {
   const useCache = opts.cache !== false && process.env.BOARD_NO_CACHE !== '1';
   const cache = useCache ? DerivedCache.load(board) : undefined;
-  const config = loadConfig(board, cache);
+  // without the cache, board.yaml is read directly (loading cache.json just for it costs more)
+  const config = cache ? loadConfig(board, cache) : readConfig(board);
   const tickets = new Map<string, Ticket>();
   const broken: BrokenFile[] = [];
 
+  const dir = board.ticketsDir;
   for (const name of ticketFileNames(board)) {
     const fileId = name.slice(0, -3);
-    const path = join(board.ticketsDir, name);
+    const path = join(dir, name);
     const display = board.rel(path);
     if (!isTicketId(fileId)) {
       broken.push({ file: display, id: null, error: invalid(`${display}: file name is not a valid ticket id`, { file: display, hint: 'rename it to <ID>.md, e.g. T-4k9x.md' }).toJSON() });
       continue;
     }
-    let st: BigIntStats;
-    try {
-      st = lstatSync(path, { bigint: true });
-    } catch {
-      continue; // removed while we were reading
+    // with a cache, the stat decides whether the file must be read; without, the read's own stat serves
+    let st: BigIntStats | undefined;
+    if (cache) {
+      try {
+        st = lstatSync(path, { bigint: true });
+      } catch {
+        continue; // removed while we were reading
+      }
     }
-    let entry = cache?.get<CachedTicket>(name, st);
+    let entry = cache && st ? cache.get<CachedTicket>(name, st) : undefined;
     if (entry) stats.cached++;
     else {
       stats.parsed++;
       try {
-        const { ticket, problems, parsed } = parseTicketText(readBoardFile(path, { display }), fileId, display);
-        entry = { t: ticket, p: problems.map((p) => ({ ...p, line: lineOfKey(parsed, p.field) })) };
+        let text: string;
+        if (cache) ({ text, stat: st } = readBoardFileStat(path, { display }));
+        else text = readBoardFile(path, { display });
+        const { ticket, problems, lineOf } = parseTicketText(text, fileId, display);
+        entry = { t: ticket, p: problems.map((p) => ({ ...p, line: lineOf(p.field) })) };
       } catch (e) {
         if (!(e instanceof BoardError)) throw e;
         if (e.kind === 'not_found') continue;
         entry = { e: e.toJSON() };
       }
-      cache?.set(name, st, entry);
+      if (cache && st) cache.set(name, st, entry);
     }
     if ('e' in entry) {
       broken.push({ file: display, id: fileId, error: entry.e });
@@ -224,6 +278,13 @@ export async function mutateTicket(
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const cur = readTicket(board, id);
+      if (!cur.utf8) {
+        // writing it back would turn those bytes into U+FFFD: refuse, change nothing
+        throw invalid(`${display} holds bytes that are not UTF-8; the board does not rewrite it (they would be lost)`, {
+          file: display,
+          hint: `fix the encoding by hand (e.g. iconv -f latin1 -t utf-8 ${display}), then run the command again`,
+        });
+      }
       const before = cur.ticket;
       let body = cur.parsed.body;
       const changes = new Map<string, unknown>();
@@ -245,24 +306,28 @@ export async function mutateTicket(
       const staged = stage(board.tmpDir, text);
       let token: string | null = null;
       let receipt: string | null = null;
-      let written = false;
+      let swap: SwapResult | null = null;
       try {
         token = takeVersion(casDir(board, id), cur.version);
-        if (token && currentKey(file, display) === cur.version) {
+        if (token) {
+          // the receipt first: it is there by the time anyone can see the content
           receipt = leaveReceipt(board, id, text, cur.raw);
-          renameSync(staged, file);
-          written = true;
-          return { before, after, changed: true };
+          checkNoLink(file);
+          if (currentKey(file, display) === cur.version) swap = swapTicketFile(board, id, staged, { text: cur.raw });
         }
       } finally {
-        if (!written) {
+        if (!swap?.written) {
           rmSync(staged, { force: true });
           dropReceipt(receipt);
         }
         if (token) {
-          if (written) forgetVersion(casDir(board, id), cur.version);
+          if (swap?.written) forgetVersion(casDir(board, id), cur.version);
           else dropToken(token);
         }
+      }
+      if (swap?.written) {
+        if (swap.displaced !== null) await mergeDisplaced(board, id, { read: cur, wrote: text, displaced: swap.displaced, actor: opts.actor, bodyEdited: body !== cur.parsed.body });
+        return { before, after, changed: true };
       }
       // Another writer holds or already replaced this version, or a hand edit (no lock)
       // changed the file since we read it: read again and re-apply on top of theirs.
@@ -272,6 +337,62 @@ export async function mutateTicket(
       await new Promise((r) => setTimeout(r, 2 + Math.random() * 10));
     }
   });
+}
+
+/**
+ * A save landed between this write's last look and its swap (swap.ts): the board's write is
+ * in place and `displaced` was replaced without being read. When that save changed only the
+ * body (a note, a ticked box) and this write did not touch the body, the body is merged into
+ * the board's version (a second board write; body edits break no rule). Anything else is kept
+ * in rejected/ and its author told (kept.ts). Never throws: the write itself is done.
+ */
+async function mergeDisplaced(
+  board: Board,
+  id: string,
+  w: { read: TicketFile; wrote: string; displaced: string; actor: string; bodyEdited: boolean },
+): Promise<void> {
+  const display = board.rel(board.ticketFile(id));
+  let current = w.wrote;
+  let displaced: string | null = w.displaced;
+  for (let round = 0; displaced !== null && round < 5; round++) {
+    let merged: string | null = null;
+    try {
+      const theirs = parseFrontmatter(displaced, display);
+      if (!w.bodyEdited && sameFields(theirs.data, w.read.parsed.data)) {
+        merged = spliceFields(parseFrontmatter(current, display), new Map(), theirs.body);
+      }
+    } catch { /* does not parse: kept below */ }
+    if (merged === null || merged === current) {
+      if (merged === null) {
+        const { keepOverwritten } = await import('./kept.js');
+        keepOverwritten(board, { id, text: displaced, by: `a board write by ${w.actor}` });
+      }
+      return;
+    }
+    const staged = stage(board.tmpDir, merged);
+    const receipt = leaveReceipt(board, id, merged, current);
+    const swap = swapTicketFile(board, id, staged, { text: current });
+    if (!swap.written) {
+      rmSync(staged, { force: true });
+      dropReceipt(receipt);
+      // the file changed again in the gap: whatever is there now stands, theirs is kept
+      const { keepOverwritten } = await import('./kept.js');
+      keepOverwritten(board, { id, text: displaced, by: `a board write by ${w.actor}` });
+      return;
+    }
+    current = merged;
+    displaced = swap.displaced;
+  }
+  if (displaced !== null) {
+    const { keepOverwritten } = await import('./kept.js');
+    keepOverwritten(board, { id, text: displaced, by: `a board write by ${w.actor}` });
+  }
+}
+
+/** Front-matter data equal apart from `updated` and `updated_by`. */
+export function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const strip = (d: Record<string, unknown>) => JSON.stringify(Object.entries(d).filter(([k]) => k !== 'updated' && k !== 'updated_by').sort(([x], [y]) => (x < y ? -1 : 1)));
+  return strip(a) === strip(b);
 }
 
 /** Board-level rules that need other tickets: unknown deps, cycles, done with open deps. */
@@ -347,7 +468,7 @@ function renderTicket(id: string, f: NewTicketFields, actor: string, now: string
 export function createTicket(board: Board, f: NewTicketFields, actor: string, now = new Date()): Ticket {
   const config = loadConfig(board);
   const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  mkdirSync(board.ticketsDir, { recursive: true });
+  ensureDir(board.ticketsDir);
   let length = idLengthFor(ticketFileNames(board).length);
   for (let attempt = 0; attempt < 20; attempt++) {
     const id = f.id ?? idFromBytes(config.prefix, randomBytes(16), length);

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { announcementKindOf } from '../core/announce.js';
 import { describeTicketChange } from '../core/describe.js';
-import { authorOf } from '../core/edits.js';
+import { authorOf, ENDS_CLAIM } from '../core/edits.js';
 import { BoardError, conflict } from '../core/errors.js';
 import { BOARD_SENDER, isAgentName } from '../core/names.js';
 import { AuditLog, type AuditEvent } from '../git/audit.js';
@@ -22,6 +22,9 @@ import type { FileEvent, RecadoDelivered, RecadoRejected, TicketEvent, WatchCont
 const SEEN_TTL_MS = 60_000;
 /** The least time the sync lock stays free between two of the watcher's commits. */
 const LOCK_GAP_MS = 400;
+
+/** A ticket version kept in rejected/ by a refusal (core/refusal.ts refusalFileName). */
+const KEPT_TICKET = /^\d{8}T\d{9}Z-.+\.md$/;
 
 const authorName = (name: string | null | undefined) => (name && (isAgentName(name) || name === BOARD_SENDER) ? name : BOARD_SENDER);
 
@@ -143,7 +146,8 @@ export class AuditPlugin implements WatchPlugin {
         if (!name || name.startsWith('.') || !this.audit || ctx.stopping) return;
         const path = join(dir, name);
         if (this.wasSeen(path)) return;
-        this.audit.record({ path, author: BOARD_SENDER, quiet: name.endsWith('.reason') });
+        // a refused ticket edit's kept copy is told by the refusal itself
+        this.audit.record({ path, author: BOARD_SENDER, quiet: name.endsWith('.reason') || KEPT_TICKET.test(name) });
       },
       (e) => ctx.log({ type: 'error', message: `audit: lost the watch on rejected/: ${e.message}; watching it again` }),
     );
@@ -165,12 +169,43 @@ export class AuditPlugin implements WatchPlugin {
   async onTicketEvent(ev: TicketEvent, ctx: WatchContext): Promise<void> {
     await this.opening;
     if (!this.audit) return;
+    if (!ev.own && ev.after) {
+      // a refused edit is recorded as the refusal, never as what it tried to do
+      const v = await ctx.verdict(ev.id, ev.after.raw);
+      if (v.kind === 'superseded') return; // the newer version is recorded
+      if (v.kind === 'refused') {
+        this.audit.record({ path: ev.path, author: BOARD_SENDER, what: `refused ${v.what}${v.author ? ` by ${v.author}` : ''}; ${v.action}`, ticket: ev.id, at: ev.time });
+        return;
+      }
+    }
+    if (!ev.after && !ev.own) {
+      // deleted through the board (by whom), or by hand (put back at once: a refusal)
+      const v = await ctx.verdict(ev.id, '');
+      if (v.kind === 'refused') {
+        this.audit.record({ path: ev.path, author: BOARD_SENDER, what: `refused ${v.what}; ${v.action}`, ticket: ev.id, at: ev.time });
+        return;
+      }
+      if (v.kind === 'accepted' && v.by) {
+        this.audit.record({ path: ev.path, author: authorName(v.by), what: `deleted by ${v.by}`, ticket: ev.id, at: ev.time });
+        return;
+      }
+    }
+    if (ev.own === 'enforce') {
+      // the version a refusal put back: said by the refusal itself
+      this.audit.record({ path: ev.path, author: BOARD_SENDER, quiet: true, ticket: ev.id, at: ev.time, content: ev.after?.raw });
+      return;
+    }
     const t = ev.after?.ticket ?? null;
     const author = ev.own || !t ? BOARD_SENDER : authorName(authorOf(t));
+    const b = ev.before?.ticket ?? null;
+    if (t && b && b.claim && !t.claim && b.status === t.status && ENDS_CLAIM.has(t.status)) {
+      // the claim ended after a hand close or give-back: that edit already said it
+      this.audit.record({ path: ev.path, author, what: t.status === 'todo' ? `released by ${author}` : `${t.status === 'done' ? 'closed' : 'cancelled'} by ${author}`, quiet: true, ticket: ev.id, at: ev.time, content: ev.after?.raw });
+      return;
+    }
     // with its text: if another agent changes it again before the batch is committed, each
     // one's commit still holds the version they wrote
     this.audit.record({ path: ev.path, author, what: ticketWhat(ev), ticket: ev.id, at: ev.time, content: ev.after?.raw });
-    void ctx;
   }
 
   async onRecadoDelivered(ev: RecadoDelivered, ctx: WatchContext): Promise<void> {
@@ -178,6 +213,8 @@ export class AuditPlugin implements WatchPlugin {
     if (!this.audit) return;
     const r = ev.recado;
     const author = authorName(r.from);
+    // the recado telling an author their edit was refused: part of the refusal's commit
+    const quiet = r.from === BOARD_SENDER && r.id.startsWith('board-refused-');
     const what = r.from === BOARD_SENDER && announcementKindOf(r.id) === 'wave_open'
       ? r.subject
       : `recado ${r.from} -> ${ev.recipients.join(', ')}: ${r.subject || '(no subject)'}`;
@@ -186,7 +223,7 @@ export class AuditPlugin implements WatchPlugin {
     const content = ev.paths.length ? readCopy(ev.paths[0]) : undefined;
     ev.paths.forEach((path, i) => {
       if (ev.via === 'send') this.see(path); // its file event comes unmarked: not to be recorded again
-      this.audit!.record({ path, author, what: i === 0 ? what : undefined, quiet: i > 0, ticket: r.ticket ?? undefined, at: ev.time, content });
+      this.audit!.record({ path, author, what: i === 0 ? what : undefined, quiet: quiet || i > 0, ticket: r.ticket ?? undefined, at: ev.time, content });
     });
     // the outbox file it came from is gone (it may have been committed while it waited)
     if (ev.source) this.audit.record({ path: join(ctx.board.repo, ev.source), author, quiet: true, at: ev.time });

@@ -36,12 +36,12 @@ export function instanceAddress(board: Board): string {
   try { real = realpathSync(board.root); } catch { /* use as given */ }
   const h = createHash('sha256').update(real).digest('hex').slice(0, 32);
   if (process.platform === 'linux') return `\0recado-watch-${h}`;
-  const p = join(board.runDir, 'watcher.sock');
+  const p = board.run.watcherSocket;
   return p.length < 100 ? p : join(tmpdir(), `recado-${h}.sock`);
 }
 
-export const pidFile = (board: Board) => join(board.runDir, 'watcher.pid');
-export const logFile = (board: Board) => join(board.runDir, 'watcher.log');
+export const pidFile = (board: Board) => board.run.watcherPid;
+export const logFile = (board: Board) => board.run.watcherLog;
 
 /** Ask the running watcher who it is; null when none runs. */
 export function queryInstance(board: Board, timeoutMs = 2000): Promise<InstanceInfo | null> {

@@ -35,20 +35,28 @@
  *   6. the journal is removed.
  * On start, journals left by a killed watcher are carried out again.
  */
-import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { linkSync, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { authorFromText, authorOf, checkHandEdit, unparsableViolation, type BoardView, type EditViolation } from '../core/edits.js';
+import { activeClaim } from '../core/claims.js';
+import { authorFromText, authorOf, checkHandEdit, ENDS_CLAIM, unparsableViolation, type BoardView, type EditViolation } from '../core/edits.js';
 import { BoardError } from '../core/errors.js';
 import { BOARD_SENDER, isAgentName } from '../core/names.js';
-import { refusalFileName, refusalNotice, refusalReason, refusalRecadoId, type Refusal } from '../core/refusal.js';
-import { writeAtomic } from '../store/atomic.js';
+import { refusalFileName, refusalNotice, refusalReason, refusalRecadoId, RULE_WORDS, type Refusal } from '../core/refusal.js';
+import { createExclusive, stage, writeAtomic } from '../store/atomic.js';
+import { deletionMark, dropDeletionMark } from '../store/delete.js';
+import { keepOverwritten } from '../store/kept.js';
+import { hasAside, sweepAsides, swapTicketFile } from '../store/swap.js';
 import type { Board } from '../store/board.js';
 import { withLock } from '../store/lock.js';
+import { parseFrontmatter, spliceFields } from '../store/frontmatter.js';
 import { readBoardFile } from '../store/read.js';
-import { contentHash, pruneReceipts, readReceipt, receiptsOf, type Receipt } from '../store/receipts.js';
+import { mutateTicket, sameFields } from '../store/tickets.js';
+import { contentHash, pruneReceipts, readReceipt, receiptsOf, SEEN, type Receipt } from '../store/receipts.js';
 import type { TicketEvent, TicketSnapshot, WatchContext, WatchPlugin } from './plugin.js';
 import { crashPoint } from './crash.js';
 import { Snapshot } from './tickets.js';
+import { knownVersions } from './known.js';
+import { checkNoLink, ensureDir } from '../store/nolink.js';
 
 /** Receipts are taken within milliseconds while a watcher runs; older ones are litter. */
 export const RECEIPT_TTL_MS = 120_000;
@@ -56,7 +64,7 @@ const PRUNE_EVERY_MS = 60_000;
 /** A receipt not taken yet that is this old is not taken for the version a hand edit was made on. */
 const PENDING_MS = 60_000;
 
-export const journalDir = (board: Board) => join(board.runDir, 'enforce');
+export const journalDir = (board: Board) => board.run.enforce;
 
 interface Journal {
   v: 1;
@@ -73,6 +81,8 @@ interface Journal {
   ino: number | null;
   /** The version to put back, or null: a new file with no valid version, to be removed. */
   restore: string | null;
+  /** When only the refused fields are put back (the rest of the edit stays): those fields. */
+  partial?: string[] | null;
   restored: { updated: string | null; updated_by: string | null } | null;
   author: string | null;
   /** Who gets the recado (the author, and the actor of a board write undone with it). */
@@ -105,12 +115,71 @@ export class Enforcer {
     // parse); the ones already invalid are found and reported in the background
     for (const [id, s] of ctx.tickets) this.base.set(id, s);
     this.reportInvalid([...ctx.tickets.keys()]);
-    // receipts left before this watcher started vouch for nothing it will see
-    pruneReceipts(this.board, ctx.startedAt.getTime() - 5_000);
     ctx.every(PRUNE_EVERY_MS, async () => {
       pruneReceipts(this.board, Date.now() - RECEIPT_TTL_MS);
+      // files left aside by board writes killed half-way (store/swap.ts): put back or kept
+      sweepAsides(this.board, Date.now() - PRUNE_EVERY_MS, (id, text) => keepOverwritten(this.board, { id, text, by: 'a board write that was killed' }));
       await this.recover(Date.now() - PRUNE_EVERY_MS); // refusals that failed half-way (a lock held too long, ...)
     });
+  }
+
+  /**
+   * Edits made while no watcher ran: every ticket that differs from the last version recorded
+   * (`known`: the audit branch tip) is judged with the same rules, unless board writes
+   * (receipts, also ones already seen) lead from that version to it.
+   */
+  async catchUp(known: Map<string, string>): Promise<number> {
+    let judged = 0;
+    for (const [id, snap] of [...this.ctx.tickets]) {
+      const old = known.get(id);
+      if (old === snap.raw) continue;
+      const all = receiptsOf(this.board, id, { seen: true });
+      const hash = contentHash(snap.raw);
+      const oldHash = old === undefined ? null : contentHash(old);
+      if (all.some((r) => r.hash === hash && this.leadsTo(r, all, oldHash))) continue; // the board's own writes
+      const rel = this.board.rel(this.board.ticketFile(id));
+      // judged against the board's last write since the recorded version, else that version
+      let ref = old;
+      for (let i = all.length - 1; i >= 0; i--) {
+        const c = readReceipt(all[i]);
+        if (c && this.leadsTo(all[i], all, oldHash)) {
+          ref = c.text;
+          break;
+        }
+      }
+      const before = ref === undefined ? null : new Snapshot(ref, id, rel);
+      if (before?.valid) this.accept(id, before);
+      else {
+        this.base.delete(id);
+        if (before) this.noValid.add(id);
+      }
+      judged++;
+      await this.onTicketEvent({ type: before ? 'change' : 'add', id, path: this.board.ticketFile(id), rel, before, after: snap, own: null, time: new Date() });
+    }
+    // deleted while no watcher ran (not through the board): put back
+    for (const [id, old] of known) {
+      if (this.ctx.tickets.has(id) || exists(this.board.ticketFile(id))) continue;
+      const s = new Snapshot(old, id, this.board.rel(this.board.ticketFile(id)));
+      if (!s.valid) continue;
+      this.accept(id, s);
+      judged++;
+      await this.removed(id);
+    }
+    pruneReceipts(this.board, Date.now() - RECEIPT_TTL_MS);
+    return judged;
+  }
+
+  /** Does receipt `r` lead back through receipts to the version hashed `target` (null: a new file)? */
+  private leadsTo(r: Receipt, all: Receipt[], target: string | null): boolean {
+    let cur: Receipt | undefined = r;
+    for (let hops = 0; cur && hops < 64; hops++) {
+      const c = readReceipt(cur);
+      if (!c) return false;
+      if (c.baseHash === target) return true;
+      if (c.base === null) return target === null;
+      cur = all.find((x) => x.hash === c.baseHash);
+    }
+    return false;
   }
 
   /** Report, a slice at a time, the tickets that were invalid at start (they have no valid version). */
@@ -176,7 +245,7 @@ export class Enforcer {
 
   async onTicketEvent(ev: TicketEvent): Promise<void> {
     const { id } = ev;
-    if (ev.type === 'unlink' || !ev.after) return; // the last valid version is kept, for a re-creation
+    if (ev.type === 'unlink' || !ev.after) return this.removed(id); // the last valid version is kept, for a re-creation
     const after = ev.after;
     if (ev.own) {
       // written by the watcher itself (this plugin's restores, or another plugin's own write)
@@ -190,30 +259,40 @@ export class Enforcer {
     if (mine.length) return this.boardWrite(ev, after, mine[mine.length - 1], receipts);
 
     // a hand edit
-    if (!this.stillOnDisk(id, after)) return; // changed again: the newer version has its own event
+    if (!this.stillOnDisk(id, after)) {
+      this.ctx.judged(id, after.raw, { kind: 'superseded' });
+      return; // changed again: the newer version has its own event
+    }
     // judged against the newest board version not seen yet (read from its receipt), else the last valid one
     let ref: TicketSnapshot | null = this.validBase(id);
     for (let i = receipts.length - 1; i >= 0; i--) {
       const r = receipts[i];
-      if (Date.now() - r.at > PENDING_MS || !this.walk(id, r, receipts).clean) continue;
+      if (Date.now() - r.at > PENDING_MS) continue;
+      const walk = this.walk(id, r, receipts);
+      // built on a hand edit not seen yet: usable only if that edit itself stands
+      if (!walk.clean && this.judge(this.validBase(id), new Snapshot(walk.hand, id, ev.rel), this.authorOf(new Snapshot(walk.hand, id, ev.rel))).length) continue;
       const content = readReceipt(r);
       if (!content) continue;
       const s = new Snapshot(content.text, id, ev.rel);
       if (!s.valid) continue;
       ref = s;
       this.consume(receipts, r);
+      this.accept(id, s); // the board's version is the last valid one now, whatever becomes of this edit
       break;
     }
     const author = this.authorOf(after);
     const violations = this.judge(ref, after, author);
     if (!violations.length) {
       this.accept(id, after);
-      this.ctx.log({ type: 'edit_accepted', id, author, ...(ev.type === 'add' ? { new: true } : {}) });
+      this.ctx.judged(id, after.raw, { kind: 'accepted' });
+      this.ctx.log({ type: 'edit_accepted', id, author, version: hash, ...(ev.type === 'add' ? { new: true } : {}) });
+      await this.endClaimOfHandClose(id, after, author);
       return;
     }
     if (!ref && (this.noValid.has(id) || ev.before !== null)) {
       // it never had a valid version to go back to: say so, leave it
       this.noValid.add(id);
+      this.ctx.judged(id, after.raw, { kind: 'accepted' });
       this.ctx.log({ type: 'ticket_invalid', id, author, rules: violations.map((v) => v.rule), problem: violations[0].message, hint: 'it has no valid version to go back to: fix it by hand' });
       return;
     }
@@ -229,10 +308,13 @@ export class Enforcer {
         link = false;
       }
     } catch { /* gone */ }
+    const partial = ref && link ? this.partialRestore(id, ref, after, violations, author) : null;
+    this.ctx.judged(id, after.raw, { kind: 'refused', what: attempted(ref, after, violations), author, action: partial ? `${partial.fields.join(', ')} restored` : ref ? 'restored' : 'removed' });
     await this.refuse({
       id,
       keptText,
       link,
+      partial,
       diskHash: hash,
       ino,
       ref,
@@ -244,6 +326,50 @@ export class Enforcer {
     });
   }
 
+  /**
+   * A ticket file is gone: deleted through the board (`board delete` left its mark), or by
+   * hand: then the last valid version is put back (never over a file that came back) and its
+   * last author told.
+   */
+  private async removed(id: string): Promise<void> {
+    const mark = deletionMark(this.board, id);
+    if (mark) {
+      dropDeletionMark(this.board, id);
+      this.base.delete(id);
+      this.ctx.judged(id, '', { kind: 'accepted', by: mark.by });
+      this.ctx.log({ type: 'ticket_deleted', id, by: mark.by });
+      return;
+    }
+    const base = this.validBase(id);
+    if (!base) return;
+    const file = this.board.ticketFile(id);
+    const restored = await withLock(this.board, `ticket-${id}`, () => {
+      if (exists(file) || hasAside(this.board, id)) return false; // back already (or being written)
+      this.ctx.markOwn(file, base.raw);
+      return createExclusive(this.board.tmpDir, file, base.raw, { fsync: false });
+    });
+    if (!restored) return;
+    const author = this.authorOf(base);
+    this.ctx.judged(id, '', { kind: 'refused', what: 'hand deletion', author: null, action: 'restored' });
+    let notified: string[] = [];
+    if (tellable(author)) {
+      const rel = this.board.ticketFile(id);
+      const sent = this.ctx.sendFromBoard({
+        to: [author],
+        ticket: id,
+        id: refusalRecadoId(`deleted-${id}-${contentHash(base.raw)}`),
+        subject: `${id}: deleted by hand; it is back`,
+        body: [
+          `${rel} was deleted without going through the board, so it was put back as it was (updated ${base.ticket?.updated ?? '?'}${base.ticket?.updated_by ? ` by ${base.ticket.updated_by}` : ''}).`,
+          `To delete a ticket: board delete ${id} (recorded in the audit trail); to drop it from the plan but keep it: board close ${id} --cancel, or by file a recado to: board with cancel: ${id}.`,
+          '',
+        ].join('\n'),
+      });
+      notified = [...sent.delivered, ...sent.already];
+    }
+    this.ctx.log({ type: 'deletion_refused', id, action: 'restored', notified });
+  }
+
   /** A version written by the board (its receipt `r` is there). */
   private async boardWrite(ev: TicketEvent, after: TicketSnapshot, r: Receipt, receipts: Receipt[]): Promise<void> {
     const { id } = ev;
@@ -251,6 +377,7 @@ export class Enforcer {
     this.consume(receipts, r);
     const base = this.validBase(id);
     if (walk.clean || !base) {
+      this.ctx.judged(id, after.raw, { kind: 'accepted' });
       if (after.valid) this.accept(id, after);
       else this.ctx.log({ type: 'error', message: `the board wrote an invalid ${ev.rel}: ${after.problems[0]?.message}` });
       return;
@@ -261,16 +388,19 @@ export class Enforcer {
     const violations = this.judge(base, hand, author);
     if (!violations.length) {
       if (after.valid) this.accept(id, after);
+      this.ctx.judged(id, after.raw, { kind: 'accepted' });
       this.ctx.log({ type: 'edit_accepted', id, author, under_board_write: true });
       return;
     }
     const actor = after.ticket?.updated_by ?? null;
+    this.ctx.judged(id, after.raw, { kind: 'refused', what: `${attempted(base, hand, violations)} under a board write by ${actor ?? '(unknown)'}`, author, action: 'restored' });
     let ino: number | null = null;
     try { ino = lstatSync(this.board.ticketFile(id)).ino; } catch { /* gone */ }
     await this.refuse({
       id,
       keptText: walk.hand,
       link: false,
+      partial: null,
       diskHash: contentHash(after.raw),
       ino,
       ref: base,
@@ -280,6 +410,52 @@ export class Enforcer {
       boardWrite: actor ?? '(unknown)',
       seen: ev.time,
     });
+  }
+
+  /**
+   * The refused edit with only its refused fields put back to the last valid values (the
+   * holder's claim, assignee and status together when a claim rule was broken), or null when
+   * nothing else of the edit would remain, or the result would still break a rule: then the
+   * whole last valid version goes back.
+   */
+  private partialRestore(id: string, ref: TicketSnapshot, after: TicketSnapshot, violations: EditViolation[], author: string | null): { text: string; fields: string[] } | null {
+    if (!after.ticket || !ref.ticket || violations.some((v) => v.rule === 'unparsable' || v.rule === 'id_mismatch')) return null;
+    try {
+      const display = this.board.rel(this.board.ticketFile(id));
+      const base = parseFrontmatter(ref.raw, display);
+      const mine = parseFrontmatter(after.raw, display);
+      const fields = new Set(violations.map((v) => v.field));
+      if (violations.some((v) => v.rule === 'claim_by_hand' || v.rule === 'claim_respected')) for (const f of ['claim', 'assignee', 'status']) fields.add(f);
+      const changes = new Map([...fields].map((f) => [f, base.data[f]] as const));
+      const text = spliceFields(mine, changes, mine.body);
+      const back = parseFrontmatter(text, display);
+      if (back.body === base.body && sameFields(back.data, base.data)) return null; // nothing else was changed
+      const s = new Snapshot(text, id, display);
+      if (!s.valid || this.judge(ref, s, author).length) return null;
+      return { text, fields: [...fields].sort() };
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A hand close (done, cancelled) or give-back (todo) by the holder, or on a lapsed claim,
+   * ends the claim as `board close` and `board release` do, which frees its reserved paths.
+   */
+  private async endClaimOfHandClose(id: string, s: TicketSnapshot, author: string | null): Promise<void> {
+    const t = s.ticket;
+    const now = this.ctx.now();
+    if (!t?.claim || !ENDS_CLAIM.has(t.status)) return;
+    if (t.claim.by !== author && activeClaim(t, now)) return;
+    try {
+      const r = await mutateTicket(this.board, id, { actor: author && isAgentName(author) ? author : BOARD_SENDER, now }, (cur, e) => {
+        if (!cur.claim || !ENDS_CLAIM.has(cur.status)) return false;
+        e.set('claim', undefined);
+      });
+      if (r.changed) this.ctx.log({ type: 'claim_ended', id, by: author, status: t.status, reason: `set to ${t.status} by hand` });
+    } catch (e) {
+      this.ctx.log({ type: 'error', message: `could not end the claim of ${id} after a hand ${t.status}: ${String((e as Error)?.message ?? e)}` });
+    }
   }
 
   private authorOf(s: TicketSnapshot): string | null {
@@ -325,9 +501,14 @@ export class Enforcer {
     return { clean: true };
   }
 
-  /** Remove receipt `r` and every older receipt of the same ticket (replaced versions). */
+  /** Mark receipt `r` and every older receipt of the same ticket (replaced versions) as seen. */
   private consume(all: Receipt[], r: Receipt): void {
-    for (const x of all) if (x.order <= r.order) rmSync(x.path, { force: true });
+    for (const x of all) {
+      if (x.order > r.order || x.path.endsWith(SEEN)) continue;
+      try {
+        renameSync(x.path, x.path + SEEN);
+      } catch { /* taken meanwhile */ }
+    }
   }
 
   private view(): BoardView {
@@ -340,6 +521,8 @@ export class Enforcer {
     id: string;
     keptText: string | null;
     link: boolean;
+    /** Only the refused fields put back, the rest of the edit kept (else the whole last valid version). */
+    partial: { text: string; fields: string[] } | null;
     diskHash: string;
     ino: number | null;
     ref: TicketSnapshot | null;
@@ -352,8 +535,8 @@ export class Enforcer {
   }): Promise<void> {
     const board = this.board;
     const at = this.ctx.now();
-    mkdirSync(board.rejectedDir, { recursive: true });
-    mkdirSync(journalDir(board), { recursive: true });
+    ensureDir(board.rejectedDir);
+    ensureDir(journalDir(board));
     let name = refusalFileName(r.id, at);
     for (let n = 2; exists(join(board.rejectedDir, name)) || exists(join(journalDir(board), `${name}.json`)); n++) name = refusalFileName(r.id, at, n);
     const j: Journal = {
@@ -365,7 +548,8 @@ export class Enforcer {
       link: r.link,
       diskHash: r.diskHash,
       ino: r.ino,
-      restore: r.ref ? r.ref.raw : null,
+      restore: r.partial ? r.partial.text : r.ref ? r.ref.raw : null,
+      partial: r.partial?.fields ?? null,
       restored: r.ref?.ticket ? { updated: r.ref.ticket.updated, updated_by: r.ref.ticket.updated_by } : null,
       author: tellable(r.author) ? r.author : null,
       tell: r.tell,
@@ -399,6 +583,7 @@ export class Enforcer {
     if (!exists(kept)) {
       let linked = false;
       if (j.link) {
+        checkNoLink(kept);
         try {
           linkSync(ticket, kept);
           linked = true;
@@ -425,10 +610,7 @@ export class Enforcer {
         if (recovering && j.restore === null && !exists(ticket)) return 'removed';
         return 'left';
       }
-      if (j.restore !== null) {
-        this.ctx.writeFile(ticket, j.restore);
-        return 'restored';
-      }
+      if (j.restore !== null) return this.putBack(j);
       this.ctx.markOwn(ticket, null);
       rmSync(ticket, { force: true });
       return 'removed';
@@ -441,12 +623,13 @@ export class Enforcer {
     // 4. the reason, 5. the recado
     const refusal: Refusal = {
       id: j.id,
-      file: display,
+      file: ticket, // absolute: the author may read the recado in a worktree with no .board/ of its own
       author: j.author,
       violations: j.violations,
       action,
-      kept: board.rel(kept),
+      kept,
       restored: j.restored ?? undefined,
+      partial: j.partial ?? undefined,
       boardWrite: j.boardWrite ?? undefined,
     };
     writeAtomic(board.tmpDir, `${kept}.reason`, refusalReason(refusal, j.at), { fsync: false });
@@ -463,17 +646,47 @@ export class Enforcer {
     this.ctx.log({
       type: 'edit_refused',
       id: j.id,
+      version: j.diskHash,
       rules: j.violations.map((v) => v.rule),
       field: j.violations[0]?.field,
       reason: j.violations[0]?.message,
       author: j.author,
       action,
-      kept: refusal.kept,
+      kept: board.rel(kept),
       notified,
       ...(j.boardWrite ? { board_write: j.boardWrite } : {}),
       ...(recovering ? { recovered: true } : {}),
       ...(undoneMs !== undefined ? { undone_ms: undoneMs } : {}),
     });
+  }
+
+  /**
+   * Put the journal's version back in place of the refused one (under the ticket's lock),
+   * never over a save that came after it: such a save (`displaced`, swap.ts) is put back in
+   * place in turn and judged on its own, so the refusal is then 'left'.
+   */
+  private putBack(j: Journal): Refusal['action'] {
+    const board = this.board;
+    const ticket = board.ticketFile(j.id);
+    // the judged version, by its hash (a link or unreadable file: whatever is there, checked by inode above)
+    const expected = j.keptText === null || (!j.link && !j.boardWrite) ? null : { hash: j.diskHash };
+    this.ctx.markOwn(ticket, j.restore);
+    const staged = stage(board.tmpDir, j.restore!, { fsync: false });
+    const swap = swapTicketFile(board, j.id, staged, expected);
+    if (!swap.written) {
+      rmSync(staged, { force: true });
+      return 'left';
+    }
+    if (swap.displaced === null) return 'restored';
+    // a save landed between the check and the swap: it is newer than the refused version
+    const staged2 = stage(board.tmpDir, swap.displaced, { fsync: false });
+    const again = swapTicketFile(board, j.id, staged2, { text: j.restore! });
+    if (again.written && again.displaced !== null) keepOverwritten(board, { id: j.id, text: again.displaced, by: "the watcher's restore" });
+    if (!again.written) {
+      rmSync(staged2, { force: true });
+      keepOverwritten(board, { id: j.id, text: swap.displaced, by: "the watcher's restore" });
+    }
+    return 'left';
   }
 
   /** Does the file at `path` hold exactly `text`? */
@@ -503,6 +716,25 @@ export class Enforcer {
   }
 }
 
+/** What a refused edit tried to do, in words ("hand claim", "hand close with an open dependency"). */
+function attempted(ref: TicketSnapshot | null, after: TicketSnapshot, violations: EditViolation[]): string {
+  const v = violations[0];
+  const before = ref?.ticket ?? null;
+  const t = after.ticket;
+  switch (v.rule) {
+    case 'claim_by_hand':
+      return !t?.claim ? 'hand claim removal' : before?.claim ? 'hand claim change' : 'hand claim';
+    case 'claim_respected':
+      return `hand ${v.field} change on a ticket claimed by someone else`;
+    case 'done_with_open_deps':
+      return 'hand close with an open dependency';
+    case 'unparsable':
+      return 'unparsable edit';
+    default:
+      return `hand edit (${RULE_WORDS[v.rule]})`;
+  }
+}
+
 function exists(p: string): boolean {
   try {
     lstatSync(p);
@@ -519,7 +751,19 @@ export function enforcePlugin(): WatchPlugin {
     name: 'enforce',
     start(ctx) {
       e.start(ctx);
-      ready = e.recover();
+      ready = (async () => {
+        await e.recover();
+        const known = await knownVersions(ctx).catch((err: unknown) => {
+          ctx.log({ type: 'error', message: `could not read the last recorded tickets: ${String((err as Error)?.message ?? err)}` });
+          return null;
+        });
+        if (known) {
+          const judged = await e.catchUp(known);
+          if (judged) ctx.log({ type: 'caught_up', judged, hint: 'tickets edited by hand while no watcher ran were judged' });
+        } else {
+          pruneReceipts(ctx.board, ctx.startedAt.getTime() - RECEIPT_TTL_MS);
+        }
+      })();
       return ready;
     },
     async onTicketEvent(ev) {

@@ -14,13 +14,15 @@
  * board writes there), inbox/<agent>/cur/ (read recados only ever arrive by a move from new/,
  * which new/'s watch sees).
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import type { BoardConfig } from '../core/config.js';
 import { retryDelay } from '../core/recado.js';
 import { writeAtomic } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
+import { takeRequest } from '../store/requests.js';
+import { hasAside, recoverAside } from '../store/swap.js';
 import {
   isOutboxFileName, outgoingDir, readConfig, readRecado, sendRecado, type BoardNotice, type RouteResult, type SendResult,
 } from '../store/mailbox.js';
@@ -33,6 +35,9 @@ import { Router, type RouterHost } from './router.js';
 import { SparePool } from './spares.js';
 import { watcherStateFile, type HostState, type WatcherState } from './state.js';
 import { idOfName, TicketMemory, type Snapshot } from './tickets.js';
+import { Verdicts } from './verdicts.js';
+import { ensureDir } from '../store/nolink.js';
+import { BoardError } from '../core/errors.js';
 
 export interface LoggedEvent extends WatchEvent {
   time: string;
@@ -53,7 +58,7 @@ const MARK_TTL_MS = 60_000;
 const STATE_HEARTBEAT_MS = 10_000;
 const STOP_GRACE_MS = 10_000;
 
-type HookName = 'onFileEvent' | 'onTicketEvent' | 'onRecadoDelivered' | 'onRecadoRejected' | 'onConfig';
+type HookName = 'onFileEvent' | 'onTicketEvent' | 'onRecadoDelivered' | 'onRecadoRejected' | 'onBoardRequest' | 'onConfig';
 
 interface Mark {
   content: string | null;
@@ -86,6 +91,7 @@ export class WatchHost implements RouterHost {
   private stateWritten = 0;
   private stopPromise: Promise<void> | null = null;
   private readonly spares: SparePool;
+  readonly verdicts = new Verdicts(() => this.plugins.some((p) => p.name === 'enforce'));
   private filling: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: HostOptions) {
@@ -115,10 +121,20 @@ export class WatchHost implements RouterHost {
   async start(): Promise<void> {
     const t0 = Date.now();
     const b = this.board;
-    for (const dir of [b.outboxDir, b.inboxDir, b.ticketsDir, b.rejectedDir, b.tmpDir, outgoingDir(b)]) mkdirSync(dir, { recursive: true });
+    // a folder that is a link is reported, not written through; the rest of the board still works
+    const linked: string[] = [];
+    for (const dir of [b.outboxDir, b.inboxDir, b.ticketsDir, b.rejectedDir, b.tmpDir, outgoingDir(b)]) {
+      try {
+        ensureDir(dir);
+      } catch (e) {
+        if (!(e instanceof BoardError)) throw e;
+        linked.push(e.message);
+      }
+    }
     this.config = readConfig(b); // an invalid board.yaml stops the start (exit 2, with the line)
     this.configKey = this.statKey();
     this.log({ type: 'started', pid: process.pid, board: b.root });
+    for (const message of linked) this.log({ type: 'error', message, hint: 'replace the link with a real folder; `board doctor` lists links' });
     this.writeState();
 
     this.spares.reset();
@@ -190,6 +206,7 @@ export class WatchHost implements RouterHost {
     for (const h of this.holds.values()) if (h.timer) clearTimeout(h.timer);
     this.holds.clear();
     this.router.stop();
+    this.verdicts.close();
     this.ticketWatch.close();
     for (const w of this.inboxes.values()) w.watch.close();
     for (const w of this.outboxes.values()) w.close();
@@ -298,6 +315,22 @@ export class WatchHost implements RouterHost {
       return;
     }
     const path = join(this.board.ticketsDir, `${id}.md`);
+    if (!after && before) {
+      // missing: a board write swapping it (store/swap.ts) leaves it absent for a moment;
+      // one killed doing so left its content aside
+      if (recoverAside(this.board, id, 0)) return this.checkTicket(id);
+      const h = hold ?? { attempts: 0, first: Date.now(), timer: null };
+      this.holds.set(id, h);
+      // twice, and for as long as a writer has it aside (put back once stale)
+      if (h.attempts++ < 2 || (hasAside(this.board, id) && Date.now() - h.first < 10_000)) {
+        if (h.timer) clearTimeout(h.timer);
+        h.timer = setTimeout(() => {
+          h.timer = null;
+          if (!this.stopping) this.checkTicket(id);
+        }, 50);
+        return;
+      }
+    }
     if (after?.unparsable) {
       // maybe half-written by an editor: look again before reporting a broken file
       const h = hold ?? { attempts: 0, first: Date.now(), timer: null };
@@ -479,6 +512,15 @@ export class WatchHost implements RouterHost {
     });
   }
 
+  request(path: string, from: string): boolean {
+    if (!this.plugins.some((p) => p.onBoardRequest)) return false;
+    const taken = takeRequest(this.board, path, from);
+    if (!taken) return true;
+    this.tookAway(path);
+    this.dispatch('onBoardRequest', { request: taken, source: this.board.rel(path), time: new Date() });
+    return true;
+  }
+
   tookAway(path: string): void {
     this.markOwn(path, null, 'router');
   }
@@ -538,6 +580,8 @@ export class WatchHost implements RouterHost {
       setTimer: (ms, fn) => host.setTimer(ms, fn, p, false),
       every: (ms, fn) => host.setTimer(ms, fn, p, true),
       now: () => new Date(),
+      verdict: (id, raw) => host.verdicts.get(id, raw),
+      judged: (id, raw, v) => host.verdicts.set(id, raw, v),
     };
   }
 

@@ -21,7 +21,7 @@ import { BoardError } from '../core/errors.js';
 import { BOARD_SENDER, isAgentName } from '../core/names.js';
 import type { Claim, Ticket } from '../core/ticket.js';
 import { afterTicketChange } from '../store/events.js';
-import { pruneLocks } from '../store/leftovers.js';
+import { pruneLocks, pruneTmp } from '../store/leftovers.js';
 import { mutateTicket } from '../store/tickets.js';
 import { crashPoint } from './crash.js';
 import type { Cancel, TicketEvent, WatchContext, WatchPlugin } from './plugin.js';
@@ -174,6 +174,8 @@ export class Leases {
   private prune(): void {
     const r = pruneLocks(this.ctx.board);
     if (r.locks || r.tokens || r.folders) this.ctx.log({ type: 'pruned', what: 'locks', ...r });
+    const files = pruneTmp(this.ctx.board);
+    if (files) this.ctx.log({ type: 'pruned', what: 'tmp', files });
   }
 
   stop(): void {

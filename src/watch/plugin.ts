@@ -99,6 +99,14 @@ export interface RecadoRejected {
   time: Date;
 }
 
+/** A request to the board by file (a recado `to: board`), already taken into run/requests/. */
+export interface BoardRequestEvent {
+  request: import('../store/requests.js').TakenRequest;
+  /** Where the agent dropped it (relative to the repository). */
+  source: string;
+  time: Date;
+}
+
 /** What a plugin can use. Each plugin gets its own context (its name is `name`). */
 export interface WatchContext {
   readonly board: Board;
@@ -124,6 +132,10 @@ export interface WatchContext {
   /** Run `fn` every `ms`; cleared on stop. */
   every(ms: number, fn: () => Awaitable<void>): Cancel;
   now(): Date;
+  /** What the enforcement of hand edits decided about this version of ticket `id` (waits for it). */
+  verdict(id: string, raw: string): Promise<import('./verdicts.js').Verdict>;
+  /** Say what was decided about a version (the enforcement plugin does). */
+  judged(id: string, raw: string, v: import('./verdicts.js').Verdict): void;
 }
 
 export interface WatchPlugin {
@@ -135,6 +147,8 @@ export interface WatchPlugin {
   onTicketEvent?(ev: TicketEvent, ctx: WatchContext): Awaitable<void>;
   onRecadoDelivered?(ev: RecadoDelivered, ctx: WatchContext): Awaitable<void>;
   onRecadoRejected?(ev: RecadoRejected, ctx: WatchContext): Awaitable<void>;
+  /** A recado `to: board` (a claim, close, ... by file): carried out by the requests plugin. */
+  onBoardRequest?(ev: BoardRequestEvent, ctx: WatchContext): Awaitable<void>;
   /** board.yaml changed (and is valid). */
   onConfig?(config: BoardConfig, ctx: WatchContext): Awaitable<void>;
   stop?(ctx: WatchContext): Awaitable<void>;

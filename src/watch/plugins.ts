@@ -7,9 +7,12 @@ import type { WatchPlugin } from './plugin.js';
 export const PLUGINS: Array<() => Promise<WatchPlugin>> = [
   async () => (await import('./enforce.js')).enforcePlugin(),
   async () => (await import('./leases.js')).leasePlugin(),
+  async () => (await import('./requests.js')).requestsPlugin(),
   async () => (await import('./waves.js')).wavesPlugin(),
+  async () => (await import('./integrate.js')).integratePlugin(),
   async () => (await import('./audit.js')).auditPlugin(),
   async () => (await import('./notify.js')).notifyPlugin(),
+  async () => (await import('./sync.js')).liveSyncPlugin(),
 ];
 
 export async function loadPlugins(): Promise<WatchPlugin[]> {

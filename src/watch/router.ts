@@ -10,12 +10,16 @@
  * an event did not report.
  */
 import { lstatSync, readdirSync, type Dirent } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import type { BoardConfig } from '../core/config.js';
+import { BoardError } from '../core/errors.js';
+import { systemError } from '../core/io-errors.js';
 import { QUIET_MS, retryDelay } from '../core/recado.js';
+import { isBoardRequest } from '../core/requests.js';
 import type { Board } from '../store/board.js';
+import { checkNoLink } from '../store/nolink.js';
 import {
-  inspectRecadoFile, isOutboxFileName, listOutgoing, outgoingDir, rejectUnsent, routeOutgoing, takeOutboxFile,
+  inspectRecadoFile, isOutboxFileName, isStrayOutboxName, listOutgoing, outgoingDir, rejectUnsent, routeOutgoing, STRAY_QUIET_MS, takeOutboxFile,
   type Inspection, type RouteResult,
 } from '../store/mailbox.js';
 import { classify, isSenderFolder } from './classify.js';
@@ -35,6 +39,8 @@ export interface RouterHost {
   spare(): string | null;
   /** Nothing is queued: a moment for background work. */
   idle(): void;
+  /** A recado `to: board` (a request by file): taken and handed to the plugins; false when nobody handles them. */
+  request?(path: string, from: string): boolean;
   /** Rejected from a folder with no valid sender. */
   rejectedUnsent(r: { id: string; folder: string | null; reason: string; hint: string; source: string; file: string; reasonFile: string }): void;
 }
@@ -47,9 +53,11 @@ interface Pending {
   logged: boolean;
 }
 
-function isRealDir(p: string): boolean {
+/** Is the outbox file at `p` reached without a link on the way? (the one rule: store/nolink.ts) */
+function noLinkOnTheWay(p: string): boolean {
   try {
-    return lstatSync(p).isDirectory();
+    checkNoLink(p);
+    return true;
   } catch {
     return false;
   }
@@ -57,6 +65,8 @@ function isRealDir(p: string): boolean {
 
 /** Files in run/outgoing older than this are resumed by the periodic scan (younger ones may be a `board send` at work). */
 const ABANDONED_MS = 5_000;
+/** The longest pause between two tries of a delivery the disk refused. */
+const RETRY_MAX_MS = 10_000;
 /** Items handled per turn of the event loop before letting events in. */
 const BATCH = 64;
 
@@ -117,7 +127,7 @@ export class Router {
     } catch {
       return;
     }
-    for (const n of names) if (isOutboxFileName(n)) this.enqueue(join(folder, n));
+    for (const n of names) if (isOutboxFileName(n) || isStrayOutboxName(n)) this.enqueue(join(folder, n));
   }
 
   private scanOutboxes(all: boolean): void {
@@ -143,7 +153,7 @@ export class Router {
         continue;
       }
       for (const n of names) {
-        if (!isOutboxFileName(n)) continue;
+        if (!isOutboxFileName(n) && !isStrayOutboxName(n)) continue;
         const fp = join(p, n);
         const waiting = this.pending.get(fp);
         if (!all && (this.queue.has(fp) || waiting?.timer)) continue;
@@ -206,12 +216,27 @@ export class Router {
     }
   }
 
-  /** An unexpected error (disk full, permissions): log it and try again later. */
+  /**
+   * An error from the disk (full, read-only, no permission, a link in the way): log it and
+   * try again later, by itself, with a growing pause (at most RETRY_MAX_MS): when space or
+   * permission comes back, the next try delivers. Nothing is lost: the file stays where it
+   * was (its outbox or run/outgoing).
+   */
   private failed(path: string, e: unknown): void {
     const p = this.state(path);
     p.attempts++;
-    this.host.log({ type: 'error', file: this.host.board.rel(path), message: String((e as Error)?.message ?? e) });
-    this.later(path, p, Math.min(30_000, 500 * 2 ** Math.min(p.attempts, 6)));
+    const err = this.explain(e);
+    this.host.log({ type: 'error', file: this.host.board.rel(path), message: err.message, ...(err.hint ? { hint: err.hint } : {}), retry: true });
+    this.later(path, p, this.backoff(p));
+  }
+
+  private backoff(p: Pending): number {
+    return Math.min(RETRY_MAX_MS, 500 * 2 ** Math.min(p.attempts, 6));
+  }
+
+  private explain(e: unknown): { message: string; hint?: string } {
+    const be = e instanceof BoardError ? e : systemError(e, (x) => this.host.board.rel(x));
+    return be ? { message: be.message, hint: be.details.hint } : { message: String((e as Error)?.message ?? e) };
   }
 
   private state(path: string): Pending {
@@ -265,10 +290,12 @@ export class Router {
       this.forget(path);
       return;
     }
-    if (st.isDirectory() || !isRealDir(dirname(path))) return this.forget(path); // never through a linked folder
+    if (st.isDirectory() || !noLinkOnTheWay(path)) return this.forget(path); // never through a linked folder (doctor reports it)
     const age = Date.now() - Math.max(st.mtimeMs, st.ctimeMs);
-    if (age < QUIET_MS) {
-      this.later(path, this.state(path), QUIET_MS - Math.max(0, age) + 1);
+    const stray = !isOutboxFileName(basename(path)); // not .md: bounced once it stays put a while
+    const quiet = stray ? STRAY_QUIET_MS : QUIET_MS;
+    if (age < quiet) {
+      this.later(path, this.state(path), quiet - Math.max(0, age) + 1);
       return;
     }
     if (!isSenderFolder(where.agent) || !(where.agent in this.host.config.agents)) {
@@ -278,6 +305,18 @@ export class Router {
       }
     }
     const display = board.rel(path);
+    if (stray) {
+      const taken = takeOutboxFile(board, path, where.agent);
+      this.forget(path);
+      if (!taken) return;
+      this.host.tookAway(path);
+      try {
+        this.route(taken.name, true);
+      } catch (e) {
+        this.failed(taken.path, e);
+      }
+      return;
+    }
     const ins = inspectRecadoFile(path, display, where.agent, p?.known);
     if (ins === null) {
       this.forget(path);
@@ -298,13 +337,18 @@ export class Router {
       }
       giveUp = true;
     }
+    if (ins.ok && isBoardRequest(ins.draft.to) && this.host.request?.(path, where.agent)) return this.forget(path);
     const taken = takeOutboxFile(board, path, where.agent);
     const s = this.pending.get(path);
     this.forget(path);
     if (!taken) return;
     this.host.tookAway(path);
     if (s) this.pending.set(taken.path, { ...s, timer: null });
-    this.route(taken.name, giveUp, ins, true);
+    try {
+      this.route(taken.name, giveUp, ins, true);
+    } catch (e) {
+      this.failed(taken.path, e); // it is in run/outgoing now: that is what is tried again
+    }
   }
 
   private delayFor(path: string, p: Pending): number | null {
@@ -341,6 +385,18 @@ export class Router {
         this.host.log({ type: 'waiting', file: this.host.board.rel(path), reason: r.message });
       }
       this.later(path, s, delay);
+      return;
+    }
+    if (r.kind === 'delivered' && r.failed.length) {
+      // some inboxes could not be written: the others have their copy; the file stays in
+      // run/outgoing and is routed again later (copies already made are never made twice)
+      const s = this.state(path);
+      s.attempts++;
+      const err = this.explain(r.failed[0].error);
+      const failed = new Set(r.failed.map((f) => f.to));
+      this.host.log({ type: 'delivery_failed', id: r.recado.id, to: [...failed], message: err.message, ...(err.hint ? { hint: err.hint } : {}), retry: true });
+      this.later(path, s, this.backoff(s));
+      if (r.delivered.length) this.host.routed({ ...r, recipients: r.recipients.filter((x) => !failed.has(x)) });
       return;
     }
     this.forget(path);

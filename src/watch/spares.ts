@@ -8,8 +8,9 @@
  * whatever is there at start-up is removed (a spare linked into an inbox before a crash
  * only loses its extra name).
  */
-import { closeSync, constants, mkdirSync, openSync, readdirSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkNoLink, ensureDir } from '../store/nolink.js';
 
 export class SparePool {
   private readonly free: string[] = [];
@@ -19,7 +20,11 @@ export class SparePool {
 
   /** Remove what a previous watcher left. */
   reset(): void {
-    mkdirSync(this.dir, { recursive: true });
+    try {
+      ensureDir(this.dir);
+    } catch {
+      return; // tmp/ is a link (or the disk refuses): no spares; deliveries say why
+    }
     for (const name of readdirSync(this.dir)) {
       try { unlinkSync(join(this.dir, name)); } catch { /* gone */ }
     }
@@ -37,6 +42,11 @@ export class SparePool {
   /** Make spares for at most `budgetMs`; true when more are wanted. */
   fill(budgetMs = 4): boolean {
     const end = performance.now() + budgetMs;
+    try {
+      checkNoLink(this.dir, { self: true });
+    } catch {
+      return false; // tmp/ is a link: no spares (deliveries refuse it too)
+    }
     while (this.free.length < this.target && performance.now() < end) {
       const p = join(this.dir, `${process.pid}-${(this.n++).toString(36)}`);
       try {

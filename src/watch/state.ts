@@ -1,5 +1,5 @@
 /** .board/run/watcher.json: what the watcher tells other commands (`board status`) about itself. */
-import { join } from 'node:path';
+
 import type { Board } from '../store/board.js';
 
 export type HostState = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -21,5 +21,5 @@ export interface WatcherState {
 }
 
 export function watcherStateFile(board: Board): string {
-  return join(board.runDir, 'watcher.json');
+  return board.run.watcherState;
 }

@@ -30,7 +30,7 @@ const ANNOUNCE_ATTEMPTS = 4;
 const ANNOUNCE_RETRY_MS = 5_000;
 
 export function wavesStateFile(board: Board): string {
-  return join(board.runDir, 'waves.json');
+  return board.run.waves;
 }
 
 interface SavedState {
@@ -245,7 +245,7 @@ export class WavesPlugin implements WatchPlugin {
     this.take(ctx, id, snap);
   }
 
-  /** The hand-edit rules this version breaks against the last version taken (claims aside: they announce nothing). */
+  /** The hand-edit rules this version breaks against the last version taken (such a version is held: it is about to be undone). */
   private brokenRules(cur: Accepted | undefined, t: Ticket, ctx: WatchContext): string[] {
     const before = cur?.snap?.valid ? cur.snap.ticket : null;
     const depsChanged = !cur || !sameList(cur.node.deps, t.deps);
@@ -254,8 +254,7 @@ export class WavesPlugin implements WatchPlugin {
       graph: depsChanged ? updateGraph(this.graph, [nodeOf(t)]) : undefined,
     };
     return checkHandEdit(before, { ticket: t, problems: [] }, authorOf(t), ctx.now(), view)
-      .filter((v) => v.rule !== 'claim_by_hand')
-      .map((v) => v.message);
+      .map((v) => v.message); // every refused edit is undone (a hand claim too): it must announce nothing
   }
 
   private hold(ctx: WatchContext, id: string, snap: TicketSnapshot, reasons: string[]): void {

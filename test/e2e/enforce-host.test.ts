@@ -39,7 +39,7 @@ afterEach(async () => {
 
 const file = () => board.ticketFile('T-1');
 const read = () => readFileSync(file(), 'utf8');
-const receipts = () => { try { return readdirSync(receiptsDir(board)); } catch { return []; } };
+const receipts = () => { try { return readdirSync(receiptsDir(board)).filter((n) => !n.endsWith('.seen')); } catch { return []; } };
 const decided = () => waitFor(() => log.find((e) => e.type === 'edit_accepted' || e.type === 'edit_refused'));
 const CLAIM = 'claim:\n  by: alice\n  at: 2026-01-01T00:00:00Z\n  expires: 2099-01-01T00:00:00Z\n';
 
@@ -66,7 +66,7 @@ describe('a board write and a hand edit seen as one change', () => {
     expect(receipts()).toEqual([]);
   });
 
-  it('an editor saving a stale buffer over a fresh claim is refused, and the claim is put back', async () => {
+  it('an editor saving a stale buffer over a fresh claim is refused, and the claim is put back (its note stays)', async () => {
     const l = read();
     const x = claimed(l);
     const y = l.replace('updated_by: carol', 'updated_by: bob') + '\nnote by bob\n';
@@ -75,7 +75,8 @@ describe('a board write and a hand edit seen as one change', () => {
     const ev = await decided();
     expect(ev).toMatchObject({ type: 'edit_refused', id: 'T-1', author: 'bob', action: 'restored' });
     expect(ev.rules).toContain('claim_by_hand');
-    await waitFor(() => read() === x);
+    // only the refused fields go back: the claim (and status) of x, with bob's note kept
+    await waitFor(() => read().includes(CLAIM) && read().includes('note by bob') && read().includes('status: in_progress'));
     expect(readFileSync(join(repo.dir, String(ev.kept)), 'utf8')).toBe(y);
   });
 

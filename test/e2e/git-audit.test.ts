@@ -45,7 +45,7 @@ function snapshot(r: TempRepo) {
 
 function setAgents(r: TempRepo, yaml: string) {
   const file = r.path('.board', 'board.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace('agents: {}', yaml));
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^agents:.*(\n[ \t]+.*)*/m, yaml.replace(/\n$/, '')));
 }
 
 const auditCommits = (r: TempRepo, branch = 'recado') => git(['rev-list', branch], r.dir).split('\n').filter(Boolean);

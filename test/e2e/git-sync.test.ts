@@ -84,7 +84,7 @@ function setup() {
   git(['push', '-q', 'origin', 'main'], a);
   ok(board(['init'], { cwd: a }));
   const cfg = join(a, '.board', 'board.yaml');
-  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('agents: {}', 'agents:\n  alice: {}\n  bob: {}\n'));
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/^agents:.*(\n[ \t]+.*)*/m, 'agents:\n  alice: {}\n  bob: {}'));
   ok(board(['new', 'Shared work', '--id', 'T-1', '--as', 'ana'], { cwd: a }));
   ok(board(['sync'], { cwd: a }));
 

@@ -121,7 +121,7 @@ describe('symbolic links', () => {
     mkdirSync(elsewhere);
     rmSync(board.inboxNew('bob'), { recursive: true });
     symlinkSync(elsewhere, board.inboxNew('bob'));
-    expect(() => sendRecado(board, { from: 'alice', to: ['bob'], body: 'x' })).toThrow(/not a folder/);
+    expect(() => sendRecado(board, { from: 'alice', to: ['bob'], body: 'x' })).toThrow(/inbox\/bob\/new is a symbolic link/);
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 });

@@ -4,10 +4,11 @@
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { escapeFormat, nextNoticeAt, noticeText, oneLine, parsePaneInfo, pokeHow } from '../../src/core/notify.js';
 import { boardSpawn, tempRepo, waitFor, type TempRepo } from '../helpers.js';
+import { removeTmuxDir } from './tmux-dir.js';
 
 const HAVE_TMUX = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 if (!HAVE_TMUX) console.warn('notify.test.ts: tmux is not on PATH, so the tmux notice tests are skipped (.ci/run installs tmux when it can)');
@@ -24,12 +25,10 @@ afterEach(async () => {
     await gone;
   }
   procs.length = 0;
-  if (tmuxSocket) {
-    const socket = spawnSync('tmux', ['-L', tmuxSocket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).stdout.trim();
-    spawnSync('tmux', ['-L', tmuxSocket, 'kill-server']); // only the private server this test started
-    if (socket) rmSync(socket, { force: true }); // tmux 3.3 leaves its socket file behind
-  }
+  if (tmuxSocket) spawnSync('tmux', ['-L', tmuxSocket, 'kill-server']); // only the private server this test started
+  const gone = tmuxSocket;
   tmuxSocket = undefined;
+  await removeTmuxDir(gone);
   repo?.cleanup();
   repo = undefined;
 });
@@ -82,6 +81,8 @@ describe('tmux notices', () => {
       erin: { tmux: 'nosuch:9' },
       dan: {},
     });
+    // cat and node stand in for agent CLIs here: on the list of programs a notice may be typed into
+    writeFileSync(r.path('.board', 'board.yaml'), `${r.read('.board', 'board.yaml')}\nprograms: [cat, node]\n`);
     const w = await startWatch(r, { BOARD_TMUX_SOCKET: tmuxSocket });
     const notified = (agent: string) => w.events().filter((e) => e.type === 'notified' && e.agent === agent);
 
@@ -90,13 +91,14 @@ describe('tmux notices', () => {
     for (let i = 1; i <= 3; i++) writeFileSync(r.path('.board', 'outbox', 'dan', `m${i}.md`), `---\nto: [ana, bob, carol, erin]\nsubject: hello ${i}\n---\nbody\n`);
     await waitFor(() => notified('ana').length === 1, 10_000);
     // (the three are routed in whatever order the outbox lists them: any may be the latest)
-    expect(capture('team:0.0')).toMatch(/recados for ana: 3 new \(latest from dan: "hello [123]"\)\. Read them: board inbox --as ana/);
+    expect(capture('team:0.0')).toContain('recado: 3 new for ana (board inbox)');
+    expect(capture('team:0.0')).not.toContain('hello'); // no text of the sender
     expect(notified('ana')[0]).toMatchObject({ via: 'tmux', how: 'type', target: 'team:0.0', recados: 3, command: 'cat' });
 
     // the next one waits for notify_every (2 s) after the first
     expect(r.board(['send', 'ana', 'one more', '--subject', 'later', '--as', 'dan']).code).toBe(0);
     await waitFor(() => notified('ana').length === 2, 10_000);
-    expect(capture('team:0.0')).toContain('recado for ana from dan: "later". Read it: board inbox --as ana');
+    expect(capture('team:0.0')).toContain('recado: 4 new for ana (board inbox)');
     const [first, second] = notified('ana');
     expect(Date.parse(second.time as string) - Date.parse(first.time as string)).toBeGreaterThanOrEqual(2000);
     expect(second.recados).toBe(1);
@@ -106,7 +108,7 @@ describe('tmux notices', () => {
     expect(Date.now() - t0).toBeGreaterThan(2900);
     const lines = capture('team:1.0').split('\n');
     const quiet = lines.findIndex((l) => l.includes('QUIET'));
-    const notice = lines.findIndex((l) => l.includes('recados for bob: 3 new'));
+    const notice = lines.findIndex((l) => l.includes('recado: 3 new for bob (board inbox)'));
     expect(quiet).toBeGreaterThanOrEqual(0);
     expect(notice).toBeGreaterThan(quiet);
     expect(notified('bob')[0]).toMatchObject({ how: 'type', command: 'node' });
@@ -114,7 +116,7 @@ describe('tmux notices', () => {
     // a shell gets the notice on the status line, nothing typed
     await waitFor(() => notified('carol').length === 1, 10_000);
     expect(notified('carol')[0]).toMatchObject({ how: 'message', command: 'sh' });
-    expect(capture('team:2.0')).not.toContain('recados for carol');
+    expect(capture('team:2.0')).not.toContain('recado:');
 
     // a pane that does not exist: reported once, and delivery goes on
     await waitFor(() => w.events().some((e) => e.type === 'notify_error' && e.agent === 'erin'), 10_000);
@@ -164,13 +166,13 @@ describe('notify command', () => {
 });
 
 describe('notices (pure)', () => {
-  it('one safe line; shells, editors and pagers get the status line; the rate', () => {
-    expect(noticeText('ana', [{ from: 'bob', subject: 'x\n; rm -rf ~ \u001b[31m', ticket: 'T-1' }])).toBe('recado for ana from bob: "x ; rm -rf ~ [31m" [T-1]. Read it: board inbox --as ana');
-    expect(noticeText('ana', [{ from: 'a', subject: 's', ticket: null }, { from: 'b', subject: 't', ticket: null }])).toMatch(/^recados for ana: 2 new \(latest from b: "t"\)/);
+  it('a fixed line; only known agent CLIs are typed into, everything else gets the status line; the rate', () => {
+    expect(noticeText('ana', 1)).toBe('recado: 1 new for ana (board inbox)');
     expect(oneLine('a'.repeat(500), 80)).toHaveLength(80);
     expect(escapeFormat('"#(rm -rf ~)" #{pane_id}')).toBe('"##(rm -rf ~)" ##{pane_id}');
-    for (const cmd of ['bash', '-zsh', 'fish', 'vim', 'less', '/usr/bin/nano']) expect(pokeHow({ command: cmd, inMode: false, dead: false }), cmd).toBe('message');
-    for (const cmd of ['claude', 'node', 'codex', 'python3', 'cat']) expect(pokeHow({ command: cmd, inMode: false, dead: false }), cmd).toBe('type');
+    for (const cmd of ['bash', '-zsh', 'fish', 'vim', 'less', '/usr/bin/nano', 'node', 'codex', 'python3', 'cat', 'script']) expect(pokeHow({ command: cmd, inMode: false, dead: false }), cmd).toBe('message');
+    for (const cmd of ['claude', 'gemini', 'aider']) expect(pokeHow({ command: cmd, inMode: false, dead: false }), cmd).toBe('type');
+    expect(pokeHow({ command: 'cat', inMode: false, dead: false }, ['cat'])).toBe('type');
     expect(pokeHow({ command: 'claude', inMode: false, dead: true })).toBe('message');
     expect(parsePaneInfo('1 0 claude\n')).toEqual({ command: 'claude', inMode: true, dead: false });
     expect(parsePaneInfo('0 0 my prog\n')).toEqual({ command: 'my prog', inMode: false, dead: false });

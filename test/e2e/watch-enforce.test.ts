@@ -46,7 +46,7 @@ function on(r: TempRepo) {
   };
   const rejected = () => (existsSync(B('rejected')) ? readdirSync(B('rejected')).filter((n) => n.endsWith('.md')).sort() : []);
   const inbox = (agent: string) => JSON.parse(r.board(['inbox', '--as', agent, '--json']).stdout) as Array<Record<string, unknown>>;
-  const receipts = (id: string) => (existsSync(B('run', 'receipts')) ? readdirSync(B('run', 'receipts')).filter((n) => n.startsWith(`${id}.`)) : []);
+  const receipts = (id: string) => (existsSync(B('run', 'receipts')) ? readdirSync(B('run', 'receipts')).filter((n) => n.startsWith(`${id}.`) && !n.endsWith('.seen')) : []);
   const newTicket = (title: string, ...args: string[]) => {
     const res = r.board(['new', title, '--as', 'carol', ...args]);
     expect(res.code, res.stderr).toBe(0);

@@ -96,14 +96,18 @@ describe('hand edits that break a rule', () => {
     expect(rules(checkHandEdit(before, forged, authorOf(forged.ticket), NOW, view()))).toEqual(['claim_by_hand']);
   });
 
-  it('the holder stretching or removing its own live claim by hand (renew and release exist)', () => {
+  it('the holder stretching its own live claim by hand, or removing it while still at work (renew and release exist)', () => {
     const before = ticket('A', { status: 'in_progress', claim: HELD });
     const longer = checkHandEdit(before, parse('A', { status: 'in_progress', claim: { ...HELD, expires: '2026-11-22T00:00:00Z' } }), 'alice', NOW, view());
     expect(rules(longer)).toEqual(['claim_by_hand']);
     expect(longer[0].hint).toBe('use board renew A --as alice');
-    const gone = checkHandEdit(before, parse('A', { status: 'todo' }), 'alice', NOW, view());
+    const gone = checkHandEdit(before, parse('A', { status: 'in_progress' }), 'alice', NOW, view());
     expect(rules(gone)).toEqual(['claim_by_hand']);
     expect(gone[0].hint).toBe('use board release A');
+    // giving it back (todo) or closing it, with the claim removed, means what it says
+    expect(checkHandEdit(before, parse('A', { status: 'todo' }), 'alice', NOW, view())).toEqual([]);
+    expect(checkHandEdit(before, parse('A', { status: 'done' }), 'alice', NOW, view())).toEqual([]);
+    expect(rules(checkHandEdit(before, parse('A', { status: 'todo' }), 'bob', NOW, view()))).toContain('claim_by_hand');
   });
 
   it('assignee or status changed on a ticket someone else holds', () => {

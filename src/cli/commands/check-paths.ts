@@ -6,7 +6,7 @@ import { stagedFiles } from '../../git/hooks.js';
 import { checkPaths } from '../../store/claims.js';
 import { gitTop } from '../../store/locate.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
-import { printJson, println } from '../output.js';
+import { eprintln, printJson, println } from '../output.js';
 
 interface Options extends CommonOptions {
   staged?: boolean;
@@ -47,9 +47,9 @@ export function register(program: Command): Command {
           printJson({ ok: reserved.length === 0, actor, checked: inside.length, outside, reserved });
         } else {
           for (const r of reserved) {
-            process.stderr.write(`board: ${r.file} is reserved by ${r.ticket}, claimed by ${r.holder} since ${r.since} (until ${r.expires}; pattern ${r.pattern})\n`);
+            eprintln(`board: ${r.file} is reserved by ${r.ticket}, claimed by ${r.holder} since ${r.since} (until ${r.expires}; pattern ${r.pattern})`);
           }
-          for (const p of outside) process.stderr.write(`board: warning: ${p} is outside the repository; not checked\n`);
+          for (const p of outside) eprintln(`board: warning: ${p} is outside the repository; not checked`);
           if (!reserved.length && !opts.staged) println(`ok: ${inside.length} file${inside.length === 1 ? '' : 's'} checked, none reserved by another agent`);
         }
         if (reserved.length) process.exitCode = 4;

@@ -3,7 +3,7 @@ import { usageError } from '../../core/errors.js';
 import { dot, graphJson, mermaid } from '../../core/diagram.js';
 import { loadBoard } from '../../store/tickets.js';
 import { action, common, openBoard, type CommonOptions } from '../context.js';
-import { printJson, warn } from '../output.js';
+import { humanText, printJson, warn } from '../output.js';
 
 interface Options extends CommonOptions {
   format: string;
@@ -34,7 +34,7 @@ export function register(program: Command): Command {
         const loaded = loadBoard(openBoard(opts));
         for (const b of loaded.broken) warn(`${String(b.error.message)}${b.error.line ? ` (line ${b.error.line})` : ''}`);
         if (opts.json) printJson(graphJson(loaded.graph));
-        else process.stdout.write(opts.format === 'dot' ? dot(loaded.graph) : mermaid(loaded.graph));
+        else process.stdout.write(humanText(opts.format === 'dot' ? dot(loaded.graph) : mermaid(loaded.graph)));
       }),
     );
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
-import { STATUSES, type TicketJson } from '../../core/ticket.js';
+import { STATUSES } from '../../core/ticket.js';
 import { loadBoard } from '../../store/tickets.js';
 import { action, common, intOption, list, openBoard, type CommonOptions } from '../context.js';
 import { ticketTable } from '../format.js';
@@ -15,15 +15,8 @@ interface Options extends CommonOptions {
   all?: boolean;
 }
 
-/** Order: wave, priority, creation, id (tickets without a wave last). */
-export function byPlanOrder(a: TicketJson, b: TicketJson): number {
-  return (
-    (a.wave ?? Infinity) - (b.wave ?? Infinity) ||
-    a.priority - b.priority ||
-    (a.created ?? '').localeCompare(b.created ?? '') ||
-    a.id.localeCompare(b.id)
-  );
-}
+export { byPlanOrder } from '../../agents/prompt.js';
+import { byPlanOrder } from '../../agents/prompt.js';
 
 export function register(program: Command): Command {
   const cmd = program

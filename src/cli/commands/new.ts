@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
-import { afterTicketChange } from '../../store/events.js';
-import { createTicket, loadBoard } from '../../store/tickets.js';
+import { create } from '../../ops/tickets.js';
+import { loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 import {
-  bodyText, checkedAssignee, defaultTemplate, checkedIds, checkedPriority, checkedStatus, fieldOptions, templateText, type FieldOptions,
+  bodyText, checkedAssignee, defaultTemplate, checkedIds, checkedPriority, checkedStatus, checkedTitle, fieldOptions, templateText, type FieldOptions,
 } from '../ticket-options.js';
 
 interface Options extends CommonOptions, FieldOptions {
@@ -27,11 +27,11 @@ export function register(program: Command): Command {
         const actor = actorOf(opts);
         const board = openBoard(opts);
         const deps = [...(checkedIds(opts.deps, 'dependency') ?? []), ...(checkedIds(opts.addDep, 'dependency') ?? [])];
-        const ticket = createTicket(
+        const ticket = await create(
           board,
           {
             id: opts.id !== undefined ? checkTicketId(opts.id) : undefined,
-            title,
+            title: checkedTitle(title),
             status: checkedStatus(opts.status),
             assignee: checkedAssignee(opts.assignee),
             deps: opts.deps || opts.addDep ? deps : undefined,
@@ -41,9 +41,8 @@ export function register(program: Command): Command {
             body: bodyText(opts.body),
             template: opts.template ? templateText(board, opts.template) : defaultTemplate(board),
           },
-          actor,
+          { actor },
         );
-        if (ticket.assignee) await afterTicketChange(board, null, ticket, actor);
         if (opts.json) printJson(loadBoard(board).json(ticket));
         else println(ticket.id);
       }),

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { checkTicketId } from '../../core/names.js';
 import { renew } from '../../ops/tickets.js';
-import { leaseOption, leaseText, printTicketResult } from '../claim-output.js';
+import { leaseOption, leaseText, offlineOption, printTicketResult } from '../claim-output.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 
 interface Options extends CommonOptions {
   lease?: number;
+  offline?: boolean;
 }
 
 export function register(program: Command): Command {
@@ -14,6 +15,7 @@ export function register(program: Command): Command {
     .description('extend your claim on a ticket by a new lease')
     .argument('<id>', 'ticket id');
   leaseOption(cmd);
+  offlineOption(cmd);
   common(cmd, { as: true });
   return cmd
     .addHelpText(
@@ -27,8 +29,8 @@ export function register(program: Command): Command {
         checkTicketId(id);
         const actor = actorOf(opts);
         const board = openBoard(opts);
-        const r = await renew(board, id, { actor, leaseMs: opts.lease });
-        printTicketResult(board, r.after, opts.json, `${r.renewal ? 'renewed' : 'claimed again'} ${id}: ${leaseText(r.after)}`);
+        const r = await renew(board, id, { actor, leaseMs: opts.lease, offline: opts.offline });
+        printTicketResult(board, r.after, opts.json, `${r.renewal ? 'renewed' : 'claimed again'} ${id}: ${leaseText(r.after)}`, r.confirmation);
       }),
     );
 }

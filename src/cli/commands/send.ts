@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { send } from '../../ops/mail.js';
 import { action, actorOf, common, list, openBoard, type CommonOptions } from '../context.js';
-import { printJson, println } from '../output.js';
+import { eprintln, printJson, println } from '../output.js';
 import { bodyText } from '../ticket-options.js';
 
 interface Options extends CommonOptions {
@@ -30,7 +30,7 @@ export function register(program: Command): Command {
         const r = send(board, { from, to, subject: opts.subject, body, ticket: opts.ticket, reply_to: opts.replyTo });
         if (opts.json) printJson({ ...r.recado, delivered: r.delivered });
         else println(r.id);
-        if (!opts.json && process.stderr.isTTY) process.stderr.write(`sent to ${r.delivered.join(', ')}\n`);
+        if (!opts.json && process.stderr.isTTY) eprintln(`sent to ${r.delivered.join(', ')}`);
       }),
     );
 }

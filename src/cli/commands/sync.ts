@@ -39,7 +39,8 @@ export function register(program: Command): Command {
         'private index, pushes the result and writes the changed files into .board/. Your code',
         'branch, index and files outside .board/ are never touched. In a fresh clone it fetches',
         'the board and writes .board/ out. Tickets claimed on both sides while apart: the earliest',
-        'claim wins and the other agent gets a recado. See docs/design/audit-sync.md for the rules.',
+        'claim wins and the other agent gets a recado. A sync killed at any moment is finished by the',
+        'next one. See docs/sync.md (remote-confirmed claims, live sync) and docs/design/audit-sync.md.',
       ].join('\n'),
     )
     .action(

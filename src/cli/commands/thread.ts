@@ -1,3 +1,4 @@
+import { one } from '../format.js';
 import type { Command } from 'commander';
 import { checkAgentName } from '../../core/names.js';
 import { allRecados, threadOf } from '../../store/mailbox.js';
@@ -40,7 +41,7 @@ export function register(program: Command): Command {
           const pad = '  '.repeat(depth(r));
           const mark = r.id === id ? paint.yellow('>') : ' ';
           println(`${mark}${pad}${paint.bold(r.from)} → ${r.to.join(', ')}  ${paint.dim(r.sent)}  ${paint.dim(r.id)}`);
-          println(`${' '}${pad}  ${paint.bold(r.subject)}`);
+          println(`${' '}${pad}  ${paint.bold(one(r.subject))}`);
           for (const line of r.body.replace(/\n+$/, '').split('\n')) println(` ${pad}  ${line}`);
           println();
         }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { action, common, openBoard, type CommonOptions } from '../context.js';
-import { printJson, println } from '../output.js';
+import { humanText, printJson, println } from '../output.js';
 
 interface Options extends CommonOptions {
   detach?: boolean;
@@ -66,7 +66,7 @@ async function runForeground(board: import('../../store/board.js').Board, json: 
 
   const format = json ? jsonLine : humanLine;
   process.stdout.on('error', () => undefined); // a closed pipe must not kill the watcher
-  host = new WatchHost({ board, plugins: await loadPlugins(), onEvent: (ev) => process.stdout.write(format(ev) + '\n') });
+  host = new WatchHost({ board, plugins: await loadPlugins(), onEvent: (ev) => process.stdout.write((json ? format(ev) : humanText(format(ev))) + '\n') });
 
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
