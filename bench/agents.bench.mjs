@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { BIN, ROOT, board, env, sleep, summarize, tempBoard } from './lib.mjs';
 
 export const name = 'agents';
-export const title = 'board up of 6 agents; hook event -> status; recado -> idle agent working; recados seen before idle';
+export const title =
+  'board up of 6 agents; hook event -> status; recado -> idle agent working; recados seen before idle';
 
 const STANDIN = join(ROOT, 'test', 'fixtures', 'standin-agent.mjs');
 const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
@@ -22,7 +23,10 @@ function setAgents(dir, agents) {
     lines.push(`  ${n}:`);
     for (const [k, v] of Object.entries(f)) lines.push(`    ${k}: ${JSON.stringify(v)}`);
   }
-  writeFileSync(path, readFileSync(path, 'utf8').replace(/^agents:[\s\S]*$/m, `${lines.join('\n')}\nprograms: [standin]\n`));
+  writeFileSync(
+    path,
+    readFileSync(path, 'utf8').replace(/^agents:[\s\S]*$/m, `${lines.join('\n')}\nprograms: [standin]\n`),
+  );
 }
 
 const stateOf = (dir, a) => {
@@ -53,11 +57,29 @@ export async function run() {
   let watcher;
   try {
     // the machine's own pace, for ratios: a bare node process, and `board --version`
-    const nodeStart = summarize(Array.from({ length: 10 }, () => { const t = process.hrtime.bigint(); spawnSync(process.execPath, ['-e', '0']); return Number(process.hrtime.bigint() - t) / 1e6; }));
-    const boardStart = summarize(Array.from({ length: 10 }, () => { const t = process.hrtime.bigint(); spawnSync(process.execPath, [BIN, '--version']); return Number(process.hrtime.bigint() - t) / 1e6; }));
+    const nodeStart = summarize(
+      Array.from({ length: 10 }, () => {
+        const t = process.hrtime.bigint();
+        spawnSync(process.execPath, ['-e', '0']);
+        return Number(process.hrtime.bigint() - t) / 1e6;
+      }),
+    );
+    const boardStart = summarize(
+      Array.from({ length: 10 }, () => {
+        const t = process.hrtime.bigint();
+        spawnSync(process.execPath, [BIN, '--version']);
+        return Number(process.hrtime.bigint() - t) / 1e6;
+      }),
+    );
     // 1. board up of 6 agents (kind claude: hooks installed; a program that just waits)
-    const six = Object.fromEntries(['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((n) => [n, { kind: 'claude', command: 'sleep 600' }]));
-    setAgents(dir, { ...six, ana: { kind: 'claude', command: `node ${STANDIN}` }, olga: { kind: 'generic', command: 'sleep 600' } });
+    const six = Object.fromEntries(
+      ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((n) => [n, { kind: 'claude', command: 'sleep 600' }]),
+    );
+    setAgents(dir, {
+      ...six,
+      ana: { kind: 'claude', command: `node ${STANDIN}` },
+      olga: { kind: 'generic', command: 'sleep 600' },
+    });
     const ups = [];
     for (let i = 0; i < 3; i++) {
       const t0 = process.hrtime.bigint();
@@ -69,21 +91,34 @@ export async function run() {
     // 2. a hook event until status --json shows the new state
     const hookMs = [];
     const statusMs = [];
-    const events = [['UserPromptSubmit', 'working'], ['PreToolUse', 'working'], ['Stop', 'idle']];
+    const events = [
+      ['UserPromptSubmit', 'working'],
+      ['PreToolUse', 'working'],
+      ['Stop', 'idle'],
+    ];
     for (let i = 0; i < 30; i++) {
       const [ev, want] = events[i % events.length];
       const t0 = process.hrtime.bigint();
-      spawnSync(process.execPath, [BIN, 'hook', 'claude', '--as', 'a1', '--json'], { cwd: dir, env: env(), input: JSON.stringify({ hook_event_name: ev, tool_name: 'Bash' }) });
+      spawnSync(process.execPath, [BIN, 'hook', 'claude', '--as', 'a1', '--json'], {
+        cwd: dir,
+        env: env(),
+        input: JSON.stringify({ hook_event_name: ev, tool_name: 'Bash' }),
+      });
       const t1 = process.hrtime.bigint();
       const st = JSON.parse(board(['status', '--json'], dir, { extraEnv }).stdout);
       const t2 = process.hrtime.bigint();
-      if (st.agents.find((a) => a.name === 'a1').state.state !== want) throw new Error(`status did not show ${want} after ${ev}`);
+      if (st.agents.find((a) => a.name === 'a1').state.state !== want)
+        throw new Error(`status did not show ${want} after ${ev}`);
       hookMs.push(Number(t1 - t0) / 1e6);
       statusMs.push(Number(t2 - t0) / 1e6);
     }
 
     // 3. recado to an idle stand-in agent -> working; 4. recados landing during a turn
-    watcher = spawn(process.execPath, [BIN, 'watch', '--json'], { cwd: dir, env: env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+    watcher = spawn(process.execPath, [BIN, 'watch', '--json'], {
+      cwd: dir,
+      env: env(extraEnv),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     watcher.stdout.on('data', (d) => (out += d));
     await until(() => out.includes('"ready"'), 30_000);
@@ -93,7 +128,10 @@ export async function run() {
     for (let i = 0; i < 5; i++) {
       const t0 = Date.now();
       board(['send', 'ana', `wake ${i}`, '--as', 'olga'], dir);
-      await until(() => stateOf(dir, 'ana')?.state === 'working' && Date.parse(stateOf(dir, 'ana').since) >= t0 - 5, 20_000);
+      await until(
+        () => stateOf(dir, 'ana')?.state === 'working' && Date.parse(stateOf(dir, 'ana').since) >= t0 - 5,
+        20_000,
+      );
       wake.push(Date.now() - t0);
       await until(() => stateOf(dir, 'ana')?.state === 'idle', 20_000);
       await sleep(300);
@@ -104,11 +142,27 @@ export async function run() {
     tmux('send-keys', '-t', target, 'Enter');
     await until(() => stateOf(dir, 'ana')?.state === 'working', 20_000);
     const during = [];
-    for (let i = 0; i < 5; i++) during.push(board(['send', 'ana', `during ${i}`, '--as', 'olga', '--json'], dir).stdout);
+    for (let i = 0; i < 5; i++)
+      during.push(board(['send', 'ana', `during ${i}`, '--as', 'olga', '--json'], dir).stdout);
     const stillWorking = stateOf(dir, 'ana')?.state === 'working'; // all five landed during the turn
     const ids = during.map((s) => JSON.parse(s).id);
-    await until(() => stateOf(dir, 'ana')?.state === 'idle' && readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.agent === 'ana' && e.idle).length >= 7, 60_000);
-    const seen = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.continued).map((e) => e.reason).join('\n');
+    await until(
+      () =>
+        stateOf(dir, 'ana')?.state === 'idle' &&
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+          .filter((e) => e.agent === 'ana' && e.idle).length >= 7,
+      60_000,
+    );
+    const seen = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.continued)
+      .map((e) => e.reason)
+      .join('\n');
     const seenCount = ids.filter((id) => seen.includes(id)).length;
 
     const up = summarize(ups);
@@ -131,7 +185,12 @@ export async function run() {
         { what: 'board up of 6 agents (median ms)', value: up.p50, limit: '<= 3000', ok: up.p50 <= 3000 },
         { what: 'hook event -> state written (p99 ms)', value: hook.p99, limit: '<= 200', ok: hook.p99 <= 200 },
         { what: 'recado to an idle agent -> working (p50 ms)', value: w.p50, limit: '<= 2000', ok: w.p50 <= 2000 },
-        { what: 'recados landing during a turn seen before idle', value: `${seenCount}/${ids.length}`, limit: 'all', ok: seenCount === ids.length },
+        {
+          what: 'recados landing during a turn seen before idle',
+          value: `${seenCount}/${ids.length}`,
+          limit: 'all',
+          ok: seenCount === ids.length,
+        },
       ],
     };
   } finally {

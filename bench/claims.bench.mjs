@@ -22,7 +22,11 @@ const ROUNDS = 20;
 function claimer(cwd, id, who) {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, 'claim', id, '--as', who], { cwd, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'claim', id, '--as', who], {
+      cwd,
+      env: env(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ who, code, ms: Number(process.hrtime.bigint() - t0) / 1e6, stderr }));
@@ -47,7 +51,14 @@ export async function run() {
       if (winners.length === 1 && losers.length === CLAIMERS - 1 && holder === winners[0].who) exactlyOne++;
       loserMessages += losers.filter((x) => x.stderr.includes(`is claimed by ${holder} since`)).length;
       const s = summarize(results.map((x) => x.ms));
-      rounds.push({ round: r + 1, winners: winners.length, exit4: losers.length, all_answered_ms: Math.round(all), p50_ms: Math.round(s.p50), p99_ms: Math.round(s.p99) });
+      rounds.push({
+        round: r + 1,
+        winners: winners.length,
+        exit4: losers.length,
+        all_answered_ms: Math.round(all),
+        p50_ms: Math.round(s.p50),
+        p99_ms: Math.round(s.p99),
+      });
     }
     // one claim process alone (a refused one), for scale: 50 of them need 50 x its CPU time
     const held = board(['new', 'held', '--as', 'bench'], b.dir).stdout.trim();
@@ -55,7 +66,11 @@ export async function run() {
     const times = [];
     for (let i = 0; i < 11; i++) {
       const t0 = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, [BIN, 'claim', held, '--as', 'other'], { cwd: b.dir, env: env(), stdio: 'ignore' });
+      const r = spawnSync(process.execPath, [BIN, 'claim', held, '--as', 'other'], {
+        cwd: b.dir,
+        env: env(),
+        stdio: 'ignore',
+      });
       if (r.status !== 4) throw new Error(`a refused claim exited ${r.status}`);
       if (i > 0) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
@@ -74,8 +89,18 @@ export async function run() {
       cpus: os.cpus().length,
     },
     checks: [
-      { what: 'rounds with exactly 1 winner and 49 x exit 4', value: exactlyOne, limit: `${ROUNDS} of ${ROUNDS}`, ok: exactlyOne === ROUNDS },
-      { what: 'losers told who holds the ticket', value: loserMessages, limit: `${ROUNDS * (CLAIMERS - 1)}`, ok: loserMessages === ROUNDS * (CLAIMERS - 1) },
+      {
+        what: 'rounds with exactly 1 winner and 49 x exit 4',
+        value: exactlyOne,
+        limit: `${ROUNDS} of ${ROUNDS}`,
+        ok: exactlyOne === ROUNDS,
+      },
+      {
+        what: 'losers told who holds the ticket',
+        value: loserMessages,
+        limit: `${ROUNDS * (CLAIMERS - 1)}`,
+        ok: loserMessages === ROUNDS * (CLAIMERS - 1),
+      },
     ],
   };
 }

@@ -25,19 +25,33 @@ function writeBoard(dir) {
   for (let i = 0; i < TICKETS; i++) {
     const id = `T-${String(i).padStart(4, '0')}`;
     const dep = i >= 100 ? `[T-${String(i - 100).padStart(4, '0')}]` : '[]';
-    const claim = i % 97 === 0 ? `claim:\n  by: ${AGENTS[i % 6]}\n  at: ${stamp}\n  expires: 2099-01-01T00:00:00Z\n` : '';
-    writeFileSync(join(b, 'tickets', `${id}.md`), `---\nid: ${id}\ntitle: Ticket ${i}\nstatus: ${i < 1000 ? 'done' : 'todo'}\nassignee: ${AGENTS[i % 6]}\ndeps: ${dep}\npriority: 2\ncreated: ${stamp}\nupdated: ${stamp}\nupdated_by: ${AGENTS[(i + 1) % 6]}\n${claim}---\nBody ${i}.\n`);
+    const claim =
+      i % 97 === 0 ? `claim:\n  by: ${AGENTS[i % 6]}\n  at: ${stamp}\n  expires: 2099-01-01T00:00:00Z\n` : '';
+    writeFileSync(
+      join(b, 'tickets', `${id}.md`),
+      `---\nid: ${id}\ntitle: Ticket ${i}\nstatus: ${i < 1000 ? 'done' : 'todo'}\nassignee: ${AGENTS[i % 6]}\ndeps: ${dep}\npriority: 2\ncreated: ${stamp}\nupdated: ${stamp}\nupdated_by: ${AGENTS[(i + 1) % 6]}\n${claim}---\nBody ${i}.\n`,
+    );
   }
   const yamlFile = join(b, 'board.yaml');
-  writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace(/^agents: \{\}$/m, `agents:\n${AGENTS.map((a) => `  ${a}:\n    role: dev`).join('\n')}`));
-  for (const a of [...AGENTS, 'idle']) for (const box of ['new', 'cur']) mkdirSync(join(b, 'inbox', a, box), { recursive: true });
+  writeFileSync(
+    yamlFile,
+    readFileSync(yamlFile, 'utf8').replace(
+      /^agents: \{\}$/m,
+      `agents:\n${AGENTS.map((a) => `  ${a}:\n    role: dev`).join('\n')}`,
+    ),
+  );
+  for (const a of [...AGENTS, 'idle'])
+    for (const box of ['new', 'cur']) mkdirSync(join(b, 'inbox', a, box), { recursive: true });
   mkdirSync(join(b, 'outbox', 'ana'), { recursive: true });
   const t0 = Date.parse(stamp);
   for (let i = 0; i < RECADOS; i++) {
     const id = `${(t0 + i * 1000).toString(36)}-${String(i).padStart(8, '0')}`;
     const from = AGENTS[i % 6];
     const to = AGENTS[(i + 1) % 6];
-    writeFileSync(join(b, 'inbox', to, i % 3 ? 'cur' : 'new', `${id}.md`), `---\nid: ${id}\nfrom: ${from}\nto: ${to}\nsubject: message ${i}\nsent: ${new Date(t0 + i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')}\n---\nBody ${i}.\n`);
+    writeFileSync(
+      join(b, 'inbox', to, i % 3 ? 'cur' : 'new', `${id}.md`),
+      `---\nid: ${id}\nfrom: ${from}\nto: ${to}\nsubject: message ${i}\nsent: ${new Date(t0 + i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')}\n---\nBody ${i}.\n`,
+    );
   }
 }
 
@@ -65,8 +79,18 @@ export async function run() {
 
     // notify: from a file dropped in an outbox to the agent's command having run
     const yamlFile = join(dir, '.board', 'board.yaml');
-    writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace(/^ {2}ben:\n {4}role: dev$/m, '  ben:\n    role: dev\n    notify: cat > "notified-$BOARD_RECADO_ID"'));
-    const watcher = spawn(process.execPath, [BIN, 'watch', '--json'], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'ignore'] });
+    writeFileSync(
+      yamlFile,
+      readFileSync(yamlFile, 'utf8').replace(
+        /^ {2}ben:\n {4}role: dev$/m,
+        '  ben:\n    role: dev\n    notify: cat > "notified-$BOARD_RECADO_ID"',
+      ),
+    );
+    const watcher = spawn(process.execPath, [BIN, 'watch', '--json'], {
+      cwd: dir,
+      env: env(),
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let out = '';
     watcher.stdout.on('data', (d) => (out += d));
     for (let i = 0; i < 600 && !out.includes('"type":"ready"'); i++) await sleep(50);
@@ -108,10 +132,30 @@ export async function run() {
         demo_fast_seconds: demoSeconds,
       },
       checks: [
-        { what: '`board hook claude` with nothing unread, p50 / `node -e 0` p50', value: Math.round((hookIdle.p50 / node.p50) * 10) / 10, limit: '<= 3', ok: hookIdle.p50 / node.p50 <= 3 },
-        { what: '`board status --json` p50 on 2,000 tickets and 5,000 recados (ms)', value: status.p50, limit: '<= 1000', ok: status.p50 <= 1000 },
-        { what: 'outbox drop to notify command run, p50 (ms)', value: notify.p50, limit: '<= 200', ok: notify.p50 <= 200 },
-        { what: '`board demo --fast` exits 0 (s)', value: demoSeconds, limit: '< 30 and ok', ok: demoOk && demoSeconds < 30 },
+        {
+          what: '`board hook claude` with nothing unread, p50 / `node -e 0` p50',
+          value: Math.round((hookIdle.p50 / node.p50) * 10) / 10,
+          limit: '<= 3',
+          ok: hookIdle.p50 / node.p50 <= 3,
+        },
+        {
+          what: '`board status --json` p50 on 2,000 tickets and 5,000 recados (ms)',
+          value: status.p50,
+          limit: '<= 1000',
+          ok: status.p50 <= 1000,
+        },
+        {
+          what: 'outbox drop to notify command run, p50 (ms)',
+          value: notify.p50,
+          limit: '<= 200',
+          ok: notify.p50 <= 200,
+        },
+        {
+          what: '`board demo --fast` exits 0 (s)',
+          value: demoSeconds,
+          limit: '< 30 and ok',
+          ok: demoOk && demoSeconds < 30,
+        },
       ],
     };
   } finally {

@@ -61,7 +61,9 @@ export async function run() {
     loop.disable();
     const totalMs = Date.now() - t0;
     const commits = Number(git('rev-list', '--count', 'recado')) - before;
-    const inTree = git('ls-tree', '-r', '--name-only', 'recado', '--', '.board/inbox').split('\n').filter(Boolean).length;
+    const inTree = git('ls-tree', '-r', '--name-only', 'recado', '--', '.board/inbox')
+      .split('\n')
+      .filter(Boolean).length;
     const flushMs = flushes.map((f) => f.ms);
     const flushTotal = flushMs.reduce((a, x) => a + x, 0);
 
@@ -106,11 +108,26 @@ export async function run() {
       board_files: Number(git('ls-tree', '-r', '--name-only', 'recado').split('\n').length),
     };
     const checks = [
-      { what: 'commits for a burst of 1,000 recados from 5 agents', value: commits, limit: '<= 10 (one per author per batch)', ok: commits <= 10 },
+      {
+        what: 'commits for a burst of 1,000 recados from 5 agents',
+        value: commits,
+        limit: '<= 10 (one per author per batch)',
+        ok: commits <= 10,
+      },
       { what: 'every delivered recado is in the audit tree', value: inTree, limit: `>= ${N}`, ok: inTree >= N },
       { what: 'nothing left queued', value: closed.kept, limit: 0, ok: closed.ok && closed.kept === 0 },
-      { what: 'added cost per change (ms of flush time)', value: figures.cost_per_change_ms, limit: '< 2', ok: figures.cost_per_change_ms < 2 },
-      { what: 'longest event-loop stall while committing (ms)', value: figures.event_loop_stall_max_ms, limit: '< 50', ok: figures.event_loop_stall_max_ms < 50 },
+      {
+        what: 'added cost per change (ms of flush time)',
+        value: figures.cost_per_change_ms,
+        limit: '< 2',
+        ok: figures.cost_per_change_ms < 2,
+      },
+      {
+        what: 'longest event-loop stall while committing (ms)',
+        value: figures.event_loop_stall_max_ms,
+        limit: '< 50',
+        ok: figures.event_loop_stall_max_ms < 50,
+      },
     ];
     return { figures, checks };
   } finally {

@@ -10,7 +10,18 @@ export const name = 'integrate';
 export const title = 'board integrate: 20 closed tickets of one wave';
 
 const N = 20;
-const git = (args, cwd) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x' } }).trim();
+const git = (args, cwd) =>
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@x',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@x',
+    },
+  }).trim();
 
 export async function run() {
   const { dir, cleanup } = tempBoard();
@@ -46,7 +57,8 @@ export async function run() {
     // git alone: the same merges in a detached worktree
     git(['checkout', '-q', '--detach', 'main'], scratch);
     const g0 = process.hrtime.bigint();
-    for (let i = 1; i <= N; i++) git(['merge', '-q', '--no-ff', '--no-edit', '-m', `merge ${i}`, `board/agent${i}`], scratch);
+    for (let i = 1; i <= N; i++)
+      git(['merge', '-q', '--no-ff', '--no-edit', '-m', `merge ${i}`, `board/agent${i}`], scratch);
     git(['update-ref', 'refs/heads/bench-plain', 'HEAD'], scratch);
     const gitMs = Number(process.hrtime.bigint() - g0) / 1e6;
 
@@ -72,7 +84,12 @@ export async function run() {
       },
       checks: [
         { what: 'every ticket integrated', value: integrated, limit: N, ok: integrated === N },
-        { what: 'board work per ticket beyond git\'s merge, in trivial git processes', value: Math.round((beyondGit / gitCallMs) * 10) / 10, limit: 8, ok: beyondGit / gitCallMs < 8 },
+        {
+          what: "board work per ticket beyond git's merge, in trivial git processes",
+          value: Math.round((beyondGit / gitCallMs) * 10) / 10,
+          limit: 8,
+          ok: beyondGit / gitCallMs < 8,
+        },
       ],
     };
   } finally {

@@ -29,7 +29,12 @@ export function tempBoard({ git = true } = {}) {
 
 /** Run board synchronously; throws on a non-zero exit unless `allowFail`. */
 export function board(args, cwd, { allowFail = false, extraEnv = {} } = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: env(extraEnv), encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    env: env(extraEnv),
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   if (r.status !== 0 && !allowFail) throw new Error(`board ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r;
 }
@@ -39,7 +44,12 @@ export function timeProcess(cmd, args, { cwd, runs = 15, extraEnv = {} } = {}) {
   const times = [];
   for (let i = 0; i <= runs; i++) {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { cwd, env: env(extraEnv), stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+    const r = spawnSync(cmd, args, {
+      cwd,
+      env: env(extraEnv),
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 1 << 30,
+    });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     if (i > 0) times.push(ms);
@@ -56,7 +66,14 @@ export function percentile(sorted, p) {
 export function summarize(values) {
   const s = [...values].sort((a, b) => a - b);
   const r = (x) => Math.round(x * 100) / 100;
-  return { n: s.length, min: r(s[0]), p50: r(percentile(s, 50)), p90: r(percentile(s, 90)), p99: r(percentile(s, 99)), max: r(s[s.length - 1]) };
+  return {
+    n: s.length,
+    min: r(s[0]),
+    p50: r(percentile(s, 50)),
+    p90: r(percentile(s, 90)),
+    p99: r(percentile(s, 99)),
+    max: r(s[s.length - 1]),
+  };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -18,7 +18,13 @@ export async function run() {
     for (let i = 0; i < CALLS * 2; i++) ids.push(board(['new', `Ticket ${i}`], dir).stdout.trim());
     const prompt = board(['prompt', 'ana'], dir).stdout;
 
-    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--as', 'ana'], cwd: dir, env: env(), stderr: 'ignore' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [BIN, 'mcp', '--as', 'ana'],
+      cwd: dir,
+      env: env(),
+      stderr: 'ignore',
+    });
     const client = new Client({ name: 'bench', version: '1' });
     const t0 = process.hrtime.bigint();
     await client.connect(transport);

@@ -11,7 +11,8 @@ import { BIN, ROOT, board, env, sleep, summarize, tempBoard } from './lib.mjs';
 import { latency, setAutocommit, startWatcher } from './routing.bench.mjs';
 
 export const name = 'plugins';
-export const title = 'watcher plugins: close → wave announcement, commits of a 1,000-recado burst, routing latency with autocommit on/off';
+export const title =
+  'watcher plugins: close → wave announcement, commits of a 1,000-recado burst, routing latency with autocommit on/off';
 export const notes = `
 A real \`board watch\` with its plugins (waves, git audit trail). A close by hand is announced
 by the watcher alone: the ticket event, an in-memory graph update and the delivery. \`board
@@ -45,14 +46,21 @@ function runBoard(args, cwd) {
     const p = spawn(process.execPath, [BIN, ...args], { cwd, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
-    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`board ${args.join(' ')} exited ${code}: ${err}`))));
+    p.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`board ${args.join(' ')} exited ${code}: ${err}`)),
+    );
   });
 }
 
 async function closeToAnnouncement() {
   const { dir, cleanup } = tempBoard();
   try {
-    for (const [a, role] of [['alice', 'dev'], ['bob', 'dev'], ['boss', 'orchestrator']]) board(['agent', 'add', a, '--role', role], dir);
+    for (const [a, role] of [
+      ['alice', 'dev'],
+      ['bob', 'dev'],
+      ['boss', 'orchestrator'],
+    ])
+      board(['agent', 'add', a, '--role', role], dir);
     // a chain: ticket i depends on ticket i-1, so each is a wave of its own (strict)
     const stamp = '2026-11-21T09:00:00Z';
     const n = 2 * CHAIN + 1;
@@ -104,10 +112,18 @@ async function closeToAnnouncement() {
     await sleep(300);
     await w.stop();
     // who delivered the CLI's closes: the watcher (first to see the file) or the command
-    const events = w.out().split('\n').filter((l) => l.includes('"type":"wave_open"')).map((l) => JSON.parse(l));
+    const events = w
+      .out()
+      .split('\n')
+      .filter((l) => l.includes('"type":"wave_open"'))
+      .map((l) => JSON.parse(l));
     const cliWaves = events.filter((e) => e.wave >= CHAIN + 2);
     const watcherFirst = cliWaves.filter((e) => e.delivered.length > 0).length;
-    const copies = ['alice', 'bob', 'boss'].reduce((s, a) => s + readdirSync(join(dir, '.board', 'inbox', a, 'new')).filter((f) => f.startsWith('board-wave-')).length, 0);
+    const copies = ['alice', 'bob', 'boss'].reduce(
+      (s, a) =>
+        s + readdirSync(join(dir, '.board', 'inbox', a, 'new')).filter((f) => f.startsWith('board-wave-')).length,
+      0,
+    );
     return {
       hand_edit_ms: summarize(byHand),
       board_close_ms: summarize(byCli),
@@ -123,7 +139,11 @@ async function closeToAnnouncement() {
 
 function writer(boardDir, agent, count, to) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'test/fixtures/outbox-writer.mjs'), boardDir, agent, String(count), '0', to], { stdio: 'ignore' });
+    const p = spawn(
+      process.execPath,
+      [join(ROOT, 'test/fixtures/outbox-writer.mjs'), boardDir, agent, String(count), '0', to],
+      { stdio: 'ignore' },
+    );
     p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
   });
 }
@@ -140,7 +160,11 @@ async function burstCommits() {
     while (!w.out().includes('"type":"commit"') && Date.now() - t1 < 30_000) await sleep(20); // the board's own files
     await sleep(2500);
     const before = Number(git('rev-list', '--count', 'recado'));
-    const commitLines = () => w.out().split('\n').filter((l) => l.includes('"type":"commit"')).length;
+    const commitLines = () =>
+      w
+        .out()
+        .split('\n')
+        .filter((l) => l.includes('"type":"commit"')).length;
     const linesBefore = commitLines();
 
     const inbox = join(dir, '.board', 'inbox', 'reader', 'new');
@@ -151,7 +175,9 @@ async function burstCommits() {
     const deliveredMs = performance.now() - t0;
     const inTree = () => {
       try {
-        return git('ls-tree', '-r', '--name-only', 'recado', '--', '.board/inbox/reader/new').split('\n').filter(Boolean).length;
+        return git('ls-tree', '-r', '--name-only', 'recado', '--', '.board/inbox/reader/new')
+          .split('\n')
+          .filter(Boolean).length;
       } catch {
         return 0;
       }
@@ -160,7 +186,10 @@ async function burstCommits() {
     const committedMs = performance.now() - t0;
     await sleep(2500); // anything still queued
     const commits = Number(git('rev-list', '--count', 'recado')) - before;
-    const failed = w.out().split('\n').filter((l) => l.includes('"type":"commit_failed"')).length;
+    const failed = w
+      .out()
+      .split('\n')
+      .filter((l) => l.includes('"type":"commit_failed"')).length;
     await w.stop();
     return {
       recados: BURST,
@@ -183,12 +212,37 @@ export async function run() {
   const off = await latency({ autocommit: false });
   const on = await latency({ autocommit: true });
   return {
-    figures: { close_to_announcement: announce, burst_1000_autocommit: burst, latency_autocommit_off: off, latency_autocommit_on: on },
+    figures: {
+      close_to_announcement: announce,
+      burst_1000_autocommit: burst,
+      latency_autocommit_off: off,
+      latency_autocommit_on: on,
+    },
     checks: [
-      { what: 'each wave announced once to each recipient', value: `${announce.wave_recados}/${announce.wave_recados_expected}`, limit: 'equal', ok: announce.wave_recados === announce.wave_recados_expected },
-      { what: `commits for a burst of ${BURST} recados (all committed)`, value: `${burst.commits} (${burst.in_audit_tree}/${BURST})`, limit: '<= 20', ok: burst.commits <= 20 && burst.in_audit_tree === BURST },
-      { what: 'routing latency p99 at 200/s, autocommit off (ms)', value: off.p99, limit: '<= 100', ok: off.p99 <= 100 && off.delivered === off.sent },
-      { what: 'routing latency p99 at 200/s, autocommit on (ms)', value: on.p99, limit: '<= 100', ok: on.p99 <= 100 && on.delivered === on.sent },
+      {
+        what: 'each wave announced once to each recipient',
+        value: `${announce.wave_recados}/${announce.wave_recados_expected}`,
+        limit: 'equal',
+        ok: announce.wave_recados === announce.wave_recados_expected,
+      },
+      {
+        what: `commits for a burst of ${BURST} recados (all committed)`,
+        value: `${burst.commits} (${burst.in_audit_tree}/${BURST})`,
+        limit: '<= 20',
+        ok: burst.commits <= 20 && burst.in_audit_tree === BURST,
+      },
+      {
+        what: 'routing latency p99 at 200/s, autocommit off (ms)',
+        value: off.p99,
+        limit: '<= 100',
+        ok: off.p99 <= 100 && off.delivered === off.sent,
+      },
+      {
+        what: 'routing latency p99 at 200/s, autocommit on (ms)',
+        value: on.p99,
+        limit: '<= 100',
+        ok: on.p99 <= 100 && on.delivered === on.sent,
+      },
     ],
   };
 }

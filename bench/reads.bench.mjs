@@ -92,25 +92,35 @@ function parseInFreshProcess(text) {
 }
 
 function startWatcher(dir, extraEnv = {}, nodeArgs = []) {
-  const proc = spawn(process.execPath, [...nodeArgs, BIN, 'watch', '--json'], { cwd: dir, env: env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeArgs, BIN, 'watch', '--json'], {
+    cwd: dir,
+    env: env(extraEnv),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (out += d));
-  const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const events = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
   const until = async (pred, ms = 120_000) => {
     const end = Date.now() + ms;
     for (;;) {
       const e = events().find(pred);
       if (e) return e;
-      if (Date.now() > end || proc.exitCode !== null) throw new Error(`watcher: no such event; output:\n${out.slice(-2000)}`);
+      if (Date.now() > end || proc.exitCode !== null)
+        throw new Error(`watcher: no such event; output:\n${out.slice(-2000)}`);
       await sleep(20);
     }
   };
-  const stop = () => new Promise((r) => {
-    if (proc.exitCode !== null) return r();
-    proc.once('exit', r);
-    proc.kill('SIGTERM');
-  });
+  const stop = () =>
+    new Promise((r) => {
+      if (proc.exitCode !== null) return r();
+      proc.once('exit', r);
+      proc.kill('SIGTERM');
+    });
   return { proc, until, stop };
 }
 
@@ -129,7 +139,11 @@ export async function run() {
     await sleep(1100); // past the cache's racy window
     const runs = 5;
     const floor = timeProcess(process.execPath, [floorFile], { cwd: b.dir, runs });
-    const cold = timeProcess(process.execPath, [BIN, 'list', '--all', '--json'], { cwd: b.dir, runs, extraEnv: { BOARD_NO_CACHE: '1' } });
+    const cold = timeProcess(process.execPath, [BIN, 'list', '--all', '--json'], {
+      cwd: b.dir,
+      runs,
+      extraEnv: { BOARD_NO_CACHE: '1' },
+    });
     spawnSync(process.execPath, [BIN, 'list', '--all', '--json'], { cwd: b.dir, env: env(), stdio: 'ignore' }); // fill the cache
     const warm = timeProcess(process.execPath, [BIN, 'list', '--all', '--json'], { cwd: b.dir, runs });
     const show = timeProcess(process.execPath, [BIN, 'show', 'T-09999', '--json'], { cwd: b.dir, runs });
@@ -137,9 +151,24 @@ export async function run() {
     figures['list --all --json, 10,000 tickets, cold (ms)'] = cold;
     figures['list --all --json, 10,000 tickets, warm (ms)'] = warm;
     figures['show ID, 10,000 tickets (ms)'] = show;
-    checks.push({ what: 'cold list / floor', value: +(cold.p50 / floor.p50).toFixed(2), limit: '<= 3x', ok: cold.p50 / floor.p50 <= 3 });
-    checks.push({ what: 'warm list / floor', value: +(warm.p50 / floor.p50).toFixed(2), limit: '<= 1.5x', ok: warm.p50 / floor.p50 <= 1.5 });
-    checks.push({ what: 'show ID / node -e 0', value: +(show.p50 / node.p50).toFixed(2), limit: '<= 3x', ok: show.p50 / node.p50 <= 3 });
+    checks.push({
+      what: 'cold list / floor',
+      value: +(cold.p50 / floor.p50).toFixed(2),
+      limit: '<= 3x',
+      ok: cold.p50 / floor.p50 <= 3,
+    });
+    checks.push({
+      what: 'warm list / floor',
+      value: +(warm.p50 / floor.p50).toFixed(2),
+      limit: '<= 1.5x',
+      ok: warm.p50 / floor.p50 <= 1.5,
+    });
+    checks.push({
+      what: 'show ID / node -e 0',
+      value: +(show.p50 / node.p50).toFixed(2),
+      limit: '<= 3x',
+      ok: show.p50 / node.p50 <= 3,
+    });
 
     const starts = [];
     for (let i = 0; i < 3; i++) {
@@ -156,7 +185,12 @@ export async function run() {
     figures['watcher first start, 10,000 tickets: spawn to ready (ms)'] = summarize(starts.map((s) => s.wall));
     figures['watcher first start, 10,000 tickets: its own ready.ms'] = summarize(starts.map((s) => s.own));
     const startP50 = summarize(starts.map((s) => s.own)).p50;
-    checks.push({ what: 'watcher first start on 10,000 tickets (ready.ms)', value: startP50, limit: '<= 1000 ms', ok: startP50 <= 1000 });
+    checks.push({
+      what: 'watcher first start on 10,000 tickets (ready.ms)',
+      value: startP50,
+      limit: '<= 1000 ms',
+      ok: startP50 <= 1000,
+    });
   } finally {
     rmSync(floorFile, { force: true });
     b.cleanup();
@@ -180,7 +214,12 @@ export async function run() {
     figures[`${label}, fresh process: read / full parse p50 (ms)`] = { read: r.p50, full: f.p50, outcome };
     worstParse = Math.max(worstParse, r.p50, f.p50);
   }
-  checks.push({ what: 'slowest read or full parse of a file of any shape or size (fresh process, p50)', value: +worstParse.toFixed(1), limit: '<= 200 ms', ok: worstParse <= 200 });
+  checks.push({
+    what: 'slowest read or full parse of a file of any shape or size (fresh process, p50)',
+    value: +worstParse.toFixed(1),
+    limit: '<= 200 ms',
+    ok: worstParse <= 200,
+  });
 
   // ---- many keys: the longest event-loop stall of a running watcher fed each file
   const w2 = tempBoard();
@@ -208,13 +247,23 @@ export async function run() {
         return null;
       };
       await stall(); // reset after start-up
-      const files = { ...big, 'anchored keys (190)': worstAccepted()['anchored keys (190)'], 'flow list (190 items)': worstAccepted()['flow list (190 items)'] };
+      const files = {
+        ...big,
+        'anchored keys (190)': worstAccepted()['anchored keys (190)'],
+        'flow list (190 items)': worstAccepted()['flow list (190 items)'],
+      };
       let worst = 0;
       let k = 0;
       for (const [label, text] of Object.entries(files)) {
         const id = `T-stall${k++}`;
-        writeFileSync(join(w2.dir, '.board', 'tickets', `${id}.md`), text.replace('---\n', `---\nid: ${id}\ntitle: t\n`).replace(/\nid: T-w\d\ntitle: W\n/, '\n'));
-        await w.until((e) => e.id === id && (e.type === 'edit_refused' || e.type === 'edit_accepted' || e.type === 'ticket_invalid'));
+        writeFileSync(
+          join(w2.dir, '.board', 'tickets', `${id}.md`),
+          text.replace('---\n', `---\nid: ${id}\ntitle: t\n`).replace(/\nid: T-w\d\ntitle: W\n/, '\n'),
+        );
+        await w.until(
+          (e) =>
+            e.id === id && (e.type === 'edit_refused' || e.type === 'edit_accepted' || e.type === 'ticket_invalid'),
+        );
         await sleep(300);
         const s = await stall();
         figures[`watcher event-loop stall fed ${label} (ms)`] = s;
@@ -227,7 +276,12 @@ export async function run() {
       const s = await stall();
       figures['watcher event-loop stall fed a 60,000-key recado (ms)'] = s;
       worst = Math.max(worst, s?.max_ms ?? Infinity);
-      checks.push({ what: 'longest watcher event-loop stall fed a pathological file', value: +worst.toFixed(1), limit: '<= 100 ms', ok: worst <= 100 });
+      checks.push({
+        what: 'longest watcher event-loop stall fed a pathological file',
+        value: +worst.toFixed(1),
+        limit: '<= 100 ms',
+        ok: worst <= 100,
+      });
     } finally {
       await w.stop();
     }

@@ -5,7 +5,16 @@
 // (lost and duplicated recados, commits per minute on the audit branch).
 // BENCH_REMOTE_ROUNDS and BENCH_REMOTE_SOAK_S shorten it (the soak defaults to 60 s, not 5 min).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, board, env, sleep, summarize } from './lib.mjs';
@@ -46,7 +55,10 @@ function setup(root, agents, tickets, yaml) {
   git(['push', '-q', 'origin', 'main'], first);
   board(['init'], first);
   const cfg = join(first, '.board', 'board.yaml');
-  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('agents: {}', `agents:\n${agents.map((a) => `  ${a}: {}\n`).join('')}`) + yaml);
+  writeFileSync(
+    cfg,
+    readFileSync(cfg, 'utf8').replace('agents: {}', `agents:\n${agents.map((a) => `  ${a}: {}\n`).join('')}`) + yaml,
+  );
   for (let i = 1; i <= tickets; i++) board(['new', `Work ${i}`, '--id', `T-${i}`, '--as', 'bench'], first);
   board(['sync'], first);
   const clone = (i) => {
@@ -83,7 +95,8 @@ export async function run() {
     for (let i = N + 1; i <= 2 * N; i++) local.push(timeClaim(['claim', `T-${i}`, '--as', 'c0a1', '--offline'], first));
     figures.claim_confirmed_ms = summarize(confirmed);
     figures.claim_offline_ms = summarize(local);
-    figures.confirmed_over_offline_p50 = Math.round((figures.claim_confirmed_ms.p50 / figures.claim_offline_ms.p50) * 100) / 100;
+    figures.confirmed_over_offline_p50 =
+      Math.round((figures.claim_confirmed_ms.p50 / figures.claim_offline_ms.p50) * 100) / 100;
     board(['sync'], first);
 
     // 2. 5 clones x 4 claimers, one ticket per round: reuse T-1.. by releasing? no: fresh tickets
@@ -99,7 +112,11 @@ export async function run() {
       await Promise.all(clones.slice(1).map((d) => boardAsync(['sync'], d)));
       raceIds.push(id);
       const t0 = Date.now();
-      const res = await Promise.all(clones.flatMap((d, c) => Array.from({ length: PER }, (_, k) => boardAsync(['claim', id, '--as', `c${c}a${k}`], d))));
+      const res = await Promise.all(
+        clones.flatMap((d, c) =>
+          Array.from({ length: PER }, (_, k) => boardAsync(['claim', id, '--as', `c${c}a${k}`], d)),
+        ),
+      );
       roundMs.push(Date.now() - t0);
       const winners = res.filter((x) => x.code === 0).length;
       const refused = res.filter((x) => x.code === 4).length;
@@ -108,18 +125,43 @@ export async function run() {
     // all clones agree after a sync
     for (const d of clones) board(['sync'], d);
     for (const d of clones) board(['sync'], d);
-    const holder = (d, id) => /claim:\s*\n\s+by: (\S+)/.exec(readFileSync(join(d, '.board', 'tickets', `${id}.md`), 'utf8'))?.[1] ?? null;
-    const agree = raceIds.filter((id) => new Set(clones.map((d) => holder(d, id))).size === 1 && holder(first, id)).length;
-    figures.race = { clones: CLONES, claimers_per_clone: PER, rounds: ROUNDS, rounds_with_exactly_one_winner: exactlyOne, rounds_all_clones_agree: agree, round_ms: summarize(roundMs) };
-    checks.push({ what: 'rounds with exactly one winner', value: exactlyOne, limit: ROUNDS, ok: exactlyOne === ROUNDS });
-    checks.push({ what: 'rounds where all clones agree after sync', value: agree, limit: ROUNDS, ok: agree === ROUNDS });
+    const holder = (d, id) =>
+      /claim:\s*\n\s+by: (\S+)/.exec(readFileSync(join(d, '.board', 'tickets', `${id}.md`), 'utf8'))?.[1] ?? null;
+    const agree = raceIds.filter(
+      (id) => new Set(clones.map((d) => holder(d, id))).size === 1 && holder(first, id),
+    ).length;
+    figures.race = {
+      clones: CLONES,
+      claimers_per_clone: PER,
+      rounds: ROUNDS,
+      rounds_with_exactly_one_winner: exactlyOne,
+      rounds_all_clones_agree: agree,
+      round_ms: summarize(roundMs),
+    };
+    checks.push({
+      what: 'rounds with exactly one winner',
+      value: exactlyOne,
+      limit: ROUNDS,
+      ok: exactlyOne === ROUNDS,
+    });
+    checks.push({
+      what: 'rounds where all clones agree after sync',
+      value: agree,
+      limit: ROUNDS,
+      ok: agree === ROUNDS,
+    });
 
     // 3. soak: live sync every 5 s on every clone, recados between clones
     const cfg = join(first, '.board', 'board.yaml');
-    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('sync:\n  claims: remote\n', 'sync:\n  claims: remote\n  every: 5s\n'));
+    writeFileSync(
+      cfg,
+      readFileSync(cfg, 'utf8').replace('sync:\n  claims: remote\n', 'sync:\n  claims: remote\n  every: 5s\n'),
+    );
     board(['sync'], first);
     for (const d of clones.slice(1)) board(['sync'], d);
-    const watchers = clones.map((d) => spawn(process.execPath, [BIN, 'watch', '--json'], { cwd: d, env: env(), stdio: ['ignore', 'pipe', 'pipe'] }));
+    const watchers = clones.map((d) =>
+      spawn(process.execPath, [BIN, 'watch', '--json'], { cwd: d, env: env(), stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     const logs = watchers.map(() => ({ out: '' }));
     watchers.forEach((w, i) => w.stdout.on('data', (x) => (logs[i].out += x)));
     const startCount = Number(git(['rev-list', '--count', 'recado'], remote));
@@ -130,7 +172,10 @@ export async function run() {
       const c = n % CLONES;
       const to = (c + 1 + (n % (CLONES - 1))) % CLONES;
       const subject = `soak-${n}`;
-      const r = await boardAsync(['send', `c${to}a0`, `${subject} body`, '--subject', subject, '--as', `c${c}a0`], clones[c]);
+      const r = await boardAsync(
+        ['send', `c${to}a0`, `${subject} body`, '--subject', subject, '--as', `c${c}a0`],
+        clones[c],
+      );
       if (r.code === 0) sent.push({ subject, to });
       n++;
       await sleep(500);
@@ -142,19 +187,39 @@ export async function run() {
       for (const sub of ['new', 'cur']) {
         const dir = join(d, '.board', 'inbox', `c${s.to}a0`, sub);
         if (!existsSync(dir)) continue;
-        for (const f of readdirSync(dir)) if (readFileSync(join(dir, f), 'utf8').includes(`subject: ${s.subject}\n`)) k++;
+        for (const f of readdirSync(dir))
+          if (readFileSync(join(dir, f), 'utf8').includes(`subject: ${s.subject}\n`)) k++;
       }
       return k;
     };
     const deadline = Date.now() + 180_000;
     while (Date.now() < deadline && sent.some((s) => copies(s) === 0)) await sleep(1000);
     const arrivedS = (Date.now() - tStart) / 1000;
-    await Promise.all(watchers.map((w) => new Promise((r) => { w.once('close', r); w.kill('SIGTERM'); })));
+    await Promise.all(
+      watchers.map(
+        (w) =>
+          new Promise((r) => {
+            w.once('close', r);
+            w.kill('SIGTERM');
+          }),
+      ),
+    );
     const commits = Number(git(['rev-list', '--count', 'recado'], remote)) - startCount;
     const lost = sent.filter((s) => copies(s) === 0).length;
     const dup = sent.filter((s) => copies(s) > 1).length;
     const failures = logs.reduce((a, l) => a + (l.out.match(/"sync_failed"/g) ?? []).length, 0);
-    figures.soak = { clones: CLONES, every: '5s', traffic_s: Math.round(trafficS), recados_sent: sent.length, lost, duplicated: dup, all_arrived_after_s: Math.round(arrivedS), audit_commits: commits, commits_per_minute: Math.round((commits / (arrivedS / 60)) * 10) / 10, sync_failed_events: failures };
+    figures.soak = {
+      clones: CLONES,
+      every: '5s',
+      traffic_s: Math.round(trafficS),
+      recados_sent: sent.length,
+      lost,
+      duplicated: dup,
+      all_arrived_after_s: Math.round(arrivedS),
+      audit_commits: commits,
+      commits_per_minute: Math.round((commits / (arrivedS / 60)) * 10) / 10,
+      sync_failed_events: failures,
+    };
     checks.push({ what: 'recados lost in the soak', value: lost, limit: 0, ok: lost === 0 });
     checks.push({ what: 'recados duplicated in the soak', value: dup, limit: 0, ok: dup === 0 });
   } finally {

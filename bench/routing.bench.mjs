@@ -35,7 +35,11 @@ export function setAutocommit(dir, on) {
 
 /** A real `board watch --json` in `dir`: {proc, ready (resolves with {ms, event}), stop(), out()}. */
 export function startWatcher(dir) {
-  const proc = spawn(process.execPath, [BIN, 'watch', '--json'], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, 'watch', '--json'], {
+    cwd: dir,
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const t0 = performance.now();
   proc.stdout.on('data', (d) => (out += d));
@@ -48,7 +52,10 @@ export function startWatcher(dir) {
         resolve({ ms: performance.now() - t0, event: JSON.parse(line) });
       }
     }, 5);
-    proc.once('exit', (code) => { clearInterval(iv); reject(new Error(`watcher exited ${code}: ${out}`)); });
+    proc.once('exit', (code) => {
+      clearInterval(iv);
+      reject(new Error(`watcher exited ${code}: ${out}`));
+    });
   });
   const stop = async () => {
     if (proc.exitCode !== null) return;
@@ -80,7 +87,9 @@ export async function latency({ autocommit = false } = {}) {
     const inbox = join(dir, '.board/inbox/bob/new');
     const outbox = join(dir, '.board/outbox/alice');
     const arrived = new Map();
-    const fw = watch(inbox, (_e, f) => { if (f && !arrived.has(f)) arrived.set(f, performance.now()); });
+    const fw = watch(inbox, (_e, f) => {
+      if (f && !arrived.has(f)) arrived.set(f, performance.now());
+    });
     const written = new Map();
     const t0 = performance.now();
     for (let i = 0; i < LATENCY_N; i++) {
@@ -101,8 +110,18 @@ export async function latency({ autocommit = false } = {}) {
       if (subject && t !== undefined) lat.push(t - written.get(subject));
     }
     await w.stop();
-    const commits = w.out().split('\n').filter((l) => l.includes('"type":"commit"')).length;
-    return { ...summarize(lat), delivered: count(inbox), sent: LATENCY_N, rate: RATE, autocommit, ...(autocommit ? { commits } : {}) };
+    const commits = w
+      .out()
+      .split('\n')
+      .filter((l) => l.includes('"type":"commit"')).length;
+    return {
+      ...summarize(lat),
+      delivered: count(inbox),
+      sent: LATENCY_N,
+      rate: RATE,
+      autocommit,
+      ...(autocommit ? { commits } : {}),
+    };
   } finally {
     cleanup();
   }
@@ -110,7 +129,11 @@ export async function latency({ autocommit = false } = {}) {
 
 function writer(boardDir, agent, n) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'test/fixtures/outbox-writer.mjs'), boardDir, agent, String(n), '0', 'bob'], { stdio: 'ignore' });
+    const p = spawn(
+      process.execPath,
+      [join(ROOT, 'test/fixtures/outbox-writer.mjs'), boardDir, agent, String(n), '0', 'bob'],
+      { stdio: 'ignore' },
+    );
     p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
   });
 }
@@ -125,7 +148,8 @@ async function burst() {
     const tw = performance.now();
     await Promise.all(names.map((a) => writer(join(dir, '.board'), a, PER_WRITER)));
     const writersAlone = performance.now() - tw;
-    for (const a of names) for (const f of readdirSync(join(dir, '.board/outbox', a))) unlinkSync(join(dir, '.board/outbox', a, f));
+    for (const a of names)
+      for (const f of readdirSync(join(dir, '.board/outbox', a))) unlinkSync(join(dir, '.board/outbox', a, f));
 
     const w = startWatcher(dir);
     await w.ready;
@@ -134,7 +158,9 @@ async function burst() {
     const total = WRITERS * PER_WRITER;
     const t0 = performance.now();
     let writersDone = 0;
-    await Promise.all(names.map((a) => writer(join(dir, '.board'), a, PER_WRITER))).then(() => { writersDone = performance.now() - t0; });
+    await Promise.all(names.map((a) => writer(join(dir, '.board'), a, PER_WRITER))).then(() => {
+      writersDone = performance.now() - t0;
+    });
     const end = Date.now() + 60_000;
     while (count(inbox) < total && Date.now() < end) await sleep(5);
     const ms = performance.now() - t0;
@@ -164,7 +190,8 @@ async function arrivedAtOnce() {
     for (const a of ['alice', 'bob']) board(['agent', 'add', a], dir);
     const stage = join(dir, 'stage');
     mkdirSync(stage);
-    for (let i = 0; i < 1000; i++) writeFileSync(join(stage, `m${i}.md`), `---\nto: bob\nsubject: m${i}\n---\nmessage ${i}\n`);
+    for (let i = 0; i < 1000; i++)
+      writeFileSync(join(stage, `m${i}.md`), `---\nto: bob\nsubject: m${i}\n---\nmessage ${i}\n`);
     const w = startWatcher(dir);
     await w.ready;
     await sleep(2500);
@@ -177,7 +204,13 @@ async function arrivedAtOnce() {
     while (count(inbox) < 1000 && Date.now() < end) await sleep(5);
     const ms = performance.now() - t0;
     await w.stop();
-    return { recados: 1000, delivered: count(inbox), moved_in_ms: Math.round(moved), ms: Math.round(ms), per_second: Math.round((count(inbox) / ms) * 1000) };
+    return {
+      recados: 1000,
+      delivered: count(inbox),
+      moved_in_ms: Math.round(moved),
+      ms: Math.round(ms),
+      per_second: Math.round((count(inbox) / ms) * 1000),
+    };
   } finally {
     cleanup();
   }
@@ -190,7 +223,8 @@ async function catchUp() {
     setAutocommit(dir, false);
     for (const a of ['alice', 'bob']) board(['agent', 'add', a], dir);
     const outbox = join(dir, '.board/outbox/alice');
-    for (let i = 0; i < 1000; i++) writeFileSync(join(outbox, `m${i}.md`), `---\nto: bob\nsubject: m${i}\n---\nmessage ${i}\n`);
+    for (let i = 0; i < 1000; i++)
+      writeFileSync(join(outbox, `m${i}.md`), `---\nto: bob\nsubject: m${i}\n---\nmessage ${i}\n`);
     await sleep(100);
     const w = startWatcher(dir);
     const { ms, event } = await w.ready;
@@ -235,7 +269,12 @@ async function bigBoard() {
       }
       await w.stop();
     }
-    return { tickets: TICKETS, startup_ms: summarize(runs), rss_idle_mb: rss, ticket_edit_seen_ms: Math.round(editMs * 10) / 10 };
+    return {
+      tickets: TICKETS,
+      startup_ms: summarize(runs),
+      rss_idle_mb: rss,
+      ticket_edit_seen_ms: Math.round(editMs * 10) / 10,
+    };
   } finally {
     cleanup();
   }
@@ -250,10 +289,30 @@ export async function run() {
   return {
     figures: { latency_ms: lat, burst: b, burst_arrived_at_once: once, catch_up: c, big_board: big },
     checks: [
-      { what: `latency p99 at ${RATE} recados/s (ms)`, value: lat.p99, limit: '<= 100', ok: lat.p99 <= 100 && lat.delivered === LATENCY_N },
-      { what: `burst ${WRITERS} writers x ${PER_WRITER}: recados/s, all delivered`, value: `${b.per_second} (${b.delivered}/${b.recados})`, limit: '>= 1000', ok: b.per_second >= 1000 && b.delivered === b.recados },
-      { what: `watcher RSS idle on ${TICKETS} tickets (MB)`, value: big.rss_idle_mb, limit: '<= 150', ok: big.rss_idle_mb <= 150 },
-      { what: `watcher start-up on ${TICKETS} tickets (ms, median)`, value: big.startup_ms.p50, limit: '<= 2000', ok: big.startup_ms.p50 <= 2000 },
+      {
+        what: `latency p99 at ${RATE} recados/s (ms)`,
+        value: lat.p99,
+        limit: '<= 100',
+        ok: lat.p99 <= 100 && lat.delivered === LATENCY_N,
+      },
+      {
+        what: `burst ${WRITERS} writers x ${PER_WRITER}: recados/s, all delivered`,
+        value: `${b.per_second} (${b.delivered}/${b.recados})`,
+        limit: '>= 1000',
+        ok: b.per_second >= 1000 && b.delivered === b.recados,
+      },
+      {
+        what: `watcher RSS idle on ${TICKETS} tickets (MB)`,
+        value: big.rss_idle_mb,
+        limit: '<= 150',
+        ok: big.rss_idle_mb <= 150,
+      },
+      {
+        what: `watcher start-up on ${TICKETS} tickets (ms, median)`,
+        value: big.startup_ms.p50,
+        limit: '<= 2000',
+        ok: big.startup_ms.p50 <= 2000,
+      },
     ],
   };
 }

@@ -11,7 +11,9 @@ import { render } from '../scripts/performance-doc.mjs';
 import { ROOT } from './lib.mjs';
 
 const only = process.argv.slice(2);
-const files = readdirSync(join(ROOT, 'bench')).filter((f) => f.endsWith('.bench.mjs')).sort();
+const files = readdirSync(join(ROOT, 'bench'))
+  .filter((f) => f.endsWith('.bench.mjs'))
+  .sort();
 const resultsFile = join(ROOT, 'bench', 'results.json');
 const previous = only.length && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : null;
 const loadavg = () => os.loadavg().map((x) => Math.round(x * 10) / 10);
@@ -42,4 +44,6 @@ for (const f of files) {
 results.load.after = loadavg();
 writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
 writeFileSync(join(ROOT, 'docs', 'performance.md'), `${(await render(results)).trimEnd()}\n`);
-process.stdout.write(`\nwrote bench/results.json and docs/performance.md${failed ? ` (${failed} goal${failed === 1 ? '' : 's'} missed)` : ''}\n`);
+process.stdout.write(
+  `\nwrote bench/results.json and docs/performance.md${failed ? ` (${failed} goal${failed === 1 ? '' : 's'} missed)` : ''}\n`,
+);

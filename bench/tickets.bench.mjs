@@ -51,7 +51,12 @@ export function writeTickets(dir, n, { layers = 10 } = {}) {
 }
 
 function parsedCount(args, cwd, extraEnv = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: env({ BOARD_STATS: '1', ...extraEnv }), encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    env: env({ BOARD_STATS: '1', ...extraEnv }),
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   const m = /board-stats (\{.*\})/.exec(r.stderr);
   return m ? JSON.parse(m[1]) : null;
 }
@@ -63,13 +68,20 @@ export async function run() {
   figures['node -e 0 (ms)'] = node;
   figures['board --version (ms)'] = timeProcess(process.execPath, [BIN, '--version'], { runs: 20 });
 
-  for (const [n, limit] of [[1000, 4], [10000, 30]]) {
+  for (const [n, limit] of [
+    [1000, 4],
+    [10000, 30],
+  ]) {
     const b = tempBoard();
     try {
       writeTickets(b.dir, n, { layers: 10 });
       await sleep(1100); // let the files age past the cache's racy window
       const runs = n >= 10000 ? 7 : 15;
-      const cold = timeProcess(process.execPath, [BIN, 'list', '--json'], { cwd: b.dir, runs, extraEnv: { BOARD_NO_CACHE: '1' } });
+      const cold = timeProcess(process.execPath, [BIN, 'list', '--json'], {
+        cwd: b.dir,
+        runs,
+        extraEnv: { BOARD_NO_CACHE: '1' },
+      });
       board(['list', '--json'], b.dir); // warm the cache
       const warm = timeProcess(process.execPath, [BIN, 'list', '--json'], { cwd: b.dir, runs });
       const id = `T-${String(n - 1).padStart(5, '0')}`;
@@ -79,10 +91,25 @@ export async function run() {
       figures[`list --json, ${n} tickets, cache (ms)`] = warm;
       figures[`show ID, ${n} tickets, cache (ms)`] = show;
       figures[`show ID, ${n} tickets: files parsed`] = showParsed;
-      checks.push({ what: `list --json over ${n} tickets (cache) / node -e 0`, value: +(warm.p50 / node.p50).toFixed(2), limit: `<= ${limit}x`, ok: warm.p50 / node.p50 <= limit });
-      checks.push({ what: `list --json over ${n} tickets (no cache) / node -e 0`, value: +(cold.p50 / node.p50).toFixed(2), limit: `<= ${limit}x`, ok: cold.p50 / node.p50 <= limit });
+      checks.push({
+        what: `list --json over ${n} tickets (cache) / node -e 0`,
+        value: +(warm.p50 / node.p50).toFixed(2),
+        limit: `<= ${limit}x`,
+        ok: warm.p50 / node.p50 <= limit,
+      });
+      checks.push({
+        what: `list --json over ${n} tickets (no cache) / node -e 0`,
+        value: +(cold.p50 / node.p50).toFixed(2),
+        limit: `<= ${limit}x`,
+        ok: cold.p50 / node.p50 <= limit,
+      });
       if (n === 10000) {
-        checks.push({ what: 'show ID on 10,000 tickets parses only its own file', value: showParsed?.parsed, limit: '1', ok: showParsed?.parsed === 1 });
+        checks.push({
+          what: 'show ID on 10,000 tickets parses only its own file',
+          value: showParsed?.parsed,
+          limit: '1',
+          ok: showParsed?.parsed === 1,
+        });
       }
     } finally {
       b.cleanup();

@@ -40,9 +40,13 @@ function writeBoard(dir) {
   const yamlFile = join(dir, '.board', 'board.yaml');
   writeFileSync(
     yamlFile,
-    readFileSync(yamlFile, 'utf8').replace(/^agents: \{\}$/m, 'agents:\n  alice:\n    role: dev\n  bob:\n    role: dev\n  boss:\n    role: orchestrator'),
+    readFileSync(yamlFile, 'utf8').replace(
+      /^agents: \{\}$/m,
+      'agents:\n  alice:\n    role: dev\n  bob:\n    role: dev\n  boss:\n    role: orchestrator',
+    ),
   );
-  for (const a of ['alice', 'bob', 'boss']) for (const box of ['new', 'cur']) mkdirSync(join(dir, '.board', 'inbox', a, box), { recursive: true });
+  for (const a of ['alice', 'bob', 'boss'])
+    for (const box of ['new', 'cur']) mkdirSync(join(dir, '.board', 'inbox', a, box), { recursive: true });
 }
 
 function timeOnce(args, cwd, extraEnv = {}) {
@@ -63,20 +67,36 @@ export async function run() {
 
     const node = timeProcess(process.execPath, ['-e', '0'], { cwd: dir, runs: 15 });
     const waves = timeProcess(process.execPath, [BIN, 'waves', '--json'], { cwd: dir, runs: 10 });
-    const wavesNoCache = timeProcess(process.execPath, [BIN, 'waves', '--json'], { cwd: dir, runs: 3, extraEnv: { BOARD_NO_CACHE: '1' } });
+    const wavesNoCache = timeProcess(process.execPath, [BIN, 'waves', '--json'], {
+      cwd: dir,
+      runs: 3,
+      extraEnv: { BOARD_NO_CACHE: '1' },
+    });
     const list = timeProcess(process.execPath, [BIN, 'list', '--json'], { cwd: dir, runs: 5 });
-    const listNoCache = timeProcess(process.execPath, [BIN, 'list', '--json'], { cwd: dir, runs: 3, extraEnv: { BOARD_NO_CACHE: '1' } });
+    const listNoCache = timeProcess(process.execPath, [BIN, 'list', '--json'], {
+      cwd: dir,
+      runs: 3,
+      extraEnv: { BOARD_NO_CACHE: '1' },
+    });
     const show = timeProcess(process.execPath, [BIN, 'show', id(N - 1), '--json'], { cwd: dir, runs: 10 });
-    const showNoCache = timeProcess(process.execPath, [BIN, 'show', id(N - 1), '--json'], { cwd: dir, runs: 3, extraEnv: { BOARD_NO_CACHE: '1' } });
+    const showNoCache = timeProcess(process.execPath, [BIN, 'show', id(N - 1), '--json'], {
+      cwd: dir,
+      runs: 3,
+      extraEnv: { BOARD_NO_CACHE: '1' },
+    });
 
     const shape = JSON.parse(board(['waves', '--json'], dir).stdout);
-    const shapeOk = shape.waves.length === LAYERS && shape.open === DONE_LAYERS + 1 && shape.waves.every((w) => w.total === PER);
+    const shapeOk =
+      shape.waves.length === LAYERS && shape.open === DONE_LAYERS + 1 && shape.waves.every((w) => w.total === PER);
 
     // close the open wave ticket by ticket; the last close opens the next wave
     const closes = [];
-    for (let i = DONE_LAYERS * PER; i < (DONE_LAYERS + 1) * PER; i++) closes.push(timeOnce(['close', id(i), '--as', 'boss'], dir));
+    for (let i = DONE_LAYERS * PER; i < (DONE_LAYERS + 1) * PER; i++)
+      closes.push(timeOnce(['close', id(i), '--as', 'boss'], dir));
     const after = JSON.parse(board(['waves', '--json'], dir).stdout);
-    const announced = readdirSync(join(dir, '.board', 'inbox', 'boss', 'new')).filter((f) => f.startsWith(`board-wave-${DONE_LAYERS + 2}-`)).length;
+    const announced = readdirSync(join(dir, '.board', 'inbox', 'boss', 'new')).filter((f) =>
+      f.startsWith(`board-wave-${DONE_LAYERS + 2}-`),
+    ).length;
 
     const ratio = Math.round((waves.p50 / node.p50) * 10) / 10;
     return {
@@ -98,7 +118,12 @@ export async function run() {
       checks: [
         { what: '`board waves --json` p50 / `node -e 0` p50', value: ratio, limit: '<= 30', ok: ratio <= 30 },
         { what: 'waves shape (1,000 waves of 10, wave 501 open)', value: shapeOk, limit: true, ok: shapeOk },
-        { what: 'closing wave 501 opens wave 502', value: after.open, limit: DONE_LAYERS + 2, ok: after.open === DONE_LAYERS + 2 },
+        {
+          what: 'closing wave 501 opens wave 502',
+          value: after.open,
+          limit: DONE_LAYERS + 2,
+          ok: after.open === DONE_LAYERS + 2,
+        },
         { what: 'wave 502 announced to the orchestrator', value: announced, limit: 1, ok: announced === 1 },
       ],
     };

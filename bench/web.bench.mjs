@@ -15,7 +15,15 @@ export const name = 'web';
 export const title = 'board web in headless Chromium: 2,000 tickets, hand edits, 20 pages x 1,000 recados, idle CPU';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const TICKETS = 2000;
 const EDITS = 40;
 const PAGES = 20;
@@ -32,13 +40,20 @@ function writeTickets(dir, n) {
     const wave = Math.floor((i * 10) / n);
     const dep = wave > 0 ? `T-${String(i - Math.floor(n / 10)).padStart(4, '0')}` : null;
     const status = wave === 0 ? 'done' : statuses[i % statuses.length];
-    writeFileSync(join(t, `${id}.md`), `---\nid: ${id}\ntitle: Ticket number ${i} with a title of usual length\nstatus: ${status}\nassignee: ${i % 3 ? `agent${i % 7}` : 'null'}\ndeps: [${dep ?? ''}]\nlocks: []\nlabels: [${['api', 'ui', 'docs'][i % 3]}]\npriority: ${i % 5}\ncreated: 2026-01-01T00:00:00Z\n---\nBody of ticket ${i}.\n`);
+    writeFileSync(
+      join(t, `${id}.md`),
+      `---\nid: ${id}\ntitle: Ticket number ${i} with a title of usual length\nstatus: ${status}\nassignee: ${i % 3 ? `agent${i % 7}` : 'null'}\ndeps: [${dep ?? ''}]\nlocks: []\nlabels: [${['api', 'ui', 'docs'][i % 3]}]\npriority: ${i % 5}\ncreated: 2026-01-01T00:00:00Z\n---\nBody of ticket ${i}.\n`,
+    );
   }
 }
 
 function startWeb(cwd, extra = []) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, 'web', '--json', '--as', 'ann', ...extra], { cwd, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [BIN, 'web', '--json', '--as', 'ann', ...extra], {
+      cwd,
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     proc.stderr.on('data', (d) => (err += d));
@@ -51,7 +66,14 @@ function startWeb(cwd, extra = []) {
   });
 }
 
-const stop = (proc) => new Promise((r) => { if (proc.exitCode !== null) r(); else { proc.once('exit', r); proc.kill('SIGTERM'); } });
+const stop = (proc) =>
+  new Promise((r) => {
+    if (proc.exitCode !== null) r();
+    else {
+      proc.once('exit', r);
+      proc.kill('SIGTERM');
+    }
+  });
 
 function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -61,7 +83,11 @@ function cpuSeconds(pid) {
 
 async function openPage(browser, url, bytes) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  if (bytes) page.on('requestfinished', async (req) => { const s = await req.sizes().catch(() => null); if (s) bytes.n += s.responseBodySize + s.responseHeadersSize; });
+  if (bytes)
+    page.on('requestfinished', async (req) => {
+      const s = await req.sizes().catch(() => null);
+      if (s) bytes.n += s.responseBodySize + s.responseHeadersSize;
+    });
   const t0 = performance.now();
   await page.goto(url);
   await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
@@ -105,7 +131,11 @@ export async function run() {
       const text = readFileSync(file, 'utf8').replace(/^title: .*$/m, `title: Edited by hand ${i}`);
       const tmp = `${file}.tmp`;
       writeFileSync(tmp, text);
-      const seen = page.waitForFunction(([id, want]) => document.querySelector(`#board .card[data-id="${id}"] .title`)?.textContent === want, [id, `Edited by hand ${i}`], { polling: 'raf', timeout: 30_000 });
+      const seen = page.waitForFunction(
+        ([id, want]) => document.querySelector(`#board .card[data-id="${id}"] .title`)?.textContent === want,
+        [id, `Edited by hand ${i}`],
+        { polling: 'raf', timeout: 30_000 },
+      );
       const t0 = performance.now();
       renameSync(tmp, file); // an editor's save
       await seen;
@@ -153,8 +183,21 @@ export async function run() {
     const smallReady = summarize(smallLoads);
     const outbox = join(small.dir, '.board', 'outbox', 'alice');
     const t0 = performance.now();
-    for (let i = 0; i < RECADOS; i++) writeFileSync(join(outbox, `burst-${i}.md`), `---\nto: bob\nsubject: burst ${i}\n---\nRecado ${i} of the burst.\n`);
-    const got = await Promise.all(pages.map((p) => p.waitForFunction((n) => (window.boardEvents?.recado ?? 0) >= n, RECADOS, { timeout: 300_000, polling: 250 }).then(() => p.evaluate(() => window.boardEvents.recado), () => p.evaluate(() => window.boardEvents?.recado ?? 0))));
+    for (let i = 0; i < RECADOS; i++)
+      writeFileSync(
+        join(outbox, `burst-${i}.md`),
+        `---\nto: bob\nsubject: burst ${i}\n---\nRecado ${i} of the burst.\n`,
+      );
+    const got = await Promise.all(
+      pages.map((p) =>
+        p
+          .waitForFunction((n) => (window.boardEvents?.recado ?? 0) >= n, RECADOS, { timeout: 300_000, polling: 250 })
+          .then(
+            () => p.evaluate(() => window.boardEvents.recado),
+            () => p.evaluate(() => window.boardEvents?.recado ?? 0),
+          ),
+      ),
+    );
     const burstMs = performance.now() - t0;
     const complete = got.filter((n) => n === RECADOS).length;
     for (const p of pages) await p.close();
@@ -173,15 +216,51 @@ export async function run() {
         idle_cpu_percent_server_only: serverCpu,
         idle_cpu_percent_watch_process: watcherCpu,
         idle_seconds: IDLE_S,
-        burst: { pages: PAGES, recados: RECADOS, pages_with_every_event: complete, events_per_page: got, all_seen_ms: Math.round(burstMs) },
+        burst: {
+          pages: PAGES,
+          recados: RECADOS,
+          pages_with_every_event: complete,
+          events_per_page: got,
+          all_seen_ms: Math.round(burstMs),
+        },
       },
       checks: [
-        { what: 'page ready with 2,000 tickets (p50 of 5 loads)', value: `${Math.round(ready.p50)} ms`, limit: '<= 1000 ms', ok: ready.p50 <= 1000 },
-        { what: 'first load transferred (2,000 tickets)', value: `${Math.round(bytes.n / 1024)} KB`, limit: '<= 300 KB', ok: bytes.n <= 300 * 1024 },
-        { what: 'hand edit -> visible, p99', value: `${Math.round(edit.p99)} ms`, limit: '<= 500 ms', ok: edit.p99 <= 500 },
-        { what: `pages that got all ${RECADOS} recado events`, value: `${complete}/${PAGES}`, limit: `${PAGES}/${PAGES}`, ok: complete === PAGES },
-        { what: `idle CPU of board web (watcher in it) with 3 pages over ${IDLE_S} s`, value: `${idleCpu}%`, limit: '<= 1%', ok: idleCpu <= 1 },
-        { what: `idle CPU of board web --no-watch with 3 pages over ${IDLE_S} s`, value: `${serverCpu}%`, limit: '<= 1%', ok: serverCpu <= 1 },
+        {
+          what: 'page ready with 2,000 tickets (p50 of 5 loads)',
+          value: `${Math.round(ready.p50)} ms`,
+          limit: '<= 1000 ms',
+          ok: ready.p50 <= 1000,
+        },
+        {
+          what: 'first load transferred (2,000 tickets)',
+          value: `${Math.round(bytes.n / 1024)} KB`,
+          limit: '<= 300 KB',
+          ok: bytes.n <= 300 * 1024,
+        },
+        {
+          what: 'hand edit -> visible, p99',
+          value: `${Math.round(edit.p99)} ms`,
+          limit: '<= 500 ms',
+          ok: edit.p99 <= 500,
+        },
+        {
+          what: `pages that got all ${RECADOS} recado events`,
+          value: `${complete}/${PAGES}`,
+          limit: `${PAGES}/${PAGES}`,
+          ok: complete === PAGES,
+        },
+        {
+          what: `idle CPU of board web (watcher in it) with 3 pages over ${IDLE_S} s`,
+          value: `${idleCpu}%`,
+          limit: '<= 1%',
+          ok: idleCpu <= 1,
+        },
+        {
+          what: `idle CPU of board web --no-watch with 3 pages over ${IDLE_S} s`,
+          value: `${serverCpu}%`,
+          limit: '<= 1%',
+          ok: serverCpu <= 1,
+        },
       ],
     };
   } finally {

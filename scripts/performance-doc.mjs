@@ -12,7 +12,8 @@ const resultsFile = join(ROOT, 'bench', 'results.json');
 const out = join(ROOT, 'docs', 'performance.md');
 
 const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const num = (v) => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : String(Math.round(v * 100) / 100)) : v);
+const num = (v) =>
+  typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : String(Math.round(v * 100) / 100)) : v;
 const isSummary = (v) => v && typeof v === 'object' && 'p50' in v && 'n' in v;
 
 function figureRows(figures) {
@@ -22,12 +23,14 @@ function figureRows(figures) {
   const lines = [];
   if (summaries.length) {
     lines.push('| figure | n | min | p50 | p90 | p99 | max |', '| --- | --- | --- | --- | --- | --- | --- |');
-    for (const [k, v] of summaries) lines.push(`| ${cell(k)} | ${[v.n, v.min, v.p50, v.p90, v.p99, v.max].map(num).join(' | ')} |`);
+    for (const [k, v] of summaries)
+      lines.push(`| ${cell(k)} | ${[v.n, v.min, v.p50, v.p90, v.p99, v.max].map(num).join(' | ')} |`);
     lines.push('');
   }
   if (others.length) {
     lines.push('| figure | value |', '| --- | --- |');
-    for (const [k, v] of others) lines.push(`| ${cell(k)} | ${cell(typeof v === 'object' ? JSON.stringify(v) : num(v))} |`);
+    for (const [k, v] of others)
+      lines.push(`| ${cell(k)} | ${cell(typeof v === 'object' ? JSON.stringify(v) : num(v))} |`);
     lines.push('');
   }
   return lines;
@@ -35,7 +38,9 @@ function figureRows(figures) {
 
 export async function render(results) {
   const mods = new Map();
-  for (const f of readdirSync(join(ROOT, 'bench')).filter((n) => n.endsWith('.bench.mjs')).sort()) {
+  for (const f of readdirSync(join(ROOT, 'bench'))
+    .filter((n) => n.endsWith('.bench.mjs'))
+    .sort()) {
     const m = await import(join(ROOT, 'bench', f));
     mods.set(m.name, m);
   }
@@ -55,7 +60,9 @@ export async function render(results) {
     lines.push('No results yet: run `npm run bench`.', '');
     return lines.join('\n');
   }
-  const load = results.load ? `; load average ${results.load.before?.join(' / ')} before, ${results.load.after?.join(' / ')} after` : '';
+  const load = results.load
+    ? `; load average ${results.load.before?.join(' / ')} before, ${results.load.after?.join(' / ')} after`
+    : '';
   lines.push(
     `Measured ${results.date?.slice(0, 10)} on ${results.cpus} × ${results.cpu ?? 'CPU'}, Node ${results.node}${load}.`,
     'Other jobs on the machine change every figure: compare ratios from one run, not runs.',
@@ -66,7 +73,10 @@ export async function render(results) {
     '| --- | --- | --- | --- |',
   );
   for (const [name, b] of Object.entries(results.benches ?? {})) {
-    for (const c of b.checks ?? []) lines.push(`| ${name} | ${cell(c.what)} ${cell(c.limit)} | ${cell(num(c.value))} | ${c.ok ? 'met' : '**missed**'} |`);
+    for (const c of b.checks ?? [])
+      lines.push(
+        `| ${name} | ${cell(c.what)} ${cell(c.limit)} | ${cell(num(c.value))} | ${c.ok ? 'met' : '**missed**'} |`,
+      );
   }
   lines.push('');
   for (const [name, b] of Object.entries(results.benches ?? {})) {

@@ -121,7 +121,13 @@ export function boardAsync(args: string[], opts: RunOptions): Promise<RunResult>
 
 /** Start `board ARGS` in the background (e.g. a watcher); the caller must stop it. */
 export function boardSpawn(args: string[], opts: RunOptions): ChildProcess {
-  return track(spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] }));
+  return track(
+    spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd,
+      env: cleanEnv(opts.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 }
 
 export function git(args: string[], cwd: string, env?: Record<string, string>): string {
@@ -141,7 +147,13 @@ export interface TempRepo {
 }
 
 /** A fresh git repository in a temp dir, with an identity, optionally with `board init` done. */
-export function tempRepo(opts: { init?: boolean; git?: boolean; /** let `board init` register the git user as an agent (role human) */ person?: boolean } = {}): TempRepo {
+export function tempRepo(
+  opts: {
+    init?: boolean;
+    git?: boolean /** let `board init` register the git user as an agent (role human) */;
+    person?: boolean;
+  } = {},
+): TempRepo {
   const dir = tempDir();
   if (opts.git !== false) {
     git(['init', '-q', '-b', 'main'], dir);
@@ -170,7 +182,9 @@ export function tempRepo(opts: { init?: boolean; git?: boolean; /** let `board i
 
 /** Write a ticket file by hand (as an agent with file tools would). */
 export function ticketText(fields: Record<string, string>, body = 'Body.\n'): string {
-  return `---\n${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('\n')}\n---\n${body}`;
+  return `---\n${Object.entries(fields)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n')}\n---\n${body}`;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -187,7 +201,11 @@ export const MIN_WAIT_MS = 60_000;
  * Poll `fn` until it returns a truthy value, or fail after the deadline (`timeoutMs`, never
  * less than MIN_WAIT_MS: a deadline says when to give up, never how fast something must be).
  */
-export async function waitFor<T>(fn: () => T | undefined | false | null, timeoutMs = MIN_WAIT_MS, stepMs = 25): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | undefined | false | null,
+  timeoutMs = MIN_WAIT_MS,
+  stepMs = 25,
+): Promise<T> {
   const end = Date.now() + Math.max(timeoutMs, MIN_WAIT_MS);
   for (;;) {
     const v = fn();
@@ -215,7 +233,10 @@ export interface WatcherProcess {
 }
 
 /** Start `board watch --json` in `cwd`; `track` collects the process so afterEach can kill it. */
-export function startWatcherProcess(cwd: string, opts: { env?: Record<string, string>; track?: ChildProcess[] } = {}): WatcherProcess {
+export function startWatcherProcess(
+  cwd: string,
+  opts: { env?: Record<string, string>; track?: ChildProcess[] } = {},
+): WatcherProcess {
   const proc = boardSpawn(['watch', '--json'], { cwd, env: opts.env });
   opts.track?.push(proc);
   let out = '';
@@ -223,7 +244,11 @@ export function startWatcherProcess(cwd: string, opts: { env?: Record<string, st
   proc.stderr!.on('data', (d) => (out += d));
   const gone = () => proc.exitCode !== null || proc.signalCode !== null;
   const exited = () => new Promise<void>((r) => (gone() ? r() : proc.once('exit', () => r())));
-  const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return {
     proc,
     output: () => out,

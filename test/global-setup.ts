@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +43,10 @@ export default function setup(): () => void {
   // is going must not rewrite the dist/ files the first one's processes are loading.
   const stamp = join(root, 'dist', '.built');
   if (!existsSync(stamp) || statSync(stamp).mtimeMs < newestSource(root)) {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     writeFileSync(stamp, `${new Date().toISOString()}\n`);
   }
   const runDir = realpathSync(mkdtempSync(join(tmpdir(), 'recado-tests-')));
@@ -54,7 +66,9 @@ export default function setup(): () => void {
       }
     }
     // tmux keeps its socket folder (tmux-UID) after the last server left: only sockets in it count
-    const left = readdirSync(runDir).flatMap((n) => (/^tmux-\d+$/.test(n) ? readdirSync(join(runDir, n)).map((s) => join(n, s)) : [n]));
+    const left = readdirSync(runDir).flatMap((n) =>
+      /^tmux-\d+$/.test(n) ? readdirSync(join(runDir, n)).map((s) => join(n, s)) : [n],
+    );
     rmSync(runDir, { recursive: true, force: true });
     if (procs.length || left.length) {
       throw new Error(`tests left behind: ${[...procs, ...left.map((n) => join(runDir, n))].join(', ')}`);

@@ -10,26 +10,47 @@ import type { Board } from '../store/board.js';
 import { updateAgentState } from '../store/agent-state.js';
 
 /** Events `board up` installs for Claude Code, each running `board hook claude`. */
-export const CLAUDE_HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Notification', 'Stop', 'SessionEnd'] as const;
+export const CLAUDE_HOOK_EVENTS = [
+  'SessionStart',
+  'UserPromptSubmit',
+  'PreToolUse',
+  'PostToolUse',
+  'Notification',
+  'Stop',
+  'SessionEnd',
+] as const;
 
 /** The fields of a hook's JSON input that the state needs. */
 export function hookEventOf(name: string, input: Record<string, unknown>): HookEvent {
   const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : null);
   const session = str(input.session_id);
   return {
-    name, tool: str(input.tool_name), notification: str(input.notification_type), message: str(input.message),
+    name,
+    tool: str(input.tool_name),
+    notification: str(input.notification_type),
+    message: str(input.message),
     session: session && /^[A-Za-z0-9._:-]{1,200}$/.test(session) ? session : null,
   };
 }
 
 /** Record a hook event in the agent's state; returns the state before and after. */
-export function recordHook(board: Board, agent: string, ev: HookEvent, opts: { blocked?: boolean; now?: Date } = {}): { before: AgentRunState | null; after: AgentRunState } {
+export function recordHook(
+  board: Board,
+  agent: string,
+  ev: HookEvent,
+  opts: { blocked?: boolean; now?: Date } = {},
+): { before: AgentRunState | null; after: AgentRunState } {
   const now = opts.now ?? new Date();
   let before: AgentRunState | null = null;
-  const after = updateAgentState(board, agent, (s) => {
-    before = s.event === null ? null : s;
-    return applyHook(s, ev, now.toISOString(), { blocked: opts.blocked });
-  }, now);
+  const after = updateAgentState(
+    board,
+    agent,
+    (s) => {
+      before = s.event === null ? null : s;
+      return applyHook(s, ev, now.toISOString(), { blocked: opts.blocked });
+    },
+    now,
+  );
   return { before, after };
 }
 
@@ -50,7 +71,9 @@ export async function renewByActivity(board: Board, s: AgentRunState, now = new 
     try {
       await renew(board, t.id, { actor: s.agent });
       done.push(t.id);
-    } catch { /* taken meanwhile, or refused: the hook goes on */ }
+    } catch {
+      /* taken meanwhile, or refused: the hook goes on */
+    }
   }
   return done;
 }
@@ -84,13 +107,24 @@ export function installClaudeHooks(dir: string, board: string, now = new Date())
       renameSync(file, `${file}.bad-${now.getTime()}`);
     }
   }
-  const hooks = (settings.hooks && typeof settings.hooks === 'object' && !Array.isArray(settings.hooks) ? settings.hooks : {}) as Record<string, unknown>;
+  const hooks = (
+    settings.hooks && typeof settings.hooks === 'object' && !Array.isArray(settings.hooks) ? settings.hooks : {}
+  ) as Record<string, unknown>;
   for (const ev of CLAUDE_HOOK_EVENTS) {
     const groups = Array.isArray(hooks[ev]) ? (hooks[ev] as Array<{ hooks?: Array<{ command?: string }> }>) : [];
     const kept = groups
-      .map((g) => ({ ...g, hooks: (g.hooks ?? []).filter((h) => !(typeof h.command === 'string' && MARK.test(h.command))) }))
+      .map((g) => ({
+        ...g,
+        hooks: (g.hooks ?? []).filter((h) => !(typeof h.command === 'string' && MARK.test(h.command))),
+      }))
       .filter((g) => g.hooks.length > 0);
-    kept.push({ hooks: [{ type: 'command', command: `test -z "$BOARD_AGENT" || ${board} hook claude --json`, timeout: 30 } as { command: string }] });
+    kept.push({
+      hooks: [
+        { type: 'command', command: `test -z "$BOARD_AGENT" || ${board} hook claude --json`, timeout: 30 } as {
+          command: string;
+        },
+      ],
+    });
     hooks[ev] = kept;
   }
   settings.hooks = hooks;
@@ -113,10 +147,19 @@ function excludeFromGit(dir: string, pattern: string): void {
   const common = isAbsolute(r.stdout.trim()) ? r.stdout.trim() : join(dir, r.stdout.trim());
   const file = join(common, 'info', 'exclude');
   let text = '';
-  try { text = readFileSync(file, 'utf8'); } catch { /* none yet */ }
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    /* none yet */
+  }
   if (text.split(/\r?\n/).includes(pattern)) return;
   try {
     mkdirSync(join(common, 'info'), { recursive: true });
-    appendFileSync(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}# recado: the board's hooks for agents' conversations\n${pattern}\n`);
-  } catch { /* a read-only repository: the file may show in git status */ }
+    appendFileSync(
+      file,
+      `${text === '' || text.endsWith('\n') ? '' : '\n'}# recado: the board's hooks for agents' conversations\n${pattern}\n`,
+    );
+  } catch {
+    /* a read-only repository: the file may show in git status */
+  }
 }

@@ -6,7 +6,12 @@
 import { chmodSync, existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {
-  applyExit, initialState, launchScript, recentRestarts, shouldRestart, type AgentRunState,
+  applyExit,
+  initialState,
+  launchScript,
+  recentRestarts,
+  shouldRestart,
+  type AgentRunState,
 } from '../core/agents.js';
 import type { AgentConfig, BoardConfig } from '../core/config.js';
 import { BoardError, notFound, usageError } from '../core/errors.js';
@@ -17,7 +22,16 @@ import { boardCommand, installClaudeHooks } from './hooks.js';
 import { recoveryPrompt, renderAgentPrompt } from './prompt.js';
 import { readAgentState, updateAgentState, writeAgentState } from '../store/agent-state.js';
 import {
-  currentSocket, hasSession, paneFacts, sessionName, shQuote, tmux, tmuxOk, tmuxSocketArgs, useSocket, type PaneFacts,
+  currentSocket,
+  hasSession,
+  paneFacts,
+  sessionName,
+  shQuote,
+  tmux,
+  tmuxOk,
+  tmuxSocketArgs,
+  useSocket,
+  type PaneFacts,
 } from './tmux.js';
 import { ensureDir } from '../store/nolink.js';
 
@@ -45,7 +59,21 @@ async function cwdOf(board: Board, name: string, conf: AgentConfig): Promise<str
 }
 
 /** Variables of the terminal itself, never handed on (tmux sets its own). */
-const TERMINAL_VARS = new Set(['TERM', 'TMUX', 'TMUX_PANE', 'COLUMNS', 'LINES', 'SHLVL', 'PWD', 'OLDPWD', '_', 'BOARD_AGENT', 'BOARD_DIR', 'BOARD_PROMPT_FILE', 'BOARD_TMUX_SOCKET']);
+const TERMINAL_VARS = new Set([
+  'TERM',
+  'TMUX',
+  'TMUX_PANE',
+  'COLUMNS',
+  'LINES',
+  'SHLVL',
+  'PWD',
+  'OLDPWD',
+  '_',
+  'BOARD_AGENT',
+  'BOARD_DIR',
+  'BOARD_PROMPT_FILE',
+  'BOARD_TMUX_SOCKET',
+]);
 
 /**
  * The environment of an agent's program: the environment `board up` runs in (API keys,
@@ -71,7 +99,10 @@ function agentEnv(board: Board, name: string): string[] {
  */
 function exitHookCommand(board: Board, name: string): string {
   const dq = (s: string) => {
-    if (/['\n]/.test(s)) throw usageError(`cannot run agents from a path with a quote or a newline: ${JSON.stringify(s)}`, { hint: 'move the repository (or node) to a plain path' });
+    if (/['\n]/.test(s))
+      throw usageError(`cannot run agents from a path with a quote or a newline: ${JSON.stringify(s)}`, {
+        hint: 'move the repository (or node) to a plain path',
+      });
     return `"${s.replace(/[\\"$`]/g, (c) => `\\${c}`).replace(/#/g, '##')}"`;
   };
   const cur = currentSocket();
@@ -84,7 +115,11 @@ function writePrompt(board: Board, name: string, text: string): void {
   ensureDir(board.agentsRunDir);
   const file = board.agentPromptFile(name);
   writeAtomic(board.tmpDir, file, text.endsWith('\n') ? text : `${text}\n`, { fsync: false, mode: 0o600 });
-  try { chmodSync(file, 0o600); } catch { /* best effort */ }
+  try {
+    chmodSync(file, 0o600);
+  } catch {
+    /* best effort */
+  }
 }
 
 /** The agent's pane as recorded, when it still exists in this tmux server. */
@@ -101,7 +136,10 @@ export function livePane(board: Board, name: string): { state: AgentRunState | n
 /** Start one agent (or leave it alone when its program runs). */
 export async function upAgent(board: Board, config: BoardConfig, name: string): Promise<UpRow> {
   const conf = config.agents[name];
-  if (!conf) throw notFound(`no agent ${name} on this board`, { hint: `add it with \`board agent add ${name}\` (board agent list shows the agents)` });
+  if (!conf)
+    throw notFound(`no agent ${name} on this board`, {
+      hint: `add it with \`board agent add ${name}\` (board agent list shows the agents)`,
+    });
   const script = launchScript(conf.kind, conf.command);
   if (!script) {
     throw usageError(`agent ${name} has no program to run: kind generic needs a command`, {
@@ -113,7 +151,15 @@ export async function upAgent(board: Board, config: BoardConfig, name: string): 
   useSocket(undefined); // a new start goes to BOARD_TMUX_SOCKET's server (or the default one)
   const alive = pane && pane.session === session && currentSocket() === (state?.socket ?? null) ? pane : null;
   if (alive && !alive.dead) {
-    return { agent: name, action: 'running', kind: conf.kind, target: alive.pane, window: `${session}:${alive.window}`, cwd: '', hooks: null };
+    return {
+      agent: name,
+      action: 'running',
+      kind: conf.kind,
+      target: alive.pane,
+      window: `${session}:${alive.window}`,
+      cwd: '',
+      hooks: null,
+    };
   }
   const cwd = await cwdOf(board, name, conf);
   const prompt = renderAgentPrompt(board, name);
@@ -128,8 +174,13 @@ export async function upAgent(board: Board, config: BoardConfig, name: string): 
     restarts: state?.restarts ?? [],
   });
   return {
-    agent: name, action: alive ? 'restarted' : 'started', kind: conf.kind, target: started.pane,
-    window: `${session}:${started.window}`, cwd, hooks,
+    agent: name,
+    action: alive ? 'restarted' : 'started',
+    kind: conf.kind,
+    target: started.pane,
+    window: `${session}:${started.window}`,
+    cwd,
+    hooks,
   };
 }
 
@@ -137,28 +188,98 @@ export async function upAgent(board: Board, config: BoardConfig, name: string): 
 const sessionsSeen = new Set<string>();
 
 /** Open the agent's window (or respawn its dead pane) and arrange for its exit to be reported. */
-function startPane(board: Board, name: string, script: string, cwd: string, dead: PaneFacts | null): { pane: string; window: string } {
+function startPane(
+  board: Board,
+  name: string,
+  script: string,
+  cwd: string,
+  dead: PaneFacts | null,
+): { pane: string; window: string } {
   const session = sessionName(board);
   const fmt = '#{pane_id} #{window_id}';
   // in the same tmux call as the start, so that a program that exits at once is still caught
   const watchExit = (target: string[]) => [
-    ';', 'set-option', '-w', ...target, 'remain-on-exit', 'on',
-    ';', 'set-option', '-w', ...target, 'automatic-rename', 'off',
-    ';', 'set-hook', '-w', ...target, 'pane-died', exitHookCommand(board, name),
+    ';',
+    'set-option',
+    '-w',
+    ...target,
+    'remain-on-exit',
+    'on',
+    ';',
+    'set-option',
+    '-w',
+    ...target,
+    'automatic-rename',
+    'off',
+    ';',
+    'set-hook',
+    '-w',
+    ...target,
+    'pane-died',
+    exitHookCommand(board, name),
   ];
   let out: string;
   if (dead) {
-    tmuxOk(['respawn-pane', '-k', '-t', dead.pane, '-c', cwd, ...agentEnv(board, name), 'sh', '-c', script], `restart ${name}'s pane`);
+    tmuxOk(
+      ['respawn-pane', '-k', '-t', dead.pane, '-c', cwd, ...agentEnv(board, name), 'sh', '-c', script],
+      `restart ${name}'s pane`,
+    );
     out = `${dead.pane} ${dead.window}`;
   } else if (!sessionsSeen.has(`${currentSocket() ?? ''}/${session}`) && !hasSession(session)) {
-    out = tmuxOk(['new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-n', name, '-c', cwd, ...agentEnv(board, name), '-P', '-F', fmt, 'sh', '-c', script, ...watchExit([])], `create session ${session}`);
+    out = tmuxOk(
+      [
+        'new-session',
+        '-d',
+        '-s',
+        session,
+        '-x',
+        '200',
+        '-y',
+        '50',
+        '-n',
+        name,
+        '-c',
+        cwd,
+        ...agentEnv(board, name),
+        '-P',
+        '-F',
+        fmt,
+        'sh',
+        '-c',
+        script,
+        ...watchExit([]),
+      ],
+      `create session ${session}`,
+    );
   } else {
     // a window of that name left by an earlier run (its program gone) is closed first
-    const windows = tmux(['list-windows', '-t', `=${session}`, '-F', '#{window_index} #{window_id} #{window_name}']).stdout.split('\n').filter(Boolean).map((l) => l.split(' '));
+    const windows = tmux(['list-windows', '-t', `=${session}`, '-F', '#{window_index} #{window_id} #{window_name}'])
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' '));
     for (const w of windows) if (w.slice(2).join(' ') === name) tmux(['kill-window', '-t', w[1]]);
     const index = Math.max(-1, ...windows.map((w) => Number(w[0]))) + 1;
     const target = ['-t', `=${session}:${index}`];
-    out = tmuxOk(['new-window', '-d', ...target, '-n', name, '-c', cwd, ...agentEnv(board, name), '-P', '-F', fmt, 'sh', '-c', script, ...watchExit(target)], `open a window for ${name}`);
+    out = tmuxOk(
+      [
+        'new-window',
+        '-d',
+        ...target,
+        '-n',
+        name,
+        '-c',
+        cwd,
+        ...agentEnv(board, name),
+        '-P',
+        '-F',
+        fmt,
+        'sh',
+        '-c',
+        script,
+        ...watchExit(target),
+      ],
+      `open a window for ${name}`,
+    );
   }
   sessionsSeen.add(`${currentSocket() ?? ''}/${session}`);
   const [pane, window] = out.trim().split(' ');
@@ -177,7 +298,13 @@ export interface ExitResult {
  * to, or exit 0) or dead; a dead agent is reported to the person and the orchestrators, and
  * with `restart: on-failure` restarted with a recovery prompt, at most 3 times in 10 minutes.
  */
-export async function onAgentExit(board: Board, config: BoardConfig, name: string, exit: { code: number | null; signal: string | null }, now = new Date()): Promise<ExitResult> {
+export async function onAgentExit(
+  board: Board,
+  config: BoardConfig,
+  name: string,
+  exit: { code: number | null; signal: string | null },
+  now = new Date(),
+): Promise<ExitResult> {
   const conf = config.agents[name];
   const iso = now.toISOString();
   const after = updateAgentState(board, name, (s) => applyExit(s, exit, iso), now);
@@ -192,18 +319,27 @@ export async function onAgentExit(board: Board, config: BoardConfig, name: strin
   const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
   const tries = recentRestarts(after, now.getTime()).length;
   if (to.length) {
-    const r = sendFromBoard(board, {
-      to,
-      subject: `${name} ${how}`,
-      body: [
-        `The program of agent ${name} ${how} at ${iso}.`,
-        restart
-          ? `It is restarted with a recovery prompt (restart ${tries + 1} of at most 3 in 10 minutes).`
-          : conf?.restart === 'on-failure'
-            ? `It is NOT restarted: it was restarted ${tries} times in the last 10 minutes already.`
-            : 'It is not restarted (restart: never). Its last screen: board peek ' + name + '; start it again: board up ' + name + '.',
-      ].join('\n'),
-    }, now, { config });
+    const r = sendFromBoard(
+      board,
+      {
+        to,
+        subject: `${name} ${how}`,
+        body: [
+          `The program of agent ${name} ${how} at ${iso}.`,
+          restart
+            ? `It is restarted with a recovery prompt (restart ${tries + 1} of at most 3 in 10 minutes).`
+            : conf?.restart === 'on-failure'
+              ? `It is NOT restarted: it was restarted ${tries} times in the last 10 minutes already.`
+              : 'It is not restarted (restart: never). Its last screen: board peek ' +
+                name +
+                '; start it again: board up ' +
+                name +
+                '.',
+        ].join('\n'),
+      },
+      now,
+      { config },
+    );
     result.reported = r.delivered;
   }
   if (!restart || !after.target) return result;
@@ -215,7 +351,17 @@ export async function onAgentExit(board: Board, config: BoardConfig, name: strin
   const cwd = await cwdOf(board, name, conf);
   if (conf.kind === 'claude') installClaudeHooks(cwd, boardCommand(node(), bin()));
   startPane(board, name, launchScript(conf.kind, conf.command)!, cwd, pane);
-  result.state = updateAgentState(board, name, (s) => ({ ...initialState(name, iso), target: s.target, socket: s.socket, restarts: [...recentRestarts(s, now.getTime()), iso] }), now);
+  result.state = updateAgentState(
+    board,
+    name,
+    (s) => ({
+      ...initialState(name, iso),
+      target: s.target,
+      socket: s.socket,
+      restarts: [...recentRestarts(s, now.getTime()), iso],
+    }),
+    now,
+  );
   result.restarted = true;
   return result;
 }
@@ -252,7 +398,11 @@ async function gone(pid: number, ms: number): Promise<boolean> {
  * (SIGINT to its program), then SIGTERM, then SIGKILL after `timeoutMs` each; its window is
  * closed. Its worktree and claims are kept (`release` gives the claims back).
  */
-export async function downAgent(board: Board, name: string, opts: { timeoutMs?: number; release?: boolean } = {}): Promise<DownRow> {
+export async function downAgent(
+  board: Board,
+  name: string,
+  opts: { timeoutMs?: number; release?: boolean } = {},
+): Promise<DownRow> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const { state, pane } = livePane(board, name);
   let how: string | null = null;
@@ -261,7 +411,11 @@ export async function downAgent(board: Board, name: string, opts: { timeoutMs?: 
     if (!pane.dead) {
       const pid = pane.pid;
       for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
-        try { process.kill(pid, sig); } catch { /* gone */ }
+        try {
+          process.kill(pid, sig);
+        } catch {
+          /* gone */
+        }
         if (await gone(pid, sig === 'SIGKILL' ? 2000 : timeoutMs)) {
           how = sig;
           break;
@@ -272,7 +426,11 @@ export async function downAgent(board: Board, name: string, opts: { timeoutMs?: 
   }
   if (state && state.state !== 'stopped') {
     const now = new Date().toISOString();
-    updateAgentState(board, name, (s) => (s.state === 'stopped' ? s : { ...s, state: 'stopped', since: now, event: 'down', at: now, tool: null, detail: null }));
+    updateAgentState(board, name, (s) =>
+      s.state === 'stopped'
+        ? s
+        : { ...s, state: 'stopped', since: now, event: 'down', at: now, tool: null, detail: null },
+    );
   }
   const released: string[] = [];
   if (opts.release) {
@@ -294,7 +452,12 @@ export async function downAgent(board: Board, name: string, opts: { timeoutMs?: 
 /** `tmux attach` (or switch-client inside tmux) arguments to focus an agent's window. */
 export function attachArgs(board: Board, window: string): string[] {
   const inside = Boolean(process.env.TMUX) && !process.env.BOARD_TMUX_SOCKET;
-  return [...tmuxSocketArgs(), inside ? 'switch-client' : 'attach-session', '-t', `${sessionName(board)}:${window.split(':').pop()}`];
+  return [
+    ...tmuxSocketArgs(),
+    inside ? 'switch-client' : 'attach-session',
+    '-t',
+    `${sessionName(board)}:${window.split(':').pop()}`,
+  ];
 }
 
 export { shQuote };

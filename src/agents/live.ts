@@ -35,7 +35,10 @@ export function liveStates(board: Board, now = new Date()): Map<string, AgentRun
     if (!panes) continue;
     const p = panes.get(s.target!);
     const mine = p && p.session === session && p.windowName === s.agent ? p : null;
-    states.set(s.agent, paneState(s, mine ? { alive: true, dead: mine.dead, activityMs: mine.activityMs } : null, now.getTime()));
+    states.set(
+      s.agent,
+      paneState(s, mine ? { alive: true, dead: mine.dead, activityMs: mine.activityMs } : null, now.getTime()),
+    );
   }
   return states;
 }
@@ -43,7 +46,14 @@ export function liveStates(board: Board, now = new Date()): Map<string, AgentRun
 export function agentStates(board: Board, now = new Date()): Map<string, AgentStateView> {
   const out = new Map<string, AgentStateView>();
   for (const [name, s] of liveStates(board, now)) {
-    out.set(name, { state: s.state, since: s.since, tool: s.state === 'working' ? s.tool : null, detail: s.state === 'waiting' || s.state === 'dead' ? s.detail : null, target: s.target, hooks: s.hooks });
+    out.set(name, {
+      state: s.state,
+      since: s.since,
+      tool: s.state === 'working' ? s.tool : null,
+      detail: s.state === 'waiting' || s.state === 'dead' ? s.detail : null,
+      target: s.target,
+      hooks: s.hooks,
+    });
   }
   return out;
 }

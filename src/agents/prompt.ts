@@ -45,7 +45,11 @@ export function renderAgentPrompt(board: Board, agent: string): AgentPrompt {
     .map((t) => loaded.json(t))
     .sort(byPlanOrder);
   let unread = 0;
-  try { unread = readdirSync(board.inboxNew(agent)).filter((f) => f.endsWith('.md') && !f.startsWith('.')).length; } catch { /* no inbox yet */ }
+  try {
+    unread = readdirSync(board.inboxNew(agent)).filter((f) => f.endsWith('.md') && !f.startsWith('.')).length;
+  } catch {
+    /* no inbox yet */
+  }
   let template: string;
   try {
     template = readBoardFile(join(board.templatesDir, 'prompt.md'), { display: '.board/templates/prompt.md' });
@@ -67,22 +71,40 @@ export function renderAgentPrompt(board: Board, agent: string): AgentPrompt {
     lease: formatDuration(loaded.config.leaseMs),
     bin: `node ${packagePath('bin', 'board')}`,
   });
-  return { text, worktree, tickets: mine.map((t) => t.id), claims: mine.filter((t) => t.claim?.by === agent).map((t) => t.id), unread };
+  return {
+    text,
+    worktree,
+    tickets: mine.map((t) => t.id),
+    claims: mine.filter((t) => t.claim?.by === agent).map((t) => t.id),
+    unread,
+  };
 }
 
 /**
  * The prompt of an agent restarted after its program died: the usual prompt, then what it
  * held and what waits for it. Only ids and the board's own words: no text of other agents.
  */
-export function recoveryPrompt(p: AgentPrompt, agent: string, exit: { code: number | null; signal: string | null } | null): string {
-  const how = exit ? (exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`) : 'stopped';
+export function recoveryPrompt(
+  p: AgentPrompt,
+  agent: string,
+  exit: { code: number | null; signal: string | null } | null,
+): string {
+  const how = exit
+    ? exit.signal
+      ? `was killed by signal ${exit.signal}`
+      : `exited with code ${exit.code}`
+    : 'stopped';
   return [
     p.text.replace(/\n+$/, ''),
     '',
     '## Recovery',
     `Your previous conversation ${how}; this is a new one. Pick up where it left off:`,
-    p.claims.length ? `- you still hold claims on: ${p.claims.join(', ')} (\`board show ID\`, then go on with it)` : '- you hold no claim',
-    p.unread ? `- ${p.unread} unread recado${p.unread === 1 ? '' : 's'} wait for you: \`board inbox --as ${agent}\`` : '- no unread recados',
+    p.claims.length
+      ? `- you still hold claims on: ${p.claims.join(', ')} (\`board show ID\`, then go on with it)`
+      : '- you hold no claim',
+    p.unread
+      ? `- ${p.unread} unread recado${p.unread === 1 ? '' : 's'} wait for you: \`board inbox --as ${agent}\``
+      : '- no unread recados',
     '- look at your worktree (`git status`, `git log -3`) for work not yet committed',
     '',
   ].join('\n');

@@ -35,9 +35,15 @@ export function tmuxSocketArgs(sock: string | null = currentSocket()): string[] 
 export function tmux(args: string[], opts: { timeoutMs?: number } = {}): TmuxResult {
   const r = spawnSync('tmux', [...tmuxSocketArgs(), ...args], { encoding: 'utf8', timeout: opts.timeoutMs ?? 5000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new BoardError('not_found', 'tmux is not installed', { hint: 'install tmux (e.g. apt-get install tmux) to run agents with board up' });
+    throw new BoardError('not_found', 'tmux is not installed', {
+      hint: 'install tmux (e.g. apt-get install tmux) to run agents with board up',
+    });
   }
-  return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error.message) : '') };
+  return {
+    code: r.status ?? 1,
+    stdout: r.stdout ?? '',
+    stderr: (r.stderr ?? '') + (r.error ? String(r.error.message) : ''),
+  };
 }
 
 /** tmux, or a clear error naming what failed. */
@@ -49,7 +55,10 @@ export function tmuxOk(args: string[], what: string): string {
 
 /** The tmux session of a board: one per board, named after its repository. */
 export function sessionName(board: Board): string {
-  const base = basename(board.repo).replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 30) || 'board';
+  const base =
+    basename(board.repo)
+      .replace(/[^A-Za-z0-9_-]/g, '_')
+      .slice(0, 30) || 'board';
   const hash = createHash('sha256').update(board.root).digest('hex').slice(0, 6);
   return `recado-${base}-${hash}`;
 }
@@ -66,14 +75,21 @@ export interface PaneFacts {
   command: string;
 }
 
-const FORMAT = '#{pane_id} #{window_id} #{pane_dead} #{pane_pid} #{window_activity} #{session_name} #{window_name} #{pane_current_command}';
+const FORMAT =
+  '#{pane_id} #{window_id} #{pane_dead} #{pane_pid} #{window_activity} #{session_name} #{window_name} #{pane_current_command}';
 
 function parse(line: string): PaneFacts | null {
   const m = /^(%\d+) (@\d+) (\d) (\d+) (\d*) (\S+) (\S+) ?(.*)$/.exec(line);
   if (!m) return null;
   return {
-    pane: m[1], window: m[2], dead: m[3] === '1', pid: Number(m[4]), activityMs: m[5] ? Number(m[5]) * 1000 : null,
-    session: m[6], windowName: m[7], command: m[8],
+    pane: m[1],
+    window: m[2],
+    dead: m[3] === '1',
+    pid: Number(m[4]),
+    activityMs: m[5] ? Number(m[5]) * 1000 : null,
+    session: m[6],
+    windowName: m[7],
+    command: m[8],
   };
 }
 
@@ -81,7 +97,10 @@ function parse(line: string): PaneFacts | null {
 export function listPanes(): PaneFacts[] {
   const r = tmux(['list-panes', '-a', '-F', FORMAT]);
   if (r.code !== 0) return [];
-  return r.stdout.split('\n').map(parse).filter((p): p is PaneFacts => p !== null);
+  return r.stdout
+    .split('\n')
+    .map(parse)
+    .filter((p): p is PaneFacts => p !== null);
 }
 
 /** One pane by target (a pane id such as %3, or session:window), or null. */

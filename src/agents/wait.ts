@@ -60,7 +60,9 @@ export async function waitFor(board: Board, agent: string, timeoutMs: number | n
         const w = watch(dir, soon);
         w.on('error', () => undefined);
         watchers.push(w);
-      } catch { /* a folder that cannot be watched: the other still is */ }
+      } catch {
+        /* a folder that cannot be watched: the other still is */
+      }
     }
     if (timeoutMs !== null) timer = setTimeout(() => finish(null), timeoutMs);
     check(); // anything that arrived between the first look and the watches

@@ -22,7 +22,11 @@ export interface CommonOptions {
 /** Add --board and --json (and --as when the command acts as someone). */
 export function common(cmd: Command, opts: { as?: boolean } = {}): Command {
   cmd.option('--board <dir>', 'use the board at DIR (default: found from the working directory, or BOARD_DIR)');
-  if (opts.as) cmd.option('--as <name>', 'who is acting (default: BOARD_AGENT, else the agent whose worktree this is, else git config user.name)');
+  if (opts.as)
+    cmd.option(
+      '--as <name>',
+      'who is acting (default: BOARD_AGENT, else the agent whose worktree this is, else git config user.name)',
+    );
   cmd.option('--json', 'print JSON (stable shapes, see docs/json.md)');
   return cmd;
 }
@@ -56,7 +60,8 @@ export function worktreeOwner(opts: CommonOptions, cwd = process.cwd()): string 
   for (const [name, a] of Object.entries(agents)) {
     if (!a.worktree) continue;
     const top = real(isAbsolute(a.worktree) ? a.worktree : resolve(board.repo, a.worktree));
-    if ((here === top || here.startsWith(top + sep)) && (!best || top.length > best.len)) best = { name, len: top.length };
+    if ((here === top || here.startsWith(top + sep)) && (!best || top.length > best.len))
+      best = { name, len: top.length };
   }
   return best?.name;
 }
@@ -95,7 +100,13 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
 
 /** Split "a,b, c" into ["a","b","c"]; repeated options are concatenated. */
 export function list(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function intOption(name: string) {

@@ -8,7 +8,15 @@ import type { Board } from '../store/board.js';
 import { checkAgentWorktrees } from '../store/doctor-agents.js';
 import { checkClaims } from '../store/doctor-claims.js';
 import { checkEnforcement } from '../store/doctor-enforce.js';
-import { type Check, checkConfig, checkLinks, checkStrayFiles, checkTickets, checkTmp, type Finding } from '../store/doctor.js';
+import {
+  type Check,
+  checkConfig,
+  checkLinks,
+  checkStrayFiles,
+  checkTickets,
+  checkTmp,
+  type Finding,
+} from '../store/doctor.js';
 import { checkMailboxes } from '../store/mailbox.js';
 
 export const CHECKS: Check[] = [

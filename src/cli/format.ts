@@ -22,13 +22,15 @@ export function statusText(status: string): string {
 export function ticketTable(tickets: TicketJson[]): string[] {
   if (tickets.length === 0) return [];
   const idW = Math.max(2, ...tickets.map((t) => t.id.length));
-  const rows = [
-    paint.bold(`${'ID'.padEnd(idW)}  ${'STATUS'.padEnd(11)}  WAVE  P  ${'ASSIGNEE'.padEnd(12)}  TITLE`),
-  ];
+  const rows = [paint.bold(`${'ID'.padEnd(idW)}  ${'STATUS'.padEnd(11)}  WAVE  P  ${'ASSIGNEE'.padEnd(12)}  TITLE`)];
   for (const t of tickets) {
     const wave = t.wave === null ? '-' : String(t.wave);
-    const who = t.claim ? `${t.claim.by}*` : t.assignee ?? '-';
-    const flag = t.ready ? paint.green(' ready') : t.blocked_by.length ? paint.dim(` (waits on ${t.blocked_by.join(', ')})`) : '';
+    const who = t.claim ? `${t.claim.by}*` : (t.assignee ?? '-');
+    const flag = t.ready
+      ? paint.green(' ready')
+      : t.blocked_by.length
+        ? paint.dim(` (waits on ${t.blocked_by.join(', ')})`)
+        : '';
     rows.push(
       `${t.id.padEnd(idW)}  ${statusText(t.status.padEnd(11))}  ${wave.padStart(4)}  ${t.priority}  ${one(who).padEnd(12)}  ${one(t.title)}${flag}`,
     );
@@ -49,8 +51,12 @@ export function ticketDetail(t: TicketJson): string[] {
   if (t.blocked_by.length) lines.push(`blocked by: ${t.blocked_by.join(', ')}`);
   if (t.locks.length) lines.push(`locks:      ${one(t.locks.join(', '))}`);
   if (t.labels.length) lines.push(`labels:     ${one(t.labels.join(', '))}`);
-  lines.push(`created:    ${t.created ?? '-'}`, `updated:    ${t.updated ?? '-'}${t.updated_by ? ` by ${one(t.updated_by)}` : ''}`);
-  for (const [k, v] of Object.entries(t.extra)) lines.push(`${one(k + ':').padEnd(11)} ${one(JSON.stringify(v) ?? '')}`);
+  lines.push(
+    `created:    ${t.created ?? '-'}`,
+    `updated:    ${t.updated ?? '-'}${t.updated_by ? ` by ${one(t.updated_by)}` : ''}`,
+  );
+  for (const [k, v] of Object.entries(t.extra))
+    lines.push(`${one(k + ':').padEnd(11)} ${one(JSON.stringify(v) ?? '')}`);
   if (t.body.trim()) lines.push('', escapeText(t.body.replace(/\n+$/, '')));
   return lines;
 }

@@ -15,8 +15,15 @@ export function integrationLines(s: IntegrationSummary | null): string[] {
   for (const w of s.waves) println(`  ${w.wave === null ? 'no wave' : `wave ${w.wave}`}: ${countsText(w.counts)}`);
   for (const p of s.pending.slice(0, 10)) {
     const state = p.state === 'waiting' ? paint.yellow('waiting') : paint.red(p.state.replace('_', ' '));
-    const files = p.files?.length ? ` (${p.files.slice(0, 3).map((f) => oneLine(f, 60)).join(', ')}${p.files.length > 3 ? ', ...' : ''})` : '';
-    println(`  ${state} ${p.id} ${oneLine(p.title, 40)}${files}${p.message && !files ? ` (${oneLine(p.message, 80)})` : ''}`);
+    const files = p.files?.length
+      ? ` (${p.files
+          .slice(0, 3)
+          .map((f) => oneLine(f, 60))
+          .join(', ')}${p.files.length > 3 ? ', ...' : ''})`
+      : '';
+    println(
+      `  ${state} ${p.id} ${oneLine(p.title, 40)}${files}${p.message && !files ? ` (${oneLine(p.message, 80)})` : ''}`,
+    );
   }
   if (s.pending.length > 10) println(`  ... ${s.pending.length - 10} more (board integrate --json)`);
   return out;

@@ -9,8 +9,7 @@ import { systemError } from '../core/io-errors.js';
 export const useColour = (stream: NodeJS.WriteStream = process.stdout): boolean =>
   Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
 
-const wrap = (open: number, close: number) => (s: string) =>
-  useColour() ? `\u001b[${open}m${s}\u001b[${close}m` : s;
+const wrap = (open: number, close: number) => (s: string) => (useColour() ? `\u001b[${open}m${s}\u001b[${close}m` : s);
 
 /** The colour codes `paint` writes: the only escape sequences human output may hold. */
 const OWN_CODES: ReadonlySet<string> = new Set(['1', '2', '22', '31', '32', '33', '34', '36', '39']);
@@ -63,14 +62,20 @@ export function reportError(e: unknown, json: boolean): number {
     if (json) {
       process.stderr.write(JSON.stringify({ error: e.toJSON() }) + '\n');
     } else {
-      const where = e.details.line && e.details.file && !e.message.includes(`line ${e.details.line}`) ? ` (line ${e.details.line})` : '';
+      const where =
+        e.details.line && e.details.file && !e.message.includes(`line ${e.details.line}`)
+          ? ` (line ${e.details.line})`
+          : '';
       eprintln(`board: ${e.message}${where}`);
       if (e.details.hint) eprintln(`  hint: ${e.details.hint}`);
     }
     return e.exitCode;
   }
   const err = e as Error;
-  if (json) process.stderr.write(JSON.stringify({ error: { kind: 'internal', exit: 1, message: String(err?.message ?? err) } }) + '\n');
+  if (json)
+    process.stderr.write(
+      JSON.stringify({ error: { kind: 'internal', exit: 1, message: String(err?.message ?? err) } }) + '\n',
+    );
   else process.stderr.write(`board: internal error: ${err?.stack ?? err}\n`);
   return EXIT.internal;
 }

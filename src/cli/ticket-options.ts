@@ -30,7 +30,11 @@ export function fieldOptions(cmd: Command): Command {
   return cmd
     .option('--deps <ids>', 'dependencies, comma-separated (replaces the list)', list)
     .option('--add-dep <ids>', 'add dependencies (repeatable, comma-separated)', list)
-    .option('--locks <globs>', 'paths this ticket reserves while in progress, comma-separated globs (commas inside {a,b} stay)', (v: string, p: string[] = []) => [...p, ...splitGlobList(v)])
+    .option(
+      '--locks <globs>',
+      'paths this ticket reserves while in progress, comma-separated globs (commas inside {a,b} stay)',
+      (v: string, p: string[] = []) => [...p, ...splitGlobList(v)],
+    )
     .option('--labels <labels>', 'labels, comma-separated', list)
     .option('--assignee <name>', 'who should do it ("" to clear)')
     .option('--priority <n>', '0 (highest) to 4 (lowest)', intOption('--priority'))
@@ -58,7 +62,10 @@ export function checkedTitle(t: string | undefined): string | undefined {
 
 export function checkedStatus(s: string | undefined): string | undefined {
   if (s !== undefined && !(STATUSES as readonly string[]).includes(s)) {
-    throw usageError(`unknown status ${JSON.stringify(s)}`, { field: 'status', hint: `use one of: ${STATUSES.join(', ')}` });
+    throw usageError(`unknown status ${JSON.stringify(s)}`, {
+      field: 'status',
+      hint: `use one of: ${STATUSES.join(', ')}`,
+    });
   }
   return s;
 }
@@ -70,7 +77,8 @@ export function checkedAssignee(a: string | undefined): string | null | undefine
 }
 
 export function checkedPriority(p: number | undefined): number | undefined {
-  if (p !== undefined && (p < 0 || p > 4)) throw usageError(`--priority must be 0 to 4, got ${p}`, { field: 'priority' });
+  if (p !== undefined && (p < 0 || p > 4))
+    throw usageError(`--priority must be 0 to 4, got ${p}`, { field: 'priority' });
   return p;
 }
 

@@ -51,7 +51,19 @@ export function launchScript(kind: AgentKind, command: string | null): string | 
  * `programs:` in board.yaml (top level, or per agent).
  */
 export const AGENT_PROGRAMS: readonly string[] = [
-  'claude', 'gemini', 'aider', 'goose', 'opencode', 'cursor-agent', 'amp', 'qwen', 'crush', 'cline', 'kiro-cli', 'copilot', 'auggie',
+  'claude',
+  'gemini',
+  'aider',
+  'goose',
+  'opencode',
+  'cursor-agent',
+  'amp',
+  'qwen',
+  'crush',
+  'cline',
+  'kiro-cli',
+  'copilot',
+  'auggie',
 ];
 
 /** The program name tmux shows (`pane_current_command`), reduced to its base name. */
@@ -101,8 +113,21 @@ export interface AgentRunState {
 
 export function initialState(agent: string, now: string): AgentRunState {
   return {
-    agent, state: 'starting', since: now, tool: null, detail: null, event: 'launched', at: now, hooks: false,
-    target: null, socket: null, stopping: false, blocks: 0, renewed: null, restarts: [], exit: null,
+    agent,
+    state: 'starting',
+    since: now,
+    tool: null,
+    detail: null,
+    event: 'launched',
+    at: now,
+    hooks: false,
+    target: null,
+    socket: null,
+    stopping: false,
+    blocks: 0,
+    renewed: null,
+    restarts: [],
+    exit: null,
   };
 }
 
@@ -124,8 +149,20 @@ function move(s: AgentRunState, state: AgentStateName, now: string, patch: Parti
  * The state after a hook event. Unknown events only update `event`/`at`. A Stop that the
  * board blocked (it handed over recados) keeps the agent working: pass `blocked`.
  */
-export function applyHook(s: AgentRunState, ev: HookEvent, now: string, opts: { blocked?: boolean } = {}): AgentRunState {
-  const base: AgentRunState = { ...s, event: ev.name, at: now, hooks: true, exit: null, session: ev.session ?? s.session ?? null };
+export function applyHook(
+  s: AgentRunState,
+  ev: HookEvent,
+  now: string,
+  opts: { blocked?: boolean } = {},
+): AgentRunState {
+  const base: AgentRunState = {
+    ...s,
+    event: ev.name,
+    at: now,
+    hooks: true,
+    exit: null,
+    session: ev.session ?? s.session ?? null,
+  };
   if (s.state === 'stopped' || s.state === 'dead') {
     // hooks of a program that ran after its recorded one ended: not the pane board up started
     Object.assign(base, { target: null, socket: null, stopping: false });
@@ -138,12 +175,17 @@ export function applyHook(s: AgentRunState, ev: HookEvent, now: string, opts: { 
     case 'PreToolUse':
     case 'PostToolUse':
     case 'PermissionRequest':
-      if (ev.name === 'PermissionRequest') return move(base, 'waiting', now, { detail: 'permission', tool: ev.tool ?? base.tool });
+      if (ev.name === 'PermissionRequest')
+        return move(base, 'waiting', now, { detail: 'permission', tool: ev.tool ?? base.tool });
       return move(base, 'working', now, { tool: ev.tool ?? base.tool, detail: null });
     case 'Notification': {
       const type = ev.notification ?? '';
       if (type === 'idle_prompt') return move(base, 'idle', now, { tool: null, detail: null });
-      if (type === 'permission_prompt' || type === 'elicitation_dialog' || /permission|waiting for your input|needs your/i.test(ev.message ?? '')) {
+      if (
+        type === 'permission_prompt' ||
+        type === 'elicitation_dialog' ||
+        /permission|waiting for your input|needs your/i.test(ev.message ?? '')
+      ) {
         return move(base, 'waiting', now, { detail: type || 'input' });
       }
       return base;
@@ -172,7 +214,11 @@ export function renewDue(s: AgentRunState, nowMs: number): boolean {
 }
 
 /** What a program's exit means: asked to stop or exit 0 → stopped; anything else → dead. */
-export function applyExit(s: AgentRunState, exit: { code: number | null; signal: string | null }, now: string): AgentRunState {
+export function applyExit(
+  s: AgentRunState,
+  exit: { code: number | null; signal: string | null },
+  now: string,
+): AgentRunState {
   const failed = !s.stopping && !(exit.code === 0 && !exit.signal);
   return move({ ...s, event: 'exit', at: now, exit }, failed ? 'dead' : 'stopped', now, { tool: null, detail: null });
 }
@@ -191,15 +237,25 @@ export function shouldRestart(s: AgentRunState, policy: RestartPolicy, nowMs: nu
  * The state of a program without hooks, read from its pane: gone → stopped/dead (from the
  * recorded state), printed lately → working, else idle.
  */
-export function paneState(s: AgentRunState, pane: { alive: boolean; dead: boolean; activityMs: number | null } | null, nowMs: number): AgentRunState {
+export function paneState(
+  s: AgentRunState,
+  pane: { alive: boolean; dead: boolean; activityMs: number | null } | null,
+  nowMs: number,
+): AgentRunState {
   if (s.state === 'stopped' || s.state === 'dead') return s;
   const iso = new Date(nowMs).toISOString();
   if (!pane || pane.dead || !pane.alive) {
-    return move(s, s.stopping ? 'stopped' : 'dead', iso, { detail: pane ? 'its program exited' : 'its tmux pane is gone' });
+    return move(s, s.stopping ? 'stopped' : 'dead', iso, {
+      detail: pane ? 'its program exited' : 'its tmux pane is gone',
+    });
   }
   if (s.hooks) return s;
   const active = pane.activityMs !== null && nowMs - pane.activityMs < PANE_ACTIVE_MS;
-  return move(s, active ? 'working' : 'idle', active ? iso : new Date(Math.min(nowMs, (pane.activityMs ?? nowMs) + PANE_ACTIVE_MS)).toISOString());
+  return move(
+    s,
+    active ? 'working' : 'idle',
+    active ? iso : new Date(Math.min(nowMs, (pane.activityMs ?? nowMs) + PANE_ACTIVE_MS)).toISOString(),
+  );
 }
 
 /** A one-line description of a state, e.g. "working (Bash) since 12:03:04". */

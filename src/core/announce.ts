@@ -57,7 +57,10 @@ export const ORCHESTRATOR_ROLE = 'orchestrator';
 /** A deterministic recado id: `board-<kind>-<subject>-<16 hex of sha256(basis)>`. */
 export function announcementId(kind: string, subject: string, basis: readonly string[]): string {
   // a recado id is lower-case and at most 64 characters: the subject is only a readable hint
-  const hint = subject.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 24);
+  const hint = subject
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .slice(0, 24);
   return fixedRecadoId(kind, [kind, subject, basis.join('\n')], { hexDigits: 16, hint });
 }
 
@@ -119,7 +122,11 @@ export function announcements(
   agents: Readonly<Record<string, { role: string | null }>>,
   opts: AnnounceOptions = {},
 ): Announcement[] {
-  const orchestrators = uniqSorted(Object.entries(agents).filter(([, a]) => a.role === ORCHESTRATOR_ROLE).map(([n]) => n));
+  const orchestrators = uniqSorted(
+    Object.entries(agents)
+      .filter(([, a]) => a.role === ORCHESTRATOR_ROLE)
+      .map(([n]) => n),
+  );
   const strict = after.policy === 'strict';
   const out: Announcement[] = [];
 
@@ -136,7 +143,11 @@ export function announcements(
     if (to.length) {
       const lines = tickets.map((t) => {
         const d = after.derived(t.id);
-        const state = d.ready ? 'ready' : RESOLVED.has(t.status) || t.status !== 'todo' ? t.status : `waits on ${d.blocked_by.join(', ')}`;
+        const state = d.ready
+          ? 'ready'
+          : RESOLVED.has(t.status) || t.status !== 'todo'
+            ? t.status
+            : `waits on ${d.blocked_by.join(', ')}`;
         return `- ${t.id}${t.title ? `  ${t.title}` : ''}  (${t.assignee ?? 'unassigned'}, ${state})`;
       });
       out.push({
@@ -166,7 +177,9 @@ export function announcements(
     changed.every((id) => {
       const a = before.node(id);
       const b = after.node(id);
-      return a !== undefined && b !== undefined && a.deps.length === b.deps.length && a.deps.every((d, i) => d === b.deps[i]);
+      return (
+        a !== undefined && b !== undefined && a.deps.length === b.deps.length && a.deps.every((d, i) => d === b.deps[i])
+      );
     });
   if (changed && sameShape) {
     const set = new Set<string>(changed);
@@ -235,7 +248,12 @@ export function announcements(
       }
     }
 
-    if (t.assignee && (!prev || prev.assignee !== t.assignee) && t.assignee !== t.updated_by && !RESOLVED.has(t.status)) {
+    if (
+      t.assignee &&
+      (!prev || prev.assignee !== t.assignee) &&
+      t.assignee !== t.updated_by &&
+      !RESOLVED.has(t.status)
+    ) {
       assigned.push({
         id: announcementId('assigned', id, [t.assignee, t.updated ?? '']),
         kind: 'assigned',

@@ -14,7 +14,10 @@ export const UNRECORDED_FOLDERS: ReadonlySet<string> = new Set(['tmp', 'locks', 
  * is not recorded: outside the board, in tmp/ locks/ run/, or with odd segments.
  */
 export function auditPath(rel: string): string | undefined {
-  const parts = rel.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
+  const parts = rel
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
   if (!parts.length) return undefined;
   if (parts.some((p) => p === '..' || p === '.git' || p.includes('\0') || /[\n\r]/.test(p))) return undefined;
   if (UNRECORDED_FOLDERS.has(parts[0])) return undefined;
@@ -73,7 +76,11 @@ export interface Attribution {
  * Who made a change to a non-ticket path and what it was, from the path alone (and, for a
  * recado, its header). Ticket files are described by describeTicketChange instead.
  */
-export function attributePath(rel: string, status: ChangeStatus, header: { from?: string; ticket?: string } = {}): Attribution {
+export function attributePath(
+  rel: string,
+  status: ChangeStatus,
+  header: { from?: string; ticket?: string } = {},
+): Attribution {
   const info = classifyPath(rel);
   switch (info.kind) {
     case 'outbox':
@@ -82,15 +89,26 @@ export function attributePath(rel: string, status: ChangeStatus, header: { from?
         : { author: info.agent, what: `recado from ${info.agent} in outbox` };
     case 'inbox-new':
       if (status === 'deleted') return { author: info.agent, what: `${info.agent} read a recado` };
-      return { author: header.from ?? 'board', what: `recado ${header.from ?? '?'} -> ${info.agent}`, ticket: header.ticket };
+      return {
+        author: header.from ?? 'board',
+        what: `recado ${header.from ?? '?'} -> ${info.agent}`,
+        ticket: header.ticket,
+      };
     case 'inbox-cur':
-      return status === 'deleted' ? { author: info.agent, what: `${info.agent} deleted a read recado` } : { author: info.agent, what: `${info.agent} read a recado` };
+      return status === 'deleted'
+        ? { author: info.agent, what: `${info.agent} deleted a read recado` }
+        : { author: info.agent, what: `${info.agent} read a recado` };
     case 'rejected':
-      return { author: 'board', what: status === 'deleted' ? `refused file ${info.name} removed` : `refused ${info.name}` };
+      return {
+        author: 'board',
+        what: status === 'deleted' ? `refused file ${info.name} removed` : `refused ${info.name}`,
+      };
     case 'config':
       return { what: 'settings changed (board.yaml)' };
     case 'template':
-      return { what: `template ${info.name} ${status === 'added' ? 'added' : status === 'deleted' ? 'removed' : 'changed'}` };
+      return {
+        what: `template ${info.name} ${status === 'added' ? 'added' : status === 'deleted' ? 'removed' : 'changed'}`,
+      };
     default:
       return { what: `${rel} ${status}` };
   }
@@ -127,7 +145,9 @@ export function commitMessage(items: MessageItem[]): string {
   }
   const tickets = new Set(distinct.map((d) => d.item.ticket));
   const one = tickets.size === 1 ? [...tickets][0] : undefined;
-  const body = distinct.map(({ item, n }) => `- ${item.ticket && !one ? `${item.ticket}: ` : ''}${line(item.what)}${n > 1 ? ` (x${n})` : ''}`);
+  const body = distinct.map(
+    ({ item, n }) => `- ${item.ticket && !one ? `${item.ticket}: ` : ''}${line(item.what)}${n > 1 ? ` (x${n})` : ''}`,
+  );
   return `board${one ? `(${one})` : ''}: ${distinct.length} changes\n\n${body.join('\n')}\n`;
 }
 

@@ -90,11 +90,14 @@ export interface ClaimRefusal extends RuleProblem {
   reason: ClaimRefusalReason;
 }
 
-export type ClaimDecision =
-  | { ok: true; claim: Claim; renewal: boolean }
-  | { ok: false; refusal: ClaimRefusal };
+export type ClaimDecision = { ok: true; claim: Claim; renewal: boolean } | { ok: false; refusal: ClaimRefusal };
 
-const refuse = (reason: ClaimRefusalReason, message: string, hint: string, data: Record<string, unknown> = {}): ClaimDecision => ({
+const refuse = (
+  reason: ClaimRefusalReason,
+  message: string,
+  hint: string,
+  data: Record<string, unknown> = {},
+): ClaimDecision => ({
   ok: false,
   refusal: { kind: 'conflict', reason, field: 'claim', message, hint, data: { reason, ...data } },
 });
@@ -106,20 +109,39 @@ const refuse = (reason: ClaimRefusalReason, message: string, hint: string, data:
  */
 export function planRefusal(t: Pick<Ticket, 'id' | 'status'>, plan: PlanState): ClaimDecision | null {
   if (RESOLVED.has(t.status)) {
-    return refuse('resolved', `${t.id} is ${t.status}`, `reopen it first (board reopen ${t.id}) if there is more to do`, { status: t.status });
+    return refuse(
+      'resolved',
+      `${t.id} is ${t.status}`,
+      `reopen it first (board reopen ${t.id}) if there is more to do`,
+      { status: t.status },
+    );
   }
   if (plan.derived.wave === null) {
-    return refuse('cycle', `${t.id} is on or behind a dependency cycle, so it has no wave`, 'fix the cycle (board doctor names it), then claim');
+    return refuse(
+      'cycle',
+      `${t.id} is on or behind a dependency cycle, so it has no wave`,
+      'fix the cycle (board doctor names it), then claim',
+    );
   }
   if (plan.derived.blocked_by.length) {
     const b = plan.derived.blocked_by;
-    return refuse('blocked', `${t.id} waits on ${b.join(', ')} (not done yet)`, 'claim it once its dependencies are done; `board next` picks a ready ticket', { blocked_by: b });
+    return refuse(
+      'blocked',
+      `${t.id} waits on ${b.join(', ')} (not done yet)`,
+      'claim it once its dependencies are done; `board next` picks a ready ticket',
+      { blocked_by: b },
+    );
   }
   if (plan.policy === 'strict' && plan.derived.wave !== plan.openWave) {
-    return refuse('wave', `${t.id} is in wave ${plan.derived.wave}, which is not open (open wave: ${plan.openWave ?? 'none'})`, 'finish the open wave first; `board waves` shows progress', {
-      wave: plan.derived.wave,
-      open: plan.openWave,
-    });
+    return refuse(
+      'wave',
+      `${t.id} is in wave ${plan.derived.wave}, which is not open (open wave: ${plan.openWave ?? 'none'})`,
+      'finish the open wave first; `board waves` shows progress',
+      {
+        wave: plan.derived.wave,
+        open: plan.openWave,
+      },
+    );
   }
   return null;
 }
@@ -137,18 +159,27 @@ export function decideClaim(input: ClaimInput): ClaimDecision {
   const held = activeClaim(t, now);
 
   if (held && held.by !== actor) {
-    return refuse('claimed', `${t.id} is claimed by ${held.by} since ${held.at}`, `wait until the lease ends at ${held.expires}, or ask ${held.by} (board send ${held.by} ...)`, {
-      holder: held.by,
-      since: held.at,
-      expires: held.expires,
-    });
+    return refuse(
+      'claimed',
+      `${t.id} is claimed by ${held.by} since ${held.at}`,
+      `wait until the lease ends at ${held.expires}, or ask ${held.by} (board send ${held.by} ...)`,
+      {
+        holder: held.by,
+        since: held.at,
+        expires: held.expires,
+      },
+    );
   }
   if (held) {
     // the holder again: a renewal, nothing else to check (the reservation was checked when taken)
     return { ok: true, claim: newLease(actor, now, leaseMs, held.at), renewal: true };
   }
   if (mode === 'renew' && t.claim?.by !== actor) {
-    return refuse('not_holder', `${actor} does not hold ${t.id}${t.claim ? ` (its last claim, by ${t.claim.by}, ran out at ${t.claim.expires})` : ''}`, `claim it first: board claim ${t.id} --as ${actor}`);
+    return refuse(
+      'not_holder',
+      `${actor} does not hold ${t.id}${t.claim ? ` (its last claim, by ${t.claim.by}, ran out at ${t.claim.expires})` : ''}`,
+      `claim it first: board claim ${t.id} --as ${actor}`,
+    );
   }
 
   const plan = planRefusal(t, input);
@@ -161,14 +192,22 @@ export function decideClaim(input: ClaimInput): ClaimDecision {
       if (!c || c.by === actor) continue;
       const pairs = overlappingPatterns(t.locks, o.locks);
       if (!pairs.length) continue;
-      const shown = pairs.slice(0, 3).map((p) => `${p.mine} / ${p.theirs}${p.example ? ` (e.g. ${p.example})` : ''}`).join(', ');
-      return refuse('reserved', `${t.id} overlaps ${o.id}, claimed by ${c.by} since ${c.at}: ${shown}`, `wait until ${o.id} is released (lease ends at ${c.expires}), or narrow the locks of ${t.id}`, {
-        ticket: o.id,
-        holder: c.by,
-        since: c.at,
-        expires: c.expires,
-        patterns: pairs.map((p) => ({ mine: p.mine, theirs: p.theirs, example: p.example ?? null })),
-      });
+      const shown = pairs
+        .slice(0, 3)
+        .map((p) => `${p.mine} / ${p.theirs}${p.example ? ` (e.g. ${p.example})` : ''}`)
+        .join(', ');
+      return refuse(
+        'reserved',
+        `${t.id} overlaps ${o.id}, claimed by ${c.by} since ${c.at}: ${shown}`,
+        `wait until ${o.id} is released (lease ends at ${c.expires}), or narrow the locks of ${t.id}`,
+        {
+          ticket: o.id,
+          holder: c.by,
+          since: c.at,
+          expires: c.expires,
+          patterns: pairs.map((p) => ({ mine: p.mine, theirs: p.theirs, example: p.example ?? null })),
+        },
+      );
     }
   }
 
@@ -246,7 +285,14 @@ export function reservedFiles(
     for (const h of held) {
       const hit = h.tests.find(([, test]) => test(file));
       if (hit) {
-        out.push({ file, ticket: h.id, holder: h.claim.by, since: h.claim.at, expires: h.claim.expires, pattern: hit[0] });
+        out.push({
+          file,
+          ticket: h.id,
+          holder: h.claim.by,
+          since: h.claim.at,
+          expires: h.claim.expires,
+          pattern: hit[0],
+        });
         break;
       }
     }

@@ -90,11 +90,21 @@ const REMOTE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
  * `board/NAME`, and git cannot hold a branch `board` next to branches `board/NAME`.
  */
 export function auditBranchProblem(name: unknown): string | undefined {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 100) return 'git.branch must be a branch name of 1-100 characters';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(name) || name.includes('..') || name.includes('//') || name.endsWith('/') || name.endsWith('.') || name.endsWith('.lock') || name.split('/').some((c) => c.startsWith('.'))) {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 100)
+    return 'git.branch must be a branch name of 1-100 characters';
+  if (
+    !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(name) ||
+    name.includes('..') ||
+    name.includes('//') ||
+    name.endsWith('/') ||
+    name.endsWith('.') ||
+    name.endsWith('.lock') ||
+    name.split('/').some((c) => c.startsWith('.'))
+  ) {
     return `invalid branch name ${JSON.stringify(name)}`;
   }
-  if (name === 'board' || name.startsWith('board/')) return `the audit branch cannot be named ${JSON.stringify(name)}: agents' worktree branches are board/NAME`;
+  if (name === 'board' || name.startsWith('board/'))
+    return `the audit branch cannot be named ${JSON.stringify(name)}: agents' worktree branches are board/NAME`;
   if (name === 'HEAD') return 'the audit branch cannot be named HEAD';
   return undefined;
 }
@@ -112,13 +122,20 @@ function str(v: unknown): string | null {
 }
 
 export function configFromData(data: Record<string, unknown>, file = 'board.yaml'): BoardConfig {
-  const fail = (field: string, message: string, hint?: string): BoardError => invalid(`${file}: ${message}`, { file, field, hint });
+  const fail = (field: string, message: string, hint?: string): BoardError =>
+    invalid(`${file}: ${message}`, { file, field, hint });
 
   const prefix = data.prefix ?? DEFAULT_CONFIG.prefix;
-  if (typeof prefix !== 'string' || !PREFIX_RE.test(prefix)) throw fail('prefix', `invalid id prefix ${JSON.stringify(prefix)}`, 'use letters, digits, ".", "_" or "-", e.g. "T-"');
+  if (typeof prefix !== 'string' || !PREFIX_RE.test(prefix))
+    throw fail(
+      'prefix',
+      `invalid id prefix ${JSON.stringify(prefix)}`,
+      'use letters, digits, ".", "_" or "-", e.g. "T-"',
+    );
 
   const waves = data.waves ?? DEFAULT_CONFIG.waves;
-  if (!WAVE_POLICIES.includes(waves as WavePolicy)) throw fail('waves', `unknown wave policy ${JSON.stringify(waves)}`, 'use strict or flow');
+  if (!WAVE_POLICIES.includes(waves as WavePolicy))
+    throw fail('waves', `unknown wave policy ${JSON.stringify(waves)}`, 'use strict or flow');
 
   let leaseMs = DEFAULT_CONFIG.leaseMs;
   if (data.lease !== undefined && data.lease !== null) {
@@ -135,7 +152,10 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
   const git: GitConfig = {
     autocommit: bool(g.autocommit, DEFAULT_CONFIG.git.autocommit, 'git.autocommit'),
     verify: bool(g.verify, DEFAULT_CONFIG.git.verify, 'git.verify'),
-    debounceMs: g.debounce === undefined || g.debounce === null ? DEFAULT_CONFIG.git.debounceMs : parseDuration(g.debounce as string, 'git.debounce'),
+    debounceMs:
+      g.debounce === undefined || g.debounce === null
+        ? DEFAULT_CONFIG.git.debounceMs
+        : parseDuration(g.debounce as string, 'git.debounce'),
     branch: DEFAULT_CONFIG.git.branch,
     remote: DEFAULT_CONFIG.git.remote,
     committer: DEFAULT_CONFIG.git.committer,
@@ -146,12 +166,22 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     git.branch = g.branch as string;
   }
   if (g.remote !== undefined && g.remote !== null) {
-    if (typeof g.remote !== 'string' || !REMOTE_RE.test(g.remote)) throw fail('git.remote', `invalid remote name ${JSON.stringify(g.remote)}`, 'use the name of a git remote, e.g. "origin"');
+    if (typeof g.remote !== 'string' || !REMOTE_RE.test(g.remote))
+      throw fail(
+        'git.remote',
+        `invalid remote name ${JSON.stringify(g.remote)}`,
+        'use the name of a git remote, e.g. "origin"',
+      );
     git.remote = g.remote;
   }
   if (g.committer !== undefined && g.committer !== null) {
     const id = typeof g.committer === 'string' ? parseIdentity(g.committer) : undefined;
-    if (!id) throw fail('git.committer', `invalid committer ${JSON.stringify(g.committer)}`, 'write it as "Name <email>", e.g. "recado <board@localhost>"');
+    if (!id)
+      throw fail(
+        'git.committer',
+        `invalid committer ${JSON.stringify(g.committer)}`,
+        'write it as "Name <email>", e.g. "recado <board@localhost>"',
+      );
     git.committer = id;
   }
 
@@ -159,7 +189,12 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
   if (typeof sy !== 'object' || Array.isArray(sy)) throw fail('sync', 'sync must be a map');
   const sync: SyncConfig = { ...DEFAULT_CONFIG.sync };
   if (sy.claims !== undefined && sy.claims !== null) {
-    if (sy.claims !== 'local' && sy.claims !== 'remote') throw fail('sync.claims', `unknown sync.claims ${JSON.stringify(sy.claims)}`, 'use local (decided on this clone) or remote (confirmed by a push to the git remote)');
+    if (sy.claims !== 'local' && sy.claims !== 'remote')
+      throw fail(
+        'sync.claims',
+        `unknown sync.claims ${JSON.stringify(sy.claims)}`,
+        'use local (decided on this clone) or remote (confirmed by a push to the git remote)',
+      );
     sync.claims = sy.claims;
   }
   if (sy.every !== undefined && sy.every !== null && sy.every !== false) {
@@ -188,13 +223,23 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
     };
     const kind = c.kind ?? (c.command ? 'generic' : undefined);
     if (kind !== undefined && kind !== null) {
-      if (!AGENT_KINDS.includes(kind as AgentKind)) throw fail(`agents.${name}.kind`, `unknown kind ${JSON.stringify(kind)} for agent ${name}`, `use one of ${AGENT_KINDS.join(', ')}`);
+      if (!AGENT_KINDS.includes(kind as AgentKind))
+        throw fail(
+          `agents.${name}.kind`,
+          `unknown kind ${JSON.stringify(kind)} for agent ${name}`,
+          `use one of ${AGENT_KINDS.join(', ')}`,
+        );
       agents[name].kind = kind as AgentKind;
     } else if (!c.command) {
       agents[name].kind = 'claude';
     }
     if (c.restart !== undefined && c.restart !== null) {
-      if (!RESTART_POLICIES.includes(c.restart as RestartPolicy)) throw fail(`agents.${name}.restart`, `invalid restart ${JSON.stringify(c.restart)} for agent ${name}`, 'use never or on-failure');
+      if (!RESTART_POLICIES.includes(c.restart as RestartPolicy))
+        throw fail(
+          `agents.${name}.restart`,
+          `invalid restart ${JSON.stringify(c.restart)} for agent ${name}`,
+          'use never or on-failure',
+        );
       agents[name].restart = c.restart as RestartPolicy;
     }
     if (c.notify_every !== undefined && c.notify_every !== null) {
@@ -208,13 +253,29 @@ export function configFromData(data: Record<string, unknown>, file = 'board.yaml
   }
 
   const integrate = integrateConfigFromData(data, parseDuration, file);
-  return { prefix, waves: waves as WavePolicy, leaseMs, git, sync, agents, integrate, programs: programList(data.programs, 'programs') };
+  return {
+    prefix,
+    waves: waves as WavePolicy,
+    leaseMs,
+    git,
+    sync,
+    agents,
+    integrate,
+    programs: programList(data.programs, 'programs'),
+  };
 
   function programList(v: unknown, field: string): string[] {
     if (v === undefined || v === null) return [];
     const items = typeof v === 'string' ? [v] : v;
-    if (!Array.isArray(items) || !items.every((x) => typeof x === 'string' && /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(x))) {
-      throw fail(field, `${field} must be a list of program names`, 'e.g. programs: [my-agent-cli] (the name tmux shows as the pane\'s command)');
+    if (
+      !Array.isArray(items) ||
+      !items.every((x) => typeof x === 'string' && /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(x))
+    ) {
+      throw fail(
+        field,
+        `${field} must be a list of program names`,
+        "e.g. programs: [my-agent-cli] (the name tmux shows as the pane's command)",
+      );
     }
     return items as string[];
   }

@@ -15,11 +15,17 @@ const BOOKKEEPING = new Set(['updated', 'updated_by', 'created']);
 
 /** JSON with object keys sorted, so equal values compare equal whatever their key order. */
 export function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, val) =>
-    val && typeof val === 'object' && !Array.isArray(val)
-      ? Object.fromEntries(Object.keys(val as object).sort().map((k) => [k, (val as Record<string, unknown>)[k]]))
-      : val,
-  ) ?? 'undefined';
+  return (
+    JSON.stringify(v, (_k, val) =>
+      val && typeof val === 'object' && !Array.isArray(val)
+        ? Object.fromEntries(
+            Object.keys(val as object)
+              .sort()
+              .map((k) => [k, (val as Record<string, unknown>)[k]]),
+          )
+        : val,
+    ) ?? 'undefined'
+  );
 }
 
 const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
@@ -41,14 +47,18 @@ export function ticketChanges(before: Ticket | null, after: Ticket | null): Fiel
     const to = after?.extra[k];
     if (!same(from, to)) out.push({ field: k, from: from ?? null, to: to ?? null });
   }
-  if ((before?.body ?? '') !== (after?.body ?? '')) out.push({ field: 'body', from: before?.body ?? null, to: after?.body ?? null });
+  if ((before?.body ?? '') !== (after?.body ?? ''))
+    out.push({ field: 'body', from: before?.body ?? null, to: after?.body ?? null });
   return out;
 }
 
 function listDelta(name: string, from: unknown, to: unknown): string {
   const a = Array.isArray(from) ? (from as string[]) : [];
   const b = Array.isArray(to) ? (to as string[]) : [];
-  const parts = [...b.filter((x) => !a.includes(x)).map((x) => `+${x}`), ...a.filter((x) => !b.includes(x)).map((x) => `-${x}`)];
+  const parts = [
+    ...b.filter((x) => !a.includes(x)).map((x) => `+${x}`),
+    ...a.filter((x) => !b.includes(x)).map((x) => `-${x}`),
+  ];
   return parts.length ? `${name} ${parts.join(' ')}` : `${name} reordered`;
 }
 
@@ -72,16 +82,31 @@ function workText(field: string, v: unknown): string {
   if (field === 'work') {
     if (v === null || v === undefined) return 'work record removed';
     const n = typeof o.commits === 'number' ? o.commits : 0;
-    return n ? `work recorded: ${n} commit${n === 1 ? '' : 's'}${o.branch ? ` on ${short(s(o.branch))}` : ''}` : 'closed with no commits';
+    return n
+      ? `work recorded: ${n} commit${n === 1 ? '' : 's'}${o.branch ? ` on ${short(s(o.branch))}` : ''}`
+      : 'closed with no commits';
   }
   if (v === null || v === undefined) return 'integration state removed';
   switch (o.state) {
-    case 'integrated': return `integrated into ${short(s(o.branch) || 'the integration branch')}${o.commit ? ` (${s(o.commit).slice(0, 9)})` : ''}`;
-    case 'conflict': return `integration conflict${Array.isArray(o.files) && o.files.length ? ` in ${o.files.slice(0, 3).map((f) => short(String(f))).join(', ')}${o.files.length > 3 ? ', ...' : ''}` : ''}`;
-    case 'check_failed': return 'integration check failed';
-    case 'empty': return 'nothing to integrate (no commits)';
-    case 'missing': return 'integration impossible: its commits are gone';
-    default: return 'integrate changed';
+    case 'integrated':
+      return `integrated into ${short(s(o.branch) || 'the integration branch')}${o.commit ? ` (${s(o.commit).slice(0, 9)})` : ''}`;
+    case 'conflict':
+      return `integration conflict${
+        Array.isArray(o.files) && o.files.length
+          ? ` in ${o.files
+              .slice(0, 3)
+              .map((f) => short(String(f)))
+              .join(', ')}${o.files.length > 3 ? ', ...' : ''}`
+          : ''
+      }`;
+    case 'check_failed':
+      return 'integration check failed';
+    case 'empty':
+      return 'nothing to integrate (no commits)';
+    case 'missing':
+      return 'integration impossible: its commits are gone';
+    default:
+      return 'integrate changed';
   }
 }
 
@@ -98,7 +123,11 @@ export function describeTicketChange(before: Ticket | null, after: Ticket | null
   const status = byField.get('status');
   // "closed" reads better than "status in_progress -> done, claim of alice ended"
   if (status && (after.status === 'done' || after.status === 'cancelled') && (!claim || !after.claim)) {
-    parts.push(after.status === 'done' ? `closed${after.updated_by ? ` by ${after.updated_by}` : ''}` : `cancelled${after.updated_by ? ` by ${after.updated_by}` : ''}`);
+    parts.push(
+      after.status === 'done'
+        ? `closed${after.updated_by ? ` by ${after.updated_by}` : ''}`
+        : `cancelled${after.updated_by ? ` by ${after.updated_by}` : ''}`,
+    );
     if (claim && before.claim && before.claim.by !== after.updated_by) parts.push(`claim of ${before.claim.by} ended`);
   } else if (status && (before.status === 'done' || before.status === 'cancelled') && after.status === 'todo') {
     parts.push('reopened');
@@ -106,7 +135,8 @@ export function describeTicketChange(before: Ticket | null, after: Ticket | null
   } else {
     if (claim) parts.push(claimText(before.claim, after.claim, after.updated_by));
     // a claim moves todo -> in_progress: saying it again adds nothing
-    if (status && !(claim && !before.claim && after.claim && after.status === 'in_progress')) parts.push(`status ${before.status} -> ${after.status}`);
+    if (status && !(claim && !before.claim && after.claim && after.status === 'in_progress'))
+      parts.push(`status ${before.status} -> ${after.status}`);
   }
   for (const c of changes) {
     switch (c.field) {
@@ -117,7 +147,11 @@ export function describeTicketChange(before: Ticket | null, after: Ticket | null
         parts.push(`title "${short(c.to)}"`);
         break;
       case 'assignee':
-        parts.push(c.to ? `assigned to ${String(c.to)}${c.from ? ` (was ${String(c.from)})` : ''}` : `unassigned (was ${String(c.from)})`);
+        parts.push(
+          c.to
+            ? `assigned to ${String(c.to)}${c.from ? ` (was ${String(c.from)})` : ''}`
+            : `unassigned (was ${String(c.from)})`,
+        );
         break;
       case 'deps':
       case 'locks':

@@ -23,7 +23,15 @@ export interface DiagramTicket extends GraphNode {
 export interface GraphJson {
   policy: WavePolicy;
   open: number | null;
-  nodes: { id: string; title: string | null; status: string; assignee: string | null; wave: number | null; ready: boolean; blocked_by: string[] }[];
+  nodes: {
+    id: string;
+    title: string | null;
+    status: string;
+    assignee: string | null;
+    wave: number | null;
+    ready: boolean;
+    blocked_by: string[];
+  }[];
   /** from = the dependency, to = the ticket that depends on it. */
   edges: { from: string; to: string; missing: boolean }[];
   /** Dependencies that name no ticket. */
@@ -35,7 +43,9 @@ export interface GraphJson {
 function ordered<N extends DiagramTicket>(g: BoardGraph<N>): N[] {
   const out: N[] = [];
   for (let w = 1; w <= g.maxWave; w++) for (const id of g.ticketsOf(w)) out.push(g.node(id)!);
-  const rest = [...g.nodes()].filter((n) => g.waveOf(n.id) === null).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rest = [...g.nodes()]
+    .filter((n) => g.waveOf(n.id) === null)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return [...out, ...rest];
 }
 
@@ -48,10 +58,19 @@ function missingDeps(g: BoardGraph<DiagramTicket>): string[] {
 export function graphJson(g: BoardGraph<DiagramTicket>): GraphJson {
   const nodes = ordered(g).map((n) => {
     const d = g.derived(n.id);
-    return { id: n.id, title: n.title ?? null, status: n.status, assignee: n.assignee ?? null, wave: d.wave, ready: d.ready, blocked_by: d.blocked_by };
+    return {
+      id: n.id,
+      title: n.title ?? null,
+      status: n.status,
+      assignee: n.assignee ?? null,
+      wave: d.wave,
+      ready: d.ready,
+      blocked_by: d.blocked_by,
+    };
   });
   const edges: GraphJson['edges'] = [];
-  for (const n of nodes) for (const dep of g.node(n.id)!.deps) edges.push({ from: dep, to: n.id, missing: !g.has(dep) });
+  for (const n of nodes)
+    for (const dep of g.node(n.id)!.deps) edges.push({ from: dep, to: n.id, missing: !g.has(dep) });
   return { policy: g.policy, open: g.openWave, nodes, edges, missing: missingDeps(g), cycles: g.cycles };
 }
 
@@ -92,7 +111,8 @@ export function mermaidText(s: string, max = 60): string {
 
 function waveLabels(g: BoardGraph<DiagramTicket>): Map<number, string> {
   const out = new Map<number, string>();
-  for (const s of g.waves()) out.set(s.wave, `Wave ${s.wave}${g.openWave === s.wave ? ' (open)' : ''}: ${s.done}/${s.total} done`);
+  for (const s of g.waves())
+    out.set(s.wave, `Wave ${s.wave}${g.openWave === s.wave ? ' (open)' : ''}: ${s.done}/${s.total} done`);
   return out;
 }
 
@@ -121,9 +141,14 @@ export function mermaid(g: BoardGraph<DiagramTicket>): string {
   }
   const missing = missingDeps(g);
   for (const m of missing) lines.push(`  ${mermaidId(m, 'm')}["${mermaidText(`${m} (missing)`)}"]`);
-  if (missing.length) byClass.set('missing', missing.map((m) => mermaidId(m, 'm')));
+  if (missing.length)
+    byClass.set(
+      'missing',
+      missing.map((m) => mermaidId(m, 'm')),
+    );
   for (const n of ordered(g)) {
-    for (const dep of n.deps) lines.push(`  ${g.has(dep) ? mermaidId(dep) : mermaidId(dep, 'm')} --> ${mermaidId(n.id)}`);
+    for (const dep of n.deps)
+      lines.push(`  ${g.has(dep) ? mermaidId(dep) : mermaidId(dep, 'm')} --> ${mermaidId(n.id)}`);
   }
   for (const [cls, s] of Object.entries(STYLES)) {
     if (!byClass.has(cls)) continue;
@@ -174,7 +199,9 @@ export function dot(g: BoardGraph<DiagramTicket>): string {
   }
   for (const m of missingDeps(g)) {
     const s = STYLES.missing;
-    lines.push(`  ${dotString(m)} [label=${dotString(`${m} (missing)`)}, fillcolor="${s.fill}", color="${s.stroke}", fontcolor="${s.color}", style="rounded,filled,dashed"];`);
+    lines.push(
+      `  ${dotString(m)} [label=${dotString(`${m} (missing)`)}, fillcolor="${s.fill}", color="${s.stroke}", fontcolor="${s.color}", style="rounded,filled,dashed"];`,
+    );
   }
   for (const n of ordered(g)) for (const dep of n.deps) lines.push(`  ${dotString(dep)} -> ${dotString(n.id)};`);
   lines.push('}');

@@ -105,12 +105,16 @@ export function unparsableViolation(message: string, hint?: string): EditViolati
     kind: 'invalid',
     field: 'front-matter',
     message,
-    hint: hint ?? 'fix the YAML between the --- lines (quote values that contain ": " or start with a special character)',
+    hint:
+      hint ?? 'fix the YAML between the --- lines (quote values that contain ": " or start with a special character)',
   };
 }
 
 /** A cycle through `start` following deps, as the list of its ticket ids, or null. */
-export function cycleThrough(start: Pick<Ticket, 'id' | 'deps'>, deps: (id: string) => readonly string[] | undefined): string[] | null {
+export function cycleThrough(
+  start: Pick<Ticket, 'id' | 'deps'>,
+  deps: (id: string) => readonly string[] | undefined,
+): string[] | null {
   // iterative DFS remembering the path, so the cycle can be named in full
   const seen = new Set<string>();
   const stack: Array<{ id: string; deps: readonly string[]; i: number }> = [{ id: start.id, deps: start.deps, i: 0 }];
@@ -159,7 +163,8 @@ export function checkHandEdit(
   if (!sameClaim(beforeClaim, t.claim)) {
     const lapsedDrop = t.claim === null && beforeClaim !== null && !activeClaim({ claim: beforeClaim }, now);
     // the holder closing (done, cancelled) or giving back (todo) by hand ends its own claim
-    const holderEnds = t.claim === null && beforeClaim !== null && beforeClaim.by === author && ENDS_CLAIM.has(t.status);
+    const holderEnds =
+      t.claim === null && beforeClaim !== null && beforeClaim.by === author && ENDS_CLAIM.has(t.status);
     if (!lapsedDrop && !holderEnds) {
       const what = t.claim === null ? 'removed' : beforeClaim === null ? 'written' : 'changed';
       out.push({
@@ -167,11 +172,12 @@ export function checkHandEdit(
         kind: 'conflict',
         field: 'claim',
         message: `the claim of ${t.id} was ${what} by hand; claims are written by the board only`,
-        hint: t.claim === null
-          ? `use board release ${t.id}`
-          : beforeClaim?.by === t.claim.by
-            ? `use board renew ${t.id} --as ${t.claim.by}`
-            : `use board claim ${t.id} --as NAME`,
+        hint:
+          t.claim === null
+            ? `use board release ${t.id}`
+            : beforeClaim?.by === t.claim.by
+              ? `use board renew ${t.id} --as ${t.claim.by}`
+              : `use board claim ${t.id} --as NAME`,
         data: { before: beforeClaim, after: t.claim },
       });
     }
@@ -185,7 +191,10 @@ export function checkHandEdit(
       kind: 'conflict',
       field: key,
       message: `the ${key} of ${t.id} was changed by hand; it is written by the board only (at close and integration)`,
-      hint: key === 'work' ? `close with \`board close ${t.id} --commits A..B\` to record other commits` : `run \`board integrate ${t.id}\``,
+      hint:
+        key === 'work'
+          ? `close with \`board close ${t.id} --commits A..B\` to record other commits`
+          : `run \`board integrate ${t.id}\``,
     });
   }
 
@@ -201,7 +210,8 @@ export function checkHandEdit(
   if (depsChanged || closing) {
     const lookup = (id: string) => (id === t.id ? t : board.lookup(id));
     for (const p of checkBoardRules(t, lookup, depsChanged ? board.graph : undefined)) {
-      const rule: EditRule = p.field === 'status' ? 'done_with_open_deps' : p.data?.cycle ? 'dependency_cycle' : 'unknown_dependency';
+      const rule: EditRule =
+        p.field === 'status' ? 'done_with_open_deps' : p.data?.cycle ? 'dependency_cycle' : 'unknown_dependency';
       out.push(fromRule(p, rule));
     }
     if (depsChanged && !board.graph) {

@@ -63,11 +63,7 @@ export class BoardError extends Error {
   }
 }
 
-export const usageError = (message: string, details?: ErrorDetails) =>
-  new BoardError('usage', message, details);
-export const invalid = (message: string, details?: ErrorDetails) =>
-  new BoardError('invalid', message, details);
-export const notFound = (message: string, details?: ErrorDetails) =>
-  new BoardError('not_found', message, details);
-export const conflict = (message: string, details?: ErrorDetails) =>
-  new BoardError('conflict', message, details);
+export const usageError = (message: string, details?: ErrorDetails) => new BoardError('usage', message, details);
+export const invalid = (message: string, details?: ErrorDetails) => new BoardError('invalid', message, details);
+export const notFound = (message: string, details?: ErrorDetails) => new BoardError('not_found', message, details);
+export const conflict = (message: string, details?: ErrorDetails) => new BoardError('conflict', message, details);

@@ -12,7 +12,8 @@
  *  - with `oneLine`: also newline, tab and every CR (a title or subject stays on one line).
  */
 
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
+const CONTROL =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
 const CONTROL_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 const hex = (c: string): string => {
@@ -40,5 +41,7 @@ export function hasControls(s: string, opts: { oneLine?: boolean } = {}): boolea
  */
 export function escapeLine(line: string, keep: ReadonlySet<string> | null): string {
   if (!keep) return escapeText(line);
-  return line.replace(/\u001b\[(\d{1,2})m|[^\u001b]+|\u001b/g, (m, n: string | undefined) => (n !== undefined && keep.has(n) ? m : escapeText(m)));
+  return line.replace(/\u001b\[(\d{1,2})m|[^\u001b]+|\u001b/g, (m, n: string | undefined) =>
+    n !== undefined && keep.has(n) ? m : escapeText(m),
+  );
 }

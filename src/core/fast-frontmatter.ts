@@ -95,7 +95,16 @@ export function frontmatterTooBig(matter: string): { message: string; hint: stri
   for (let i = 0; i < matter.length; i++) {
     const c = matter.charCodeAt(i);
     // \n , [ {, and the other line ends a regular expression's ^ sees (lone \r, U+2028, U+2029)
-    if (c === 10 || c === 44 || c === 91 || c === 123 || c === 0x2028 || c === 0x2029 || (c === 13 && matter.charCodeAt(i + 1) !== 10)) items++;
+    if (
+      c === 10 ||
+      c === 44 ||
+      c === 91 ||
+      c === 123 ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      (c === 13 && matter.charCodeAt(i + 1) !== 10)
+    )
+      items++;
   }
   if (items > MAX_FRONTMATTER_ITEMS) {
     return {
@@ -117,7 +126,8 @@ export interface SimpleYaml {
 }
 
 /** Characters the fast reader leaves to the YAML parser wherever they appear. */
-const UNSAFE_CHARS = /[\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSAFE_CHARS =
+  /[\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** A quick first look: none of these, and the text has no unsafe character. */
 const MAYBE_UNSAFE = /[\t\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/;
 const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_./-]{0,199}):(?: |$)/;
@@ -137,7 +147,8 @@ const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
  * (`constructor`, `toString`; `__proto__` is left to the parser). Keys are never repeated here.
  */
 function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (INHERITED.has(key)) Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  if (INHERITED.has(key))
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
   else obj[key] = value;
 }
 
@@ -180,8 +191,23 @@ function scalarAt(s: string, flow: boolean): { value: YamlScalar; rest: string }
 }
 
 const ESCAPES: Record<string, string> = {
-  '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
-  N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029', ' ': ' ', '"': '"', '/': '/', '\\': '\\',
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
 };
 
 function doubleQuoted(s: string): { value: string; rest: string } | null {
@@ -274,7 +300,7 @@ export function readSimpleYaml(matter: string): SimpleYaml | null {
     const j = nextContent(i);
     const next = j < lines.length ? lines[j] : '';
     const indent = indentOf(next);
-    if (j < lines.length && (next.startsWith('- ', indent) || next.length === indent + 1 && next[indent] === '-')) {
+    if (j < lines.length && (next.startsWith('- ', indent) || (next.length === indent + 1 && next[indent] === '-'))) {
       const items: YamlScalar[] = [];
       for (i = j; i < lines.length; i = nextContent(i + 1)) {
         const l = lines[i];

@@ -10,7 +10,14 @@
  */
 import { createHash } from 'node:crypto';
 
-export function fixedRecadoId(kind: string, parts: readonly string[], opts: { hexDigits?: number; hint?: string } = {}): string {
-  const h = createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, opts.hexDigits ?? 24);
+export function fixedRecadoId(
+  kind: string,
+  parts: readonly string[],
+  opts: { hexDigits?: number; hint?: string } = {},
+): string {
+  const h = createHash('sha256')
+    .update(parts.join('\0'))
+    .digest('hex')
+    .slice(0, opts.hexDigits ?? 24);
   return opts.hint === undefined ? `board-${kind}-${h}` : `board-${kind}-${opts.hint}-${h}`;
 }

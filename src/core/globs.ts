@@ -5,5 +5,12 @@
  */
 export { GlobError, MAX_ALTERNATIVES, type ParsedGlob, type Segment, type Token } from './globs/model.js';
 export { expandBraces, globProblem, parseGlob, splitGlobList } from './globs/parse.js';
-export { alternativesOverlap, globsOverlap, overlappingPatterns, segmentsIntersect, type GlobOverlap, type PatternOverlap } from './globs/overlap.js';
+export {
+  alternativesOverlap,
+  globsOverlap,
+  overlappingPatterns,
+  segmentsIntersect,
+  type GlobOverlap,
+  type PatternOverlap,
+} from './globs/overlap.js';
 export { globMatcher, normalizePath, PICOMATCH_OPTIONS, renderAlternative, renderSegment } from './globs/match.js';

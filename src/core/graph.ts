@@ -89,15 +89,33 @@ class Graph<N extends GraphNode> implements BoardGraph<N> {
     this.openWave = open;
   }
 
-  get maxWave() { return this.shape.maxWave; }
-  get cycles() { return this.shape.cycles; }
-  get unknownDeps(): ReadonlyMap<string, string[]> { return this.shape.unknownDeps; }
-  get size() { return this.map.size; }
-  has(id: string) { return this.map.has(id); }
-  node(id: string) { return this.map.get(id); }
-  nodes() { return this.map.values(); }
-  waveOf(id: string): number | null { return this.shape.wave.get(id) ?? null; }
-  dependentsOf(id: string): readonly string[] { return this.shape.dependents.get(id) ?? EMPTY; }
+  get maxWave() {
+    return this.shape.maxWave;
+  }
+  get cycles() {
+    return this.shape.cycles;
+  }
+  get unknownDeps(): ReadonlyMap<string, string[]> {
+    return this.shape.unknownDeps;
+  }
+  get size() {
+    return this.map.size;
+  }
+  has(id: string) {
+    return this.map.has(id);
+  }
+  node(id: string) {
+    return this.map.get(id);
+  }
+  nodes() {
+    return this.map.values();
+  }
+  waveOf(id: string): number | null {
+    return this.shape.wave.get(id) ?? null;
+  }
+  dependentsOf(id: string): readonly string[] {
+    return this.shape.dependents.get(id) ?? EMPTY;
+  }
 
   derived(id: string): Derived {
     const n = this.map.get(id);
@@ -196,8 +214,7 @@ export function computeGraph<N extends GraphNode>(input: Iterable<N>, policy: Wa
   return new Graph(policy, nodes, shape, countUnresolved(nodes, shape));
 }
 
-const sameDeps = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
+const sameDeps = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * The graph after some tickets changed (`changed`: their new versions, or new tickets) and

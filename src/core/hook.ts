@@ -42,7 +42,10 @@ const one = (s: string) => escapeText(s, { oneLine: true });
  * prefixed with `QUOTE`, so no line of it can start a line of the hook's output.
  */
 export function quoteText(text: string): string {
-  return escapeText(text.replace(/\r\n/g, '\n')).split('\n').map((l) => QUOTE + l).join('\n');
+  return escapeText(text.replace(/\r\n/g, '\n'))
+    .split('\n')
+    .map((l) => QUOTE + l)
+    .join('\n');
 }
 
 function block(r: RecadoJson, ctx: HookContext): string {
@@ -64,7 +67,9 @@ export const DATA_NOTICE =
 export function hookText(recados: RecadoJson[], ctx: HookContext, maxChars = HOOK_MAX_CHARS): HookText {
   if (!recados.length) return { text: '', shown: [], left: 0 };
   const footer = (left: number) =>
-    (left ? `${left} more unread recado${left === 1 ? '' : 's'} will follow with your next prompt (or: board inbox --as ${ctx.agent}).\n` : '') +
+    (left
+      ? `${left} more unread recado${left === 1 ? '' : 's'} will follow with your next prompt (or: board inbox --as ${ctx.agent}).\n`
+      : '') +
     `To answer, write a .md file with to:, subject: and reply_to: <id> into ${ctx.outbox}/ ` +
     `(or: board send NAME "text" --reply-to ID --as ${ctx.agent}).\n`;
   const blocks: string[] = [];

@@ -42,7 +42,13 @@ export interface TicketWork {
 }
 
 export type IntegrateState = 'integrated' | 'conflict' | 'check_failed' | 'empty' | 'missing';
-export const INTEGRATE_STATES: readonly IntegrateState[] = ['integrated', 'conflict', 'check_failed', 'empty', 'missing'];
+export const INTEGRATE_STATES: readonly IntegrateState[] = [
+  'integrated',
+  'conflict',
+  'check_failed',
+  'empty',
+  'missing',
+];
 
 export interface IntegrateRecord {
   state: IntegrateState;
@@ -91,11 +97,21 @@ const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** A branch name the board may create and move (a subset of git's check-ref-format). */
 export function branchProblem(name: unknown, field: string): string | undefined {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 100) return `${field} must be a branch name of 1-100 characters`;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(name) || name.includes('..') || name.includes('//') || name.endsWith('/') || name.endsWith('.') || name.endsWith('.lock') || name.split('/').some((c) => c.startsWith('.'))) {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 100)
+    return `${field} must be a branch name of 1-100 characters`;
+  if (
+    !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(name) ||
+    name.includes('..') ||
+    name.includes('//') ||
+    name.endsWith('/') ||
+    name.endsWith('.') ||
+    name.endsWith('.lock') ||
+    name.split('/').some((c) => c.startsWith('.'))
+  ) {
     return `invalid branch name ${JSON.stringify(name)} in ${field}`;
   }
-  if (name === 'HEAD' || name === 'board' || name.startsWith('board/')) return `${field} cannot be ${JSON.stringify(name)} (board/NAME are the agents' branches)`;
+  if (name === 'HEAD' || name === 'board' || name.startsWith('board/'))
+    return `${field} cannot be ${JSON.stringify(name)} (board/NAME are the agents' branches)`;
   return undefined;
 }
 
@@ -103,14 +119,19 @@ export function branchProblem(name: unknown, field: string): string | undefined 
  * The `integrate:` map of board.yaml. `parseDuration` is passed in (core/duration.ts) to keep
  * this module's imports small. Also reads a top-level `person:` (a name) as a default recipient.
  */
-export function integrateConfigFromData(data: Record<string, unknown>, parseDuration: (v: string | number, field: string) => number, file = 'board.yaml'): IntegrateConfig {
+export function integrateConfigFromData(
+  data: Record<string, unknown>,
+  parseDuration: (v: string | number, field: string) => number,
+  file = 'board.yaml',
+): IntegrateConfig {
   const raw = data.integrate;
   const cfg: IntegrateConfig = { ...DEFAULT_INTEGRATE, notify: [] };
   const person = typeof data.person === 'string' ? data.person : isObj(data.person) ? data.person.name : undefined;
   if (typeof person === 'string' && isAgentName(person)) cfg.notify.push(person);
   if (raw === undefined || raw === null) return cfg;
   const fail = (field: string, message: string, hint?: string) => invalid(`${file}: ${message}`, { file, field, hint });
-  if (!isObj(raw)) throw fail('integrate', 'integrate must be a map', 'e.g.\nintegrate:\n  branch: integration\n  check: npm test');
+  if (!isObj(raw))
+    throw fail('integrate', 'integrate must be a map', 'e.g.\nintegrate:\n  branch: integration\n  check: npm test');
   if (raw.branch !== undefined && raw.branch !== null) {
     const why = branchProblem(raw.branch, 'integrate.branch');
     if (why) throw fail('integrate.branch', why, 'use a plain branch name such as "integration"');
@@ -122,11 +143,13 @@ export function integrateConfigFromData(data: Record<string, unknown>, parseDura
     cfg.base = raw.base as string;
   }
   if (raw.strategy !== undefined && raw.strategy !== null) {
-    if (!STRATEGIES.includes(raw.strategy as Strategy)) throw fail('integrate.strategy', `unknown strategy ${JSON.stringify(raw.strategy)}`, 'use merge or squash');
+    if (!STRATEGIES.includes(raw.strategy as Strategy))
+      throw fail('integrate.strategy', `unknown strategy ${JSON.stringify(raw.strategy)}`, 'use merge or squash');
     cfg.strategy = raw.strategy as Strategy;
   }
   if (raw.check !== undefined && raw.check !== null) {
-    if (typeof raw.check !== 'string' || raw.check.includes('\0') || raw.check.length > 4096) throw fail('integrate.check', 'integrate.check must be a shell command (one string)', 'e.g. check: npm test');
+    if (typeof raw.check !== 'string' || raw.check.includes('\0') || raw.check.length > 4096)
+      throw fail('integrate.check', 'integrate.check must be a shell command (one string)', 'e.g. check: npm test');
     cfg.check = raw.check.trim() || null;
   }
   if (raw.check_timeout !== undefined && raw.check_timeout !== null) {
@@ -142,7 +165,12 @@ export function integrateConfigFromData(data: Record<string, unknown>, parseDura
     const list = Array.isArray(raw.notify) ? raw.notify : [raw.notify];
     cfg.notify = [];
     for (const n of list) {
-      if (typeof n !== 'string' || !(isAgentName(n) || /^@[a-z0-9][a-z0-9._-]{0,63}$/i.test(n))) throw fail('integrate.notify', `invalid recipient ${JSON.stringify(n)} in integrate.notify`, 'list agent names or @role');
+      if (typeof n !== 'string' || !(isAgentName(n) || /^@[a-z0-9][a-z0-9._-]{0,63}$/i.test(n)))
+        throw fail(
+          'integrate.notify',
+          `invalid recipient ${JSON.stringify(n)} in integrate.notify`,
+          'list agent names or @role',
+        );
       cfg.notify.push(n);
     }
   }
@@ -211,9 +239,14 @@ export function isSettled(view: IntegrationView | null): boolean {
  * The order tickets are integrated in: by wave (a ticket without a wave last), then by the
  * time it was closed (`updated`), then by id.
  */
-export function integrationOrder<T extends Pick<Ticket, 'id' | 'updated'>>(tickets: T[], waveOf: (id: string) => number | null): T[] {
+export function integrationOrder<T extends Pick<Ticket, 'id' | 'updated'>>(
+  tickets: T[],
+  waveOf: (id: string) => number | null,
+): T[] {
   const w = (t: T) => waveOf(t.id) ?? Number.MAX_SAFE_INTEGER;
-  return [...tickets].sort((a, b) => w(a) - w(b) || (a.updated ?? '').localeCompare(b.updated ?? '') || a.id.localeCompare(b.id));
+  return [...tickets].sort(
+    (a, b) => w(a) - w(b) || (a.updated ?? '').localeCompare(b.updated ?? '') || a.id.localeCompare(b.id),
+  );
 }
 
 /** Dependencies of `t` that are done but not integrated yet (cancelled ones never block). */
@@ -230,14 +263,20 @@ export function waitingOn(t: Pick<Ticket, 'deps'>, lookup: (id: string) => Ticke
 /** One line of text from a hostile title: no control characters, no line breaks, bounded. */
 export function oneLine(text: string, max = 120): string {
   // eslint-disable-next-line no-control-regex
-  const s = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const s = text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 /** Output of a command for a recado body: no escape sequences or control characters but tab and newline, the last `lines` lines. */
 export function outputTail(text: string, lines = 30, maxChars = 4000): string {
   // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/\r\n?/g, '\n').replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+  const clean = text
+    .replace(/\r\n?/g, '\n')
+    .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
   let tail = clean.replace(/\n+$/, '').split('\n').slice(-lines).join('\n');
   if (tail.length > maxChars) tail = `…${tail.slice(-maxChars)}`;
   return tail;
@@ -259,8 +298,14 @@ export function commitMessage(t: Pick<Ticket, 'id' | 'title'>, w: TicketWork, st
 }
 
 /** Recipients of a failure notice: the author, then the configured ones, without duplicates. */
-export function failureRecipients(author: string | null, cfg: Pick<IntegrateConfig, 'notify'>, orchestrators: string[]): string[] {
-  const list = [author, ...(cfg.notify.length ? cfg.notify : orchestrators)].filter((n): n is string => !!n && n !== 'board');
+export function failureRecipients(
+  author: string | null,
+  cfg: Pick<IntegrateConfig, 'notify'>,
+  orchestrators: string[],
+): string[] {
+  const list = [author, ...(cfg.notify.length ? cfg.notify : orchestrators)].filter(
+    (n): n is string => !!n && n !== 'board',
+  );
   return [...new Set(list)];
 }
 
@@ -270,13 +315,31 @@ export interface IntegrationSummary {
   counts: Record<IntegrationView, number>;
   waves: Array<{ wave: number | null; counts: Record<IntegrationView, number> }>;
   /** Done tickets that are not integrated (with their state). */
-  pending: Array<{ id: string; title: string; wave: number | null; state: IntegrationView; files?: string[]; message?: string | null }>;
+  pending: Array<{
+    id: string;
+    title: string;
+    wave: number | null;
+    state: IntegrationView;
+    files?: string[];
+    message?: string | null;
+  }>;
 }
 
-const zero = (): Record<IntegrationView, number> => ({ integrated: 0, waiting: 0, conflict: 0, check_failed: 0, empty: 0, missing: 0 });
+const zero = (): Record<IntegrationView, number> => ({
+  integrated: 0,
+  waiting: 0,
+  conflict: 0,
+  check_failed: 0,
+  empty: 0,
+  missing: 0,
+});
 
 /** Integration state per ticket and per wave (for `board status`). */
-export function integrationSummary(tickets: Iterable<Ticket>, waveOf: (id: string) => number | null, branch: string): IntegrationSummary {
+export function integrationSummary(
+  tickets: Iterable<Ticket>,
+  waveOf: (id: string) => number | null,
+  branch: string,
+): IntegrationSummary {
   const counts = zero();
   const waves = new Map<number | null, Record<IntegrationView, number>>();
   const pending: IntegrationSummary['pending'] = [];
@@ -290,7 +353,14 @@ export function integrationSummary(tickets: Iterable<Ticket>, waveOf: (id: strin
     waves.get(wave)![v]++;
     if (!isSettled(v)) {
       const r = integrationOf(t);
-      pending.push({ id: t.id, title: t.title, wave, state: v, ...(r?.files.length ? { files: r.files } : {}), ...(r?.message ? { message: r.message } : {}) });
+      pending.push({
+        id: t.id,
+        title: t.title,
+        wave,
+        state: v,
+        ...(r?.files.length ? { files: r.files } : {}),
+        ...(r?.message ? { message: r.message } : {}),
+      });
     }
   }
   const sorted = [...waves.entries()].sort((a, b) => (a[0] ?? Infinity) - (b[0] ?? Infinity));
@@ -300,7 +370,9 @@ export function integrationSummary(tickets: Iterable<Ticket>, waveOf: (id: strin
 
 /** "3 integrated, 1 waiting, 1 conflict" (states with a count only). */
 export function countsText(c: Record<IntegrationView, number>): string {
-  const parts = (Object.entries(c) as [IntegrationView, number][]).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k.replace('_', ' ')}`);
+  const parts = (Object.entries(c) as [IntegrationView, number][])
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k.replace('_', ' ')}`);
   return parts.length ? parts.join(', ') : 'nothing closed yet';
 }
 
@@ -310,7 +382,11 @@ export function integrateSettings(config: { integrate?: IntegrateConfig }): Inte
 }
 
 /** The integration part of `board status`: null while no ticket is done. */
-export function integrationStatus(tickets: Iterable<Ticket>, graph: { waveOf(id: string): number | null }, config: { integrate?: IntegrateConfig }): IntegrationSummary | null {
+export function integrationStatus(
+  tickets: Iterable<Ticket>,
+  graph: { waveOf(id: string): number | null },
+  config: { integrate?: IntegrateConfig },
+): IntegrationSummary | null {
   const s = integrationSummary(tickets, (id) => graph.waveOf(id), integrateSettings(config).branch);
   return Object.values(s.counts).some((n) => n > 0) ? s : null;
 }

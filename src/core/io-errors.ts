@@ -7,10 +7,22 @@ import { BoardError } from './errors.js';
 
 const WHAT: Record<string, { said: string; hint: string }> = {
   ENOSPC: { said: 'no space left on the disk', hint: 'free some space on that disk, then run the command again' },
-  EDQUOT: { said: 'the disk quota is used up', hint: 'free some space (or have the quota raised), then run the command again' },
-  EROFS: { said: 'the file system is read-only', hint: 'remount it read-write (or work from a writable copy), then run the command again' },
-  EACCES: { said: 'permission denied', hint: 'make the folder writable for this user (chmod u+w / chown), then run the command again' },
-  EPERM: { said: 'operation not permitted', hint: 'check the file\'s owner and flags (chattr, immutable files), then run the command again' },
+  EDQUOT: {
+    said: 'the disk quota is used up',
+    hint: 'free some space (or have the quota raised), then run the command again',
+  },
+  EROFS: {
+    said: 'the file system is read-only',
+    hint: 'remount it read-write (or work from a writable copy), then run the command again',
+  },
+  EACCES: {
+    said: 'permission denied',
+    hint: 'make the folder writable for this user (chmod u+w / chown), then run the command again',
+  },
+  EPERM: {
+    said: 'operation not permitted',
+    hint: "check the file's owner and flags (chattr, immutable files), then run the command again",
+  },
   EMFILE: { said: 'too many open files', hint: 'raise the open-file limit (ulimit -n), then run the command again' },
   EIO: { said: 'input/output error', hint: 'check the disk (dmesg), then run the command again' },
 };

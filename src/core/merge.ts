@@ -39,7 +39,9 @@ const ms = (s: string | null | undefined) => {
 export function asClaim(v: unknown): Claim | null {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
   const c = v as Record<string, unknown>;
-  return typeof c.by === 'string' && typeof c.at === 'string' && typeof c.expires === 'string' ? { by: c.by, at: c.at, expires: c.expires } : null;
+  return typeof c.by === 'string' && typeof c.at === 'string' && typeof c.expires === 'string'
+    ? { by: c.by, at: c.at, expires: c.expires }
+    : null;
 }
 
 const sameHolder = (a: Claim | null, b: Claim | null) => !!a && !!b && a.by === b.by && a.at === b.at;
@@ -125,7 +127,8 @@ export function mergeTicketData(base: Record<string, unknown> | null, a: TicketS
   const winner = conflict ? (conflict.winnerSide === 'a' ? a : b) : null;
 
   const keys: string[] = [];
-  for (const d of [later.data, (primary === 'a' ? b : a).data, base ?? {}]) for (const k of Object.keys(d)) if (!keys.includes(k)) keys.push(k);
+  for (const d of [later.data, (primary === 'a' ? b : a).data, base ?? {}])
+    for (const k of Object.keys(d)) if (!keys.includes(k)) keys.push(k);
 
   const data: Record<string, unknown> = {};
   const contested: string[] = [];

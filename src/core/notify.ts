@@ -28,7 +28,10 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-
 /** Text made safe for a terminal: control and bidi characters removed (newlines kept when asked, tabs as spaces). */
 export function terminalSafe(s: string, opts: { keepNewlines?: boolean } = {}): string {
   if (!opts.keepNewlines) return s.replace(UNSAFE, '');
-  return s.split('\n').map((l) => l.replace(/\t/g, '        ').replace(UNSAFE, '')).join('\n');
+  return s
+    .split('\n')
+    .map((l) => l.replace(/\t/g, '        ').replace(UNSAFE, ''))
+    .join('\n');
 }
 
 /** One line, no control or bidi characters, bounded. */

@@ -23,14 +23,21 @@ export function ticketLines(tickets: TicketJson[], agent?: string, max = PROMPT_
   if (!tickets.length) return '- none yet: `board next` will find one for you.';
   const lines = tickets.slice(0, max).map((t) => {
     const state = t.claim
-      ? t.claim.by === agent ? `claimed by you until ${t.claim.expires}` : `claimed by ${t.claim.by}`
-      : t.ready ? 'ready' : t.blocked_by.length ? `waits on ${t.blocked_by.slice(0, 2).join(', ')}${t.blocked_by.length > 2 ? ` +${t.blocked_by.length - 2}` : ''}` : t.status;
+      ? t.claim.by === agent
+        ? `claimed by you until ${t.claim.expires}`
+        : `claimed by ${t.claim.by}`
+      : t.ready
+        ? 'ready'
+        : t.blocked_by.length
+          ? `waits on ${t.blocked_by.slice(0, 2).join(', ')}${t.blocked_by.length > 2 ? ` +${t.blocked_by.length - 2}` : ''}`
+          : t.status;
     // a title is one line: one written with a newline (by hand) is shown escaped, never as a new line
     const full = escapeText(t.title, { oneLine: true });
     const title = full.length > TITLE_MAX ? `${full.slice(0, TITLE_MAX - 1)}…` : full;
     return `- ${t.id} [${t.status}] ${title} (wave ${t.wave ?? '-'}, P${t.priority}, ${state})`;
   });
-  if (tickets.length > max) lines.push(`- … and ${tickets.length - max} more: \`board list --assignee ${agent ?? 'NAME'}\``);
+  if (tickets.length > max)
+    lines.push(`- … and ${tickets.length - max} more: \`board list --assignee ${agent ?? 'NAME'}\``);
   return lines.join('\n');
 }
 

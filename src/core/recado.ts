@@ -108,20 +108,35 @@ const ROLE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
  */
 export function recipientTokens(value: unknown): { tokens: string[]; problem?: RecadoProblem } {
   if (value === undefined || value === null || value === '') {
-    return { tokens: [], problem: { field: 'to', message: 'missing "to:" (who the recado is for)', hint: 'write "to: NAME", "to: [a, b]", "to: all" or "to: \'@role\'"' } };
+    return {
+      tokens: [],
+      problem: {
+        field: 'to',
+        message: 'missing "to:" (who the recado is for)',
+        hint: 'write "to: NAME", "to: [a, b]", "to: all" or "to: \'@role\'"',
+      },
+    };
   }
   const items = Array.isArray(value) ? value : [value];
   const tokens: string[] = [];
   for (const item of items) {
     if (typeof item !== 'string') {
-      return { tokens: [], problem: { field: 'to', message: `"to:" must name agents, found ${JSON.stringify(item)}`, hint: 'write "to: NAME" or "to: [a, b]"' } };
+      return {
+        tokens: [],
+        problem: {
+          field: 'to',
+          message: `"to:" must name agents, found ${JSON.stringify(item)}`,
+          hint: 'write "to: NAME" or "to: [a, b]"',
+        },
+      };
     }
     for (const t of item.split(/[\s,]+/)) {
       const token = t.trim().toLowerCase();
       if (token && !tokens.includes(token)) tokens.push(token);
     }
   }
-  if (tokens.length === 0) return { tokens, problem: { field: 'to', message: '"to:" names nobody', hint: 'write "to: NAME"' } };
+  if (tokens.length === 0)
+    return { tokens, problem: { field: 'to', message: '"to:" names nobody', hint: 'write "to: NAME"' } };
   return { tokens };
 }
 
@@ -133,7 +148,11 @@ function scalarString(v: unknown): string | undefined {
 
 /** A subject from the body when none is written: its first non-empty line, shortened. */
 export function subjectFromBody(body: string): string {
-  const line = body.split('\n').map((l) => l.replace(/^#+\s*/, '').trim()).find((l) => l !== '') ?? '';
+  const line =
+    body
+      .split('\n')
+      .map((l) => l.replace(/^#+\s*/, '').trim())
+      .find((l) => l !== '') ?? '';
   if (line === '') return '(no subject)';
   return line.length > 72 ? `${line.slice(0, 71)}…` : line;
 }
@@ -143,7 +162,11 @@ export function subjectFromBody(body: string): string {
  * outbox folder, or --as); a different `from:` in the file is kept only as `claimed_from`.
  * `id` and `sent` written by hand are ignored: the board stamps its own.
  */
-export function draftFromData(data: Record<string, unknown>, body: string, from: string): { draft: RecadoDraft; problems: RecadoProblem[] } {
+export function draftFromData(
+  data: Record<string, unknown>,
+  body: string,
+  from: string,
+): { draft: RecadoDraft; problems: RecadoProblem[] } {
   const problems: RecadoProblem[] = [];
   const { tokens, problem } = recipientTokens(data.to);
   if (problem) problems.push(problem);
@@ -157,14 +180,24 @@ export function draftFromData(data: Record<string, unknown>, body: string, from:
   let ticket: string | null = null;
   if (data.ticket !== undefined && data.ticket !== null && data.ticket !== '') {
     const t = scalarString(data.ticket);
-    if (t === undefined || !isTicketId(t)) problems.push({ field: 'ticket', message: `invalid ticket id ${JSON.stringify(data.ticket)}`, hint: 'write "ticket: T-4k9x" or leave it out' });
+    if (t === undefined || !isTicketId(t))
+      problems.push({
+        field: 'ticket',
+        message: `invalid ticket id ${JSON.stringify(data.ticket)}`,
+        hint: 'write "ticket: T-4k9x" or leave it out',
+      });
     else ticket = t;
   }
 
   let reply_to: string | null = null;
   if (data.reply_to !== undefined && data.reply_to !== null && data.reply_to !== '') {
     const r = scalarString(data.reply_to);
-    if (r === undefined || !isRecadoId(r)) problems.push({ field: 'reply_to', message: `invalid recado id ${JSON.stringify(data.reply_to)} in reply_to`, hint: 'copy the id of the recado you answer (board inbox shows it)' });
+    if (r === undefined || !isRecadoId(r))
+      problems.push({
+        field: 'reply_to',
+        message: `invalid recado id ${JSON.stringify(data.reply_to)} in reply_to`,
+        hint: 'copy the id of the recado you answer (board inbox shows it)',
+      });
     else reply_to = r;
   }
 
@@ -211,7 +244,9 @@ export function resolveRecipients(
       for (const n of group) out.add(n);
     } else if (token.startsWith('@')) {
       const role = token.slice(1);
-      const group = ROLE_RE.test(role) ? names.filter((n) => n !== sender && agents[n].role?.toLowerCase() === role) : [];
+      const group = ROLE_RE.test(role)
+        ? names.filter((n) => n !== sender && agents[n].role?.toLowerCase() === role)
+        : [];
       if (group.length === 0) empty.push(token);
       for (const n of group) out.add(n);
     } else if (isAgentName(token) && !RESERVED_AGENT_NAMES.has(token) && (token in agents || alsoKnown.has(token))) {
@@ -237,7 +272,9 @@ export function resolutionProblem(r: Resolution): { message: string; hint: strin
   }
   if (r.recipients.length === 0) {
     return {
-      message: r.empty.length ? `nobody to deliver to: ${r.empty.join(', ')} ${r.empty.length === 1 ? 'names' : 'name'} no other agent` : 'nobody to deliver to',
+      message: r.empty.length
+        ? `nobody to deliver to: ${r.empty.join(', ')} ${r.empty.length === 1 ? 'names' : 'name'} no other agent`
+        : 'nobody to deliver to',
       hint: 'see `board agent list` for the agents and their roles',
     };
   }
@@ -250,7 +287,10 @@ export function resolutionProblem(r: Resolution): { message: string; hint: strin
  * The front-matter of the recado as delivered, in a fixed order: what the board stamps
  * (id, from, sent), what the sender wrote, then the sender's other keys as written.
  */
-export function stampedFields(d: RecadoDraft, stamp: { id: string; from: string; sent: string }): Record<string, unknown> {
+export function stampedFields(
+  d: RecadoDraft,
+  stamp: { id: string; from: string; sent: string },
+): Record<string, unknown> {
   const f: Record<string, unknown> = { id: stamp.id, from: stamp.from };
   if (d.claimed_from) f.claimed_from = d.claimed_from;
   f.to = d.to.length === 1 ? d.to[0] : d.to;
@@ -313,7 +353,8 @@ export function retryDelay(attempts: number, msSinceChange: number, msSinceFirst
   if (attempts >= RETRY_DELAYS_MS.length && msSinceChange >= SETTLE_MS) return null;
   const delay = RETRY_DELAYS_MS[Math.min(attempts, RETRY_DELAYS_MS.length) - 1] ?? RETRY_DELAYS_MS[0];
   // once the schedule is spent, wait just long enough for the file to have settled
-  if (attempts >= RETRY_DELAYS_MS.length) return Math.max(50, Math.min(RETRY_DELAYS_MS[RETRY_DELAYS_MS.length - 1], SETTLE_MS - msSinceChange));
+  if (attempts >= RETRY_DELAYS_MS.length)
+    return Math.max(50, Math.min(RETRY_DELAYS_MS[RETRY_DELAYS_MS.length - 1], SETTLE_MS - msSinceChange));
   return delay;
 }
 
@@ -338,7 +379,7 @@ const BOUNCE_MAX_AGENTS = 60;
 
 /** The recado the board sends to a sender whose recado bounced. */
 export function bounceNotice(b: BounceFacts): { subject: string; body: string } {
-  const what = b.subject ? `"${b.subject}"` : b.original.split('/').pop() ?? b.original;
+  const what = b.subject ? `"${b.subject}"` : (b.original.split('/').pop() ?? b.original);
   const lines = [
     `Your recado ${what} was not delivered: ${b.reason}.`,
     '',
@@ -347,8 +388,14 @@ export function bounceNotice(b: BounceFacts): { subject: string; body: string } 
   ];
   if (b.hint) lines.push('', `What to do: ${b.hint}.`);
   if (b.agents) {
-    const names = b.agents.length > BOUNCE_MAX_AGENTS ? [...b.agents.slice(0, BOUNCE_MAX_AGENTS), `… (${b.agents.length - BOUNCE_MAX_AGENTS} more)`] : b.agents;
-    lines.push('', `The agents of this board: ${names.length ? names.join(', ') : '(none)'}. You can also write to: all, or "@ROLE".`);
+    const names =
+      b.agents.length > BOUNCE_MAX_AGENTS
+        ? [...b.agents.slice(0, BOUNCE_MAX_AGENTS), `… (${b.agents.length - BOUNCE_MAX_AGENTS} more)`]
+        : b.agents;
+    lines.push(
+      '',
+      `The agents of this board: ${names.length ? names.join(', ') : '(none)'}. You can also write to: all, or "@ROLE".`,
+    );
   }
   lines.push('', 'Fix it and drop it into your outbox again, or send it with `board send`.');
   return { subject: `not delivered: ${b.subject ?? what}`.slice(0, 200), body: lines.join('\n') + '\n' };

@@ -81,22 +81,27 @@ export function refusalNotice(r: Refusal): { subject: string; body: string } {
   const what = r.boardWrite
     ? `A board command (by ${r.boardWrite}) wrote ${r.file} on top of a hand edit${r.author ? ` by ${r.author}` : ''} that the watcher had not checked yet. That hand edit breaks the rules of the board, so it was refused:`
     : `Your edit of ${r.file} breaks the rules of the board, so it was refused:`;
-  const list = r.violations.flatMap((v) => [`- ${v.field}: ${v.message}`, ...(v.hint ? [`  what to do: ${v.hint}`] : [])]);
+  const list = r.violations.flatMap((v) => [
+    `- ${v.field}: ${v.message}`,
+    ...(v.hint ? [`  what to do: ${v.hint}`] : []),
+  ]);
   const done =
     r.action === 'restored' && r.partial?.length
       ? `Only ${r.partial.join(', ')} ${r.partial.length === 1 ? 'is' : 'are'} back to the last valid values${r.restored?.updated ? ` (updated ${r.restored.updated}${r.restored.updated_by ? ` by ${r.restored.updated_by}` : ''})` : ''}; the rest of your edit stays in the ticket.`
       : r.action === 'restored'
-      ? `The ticket is back to its last valid version${r.restored?.updated ? ` (updated ${r.restored.updated}${r.restored.updated_by ? ` by ${r.restored.updated_by}` : ''})` : ''}.`
-      : r.action === 'removed'
-        ? `${r.file} was a new file with no valid version, so it was taken out of tickets/.`
-        : `${r.file} had changed again by the time the watcher looked, so it was left as it is now (that version is checked on its own).`;
+        ? `The ticket is back to its last valid version${r.restored?.updated ? ` (updated ${r.restored.updated}${r.restored.updated_by ? ` by ${r.restored.updated_by}` : ''})` : ''}.`
+        : r.action === 'removed'
+          ? `${r.file} was a new file with no valid version, so it was taken out of tickets/.`
+          : `${r.file} had changed again by the time the watcher looked, so it was left as it is now (that version is checked on its own).`;
   const body = [
     what,
     '',
     ...list,
     '',
     done,
-    ...(r.boardWrite && r.action === 'restored' ? [`The board command on top of it was undone with it: ${r.boardWrite}, run it again.`] : []),
+    ...(r.boardWrite && r.action === 'restored'
+      ? [`The board command on top of it was undone with it: ${r.boardWrite}, run it again.`]
+      : []),
     `${r.boardWrite ? 'The hand edit' : 'Your text'} is kept, byte for byte, in ${r.kept} (the reason beside it in ${r.kept}.reason).`,
     'Nothing of it is lost: copy what you need from there and make the change again within the rules.',
     'Claims, releases and closing go through the board: board claim / renew / release / close ID --as NAME.',

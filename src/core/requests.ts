@@ -26,15 +26,22 @@ export function isBoardRequest(to: readonly string[]): boolean {
 const HOW = 'write one of claim: ID, renew: ID, release: ID, close: ID, cancel: ID or next: true (with to: board)';
 
 /** The request in a recado's unknown keys, or why it is not one. */
-export function parseBoardRequest(extra: Record<string, unknown>): { request: BoardRequest } | { problem: string; hint: string } {
+export function parseBoardRequest(
+  extra: Record<string, unknown>,
+): { request: BoardRequest } | { problem: string; hint: string } {
   const ops = REQUEST_OPS.filter((k) => extra[k] !== undefined && extra[k] !== null && extra[k] !== false);
   if (ops.length === 0) return { problem: 'a recado to the board must say what to do', hint: HOW };
-  if (ops.length > 1) return { problem: `one request per recado, this one says ${ops.join(' and ')}`, hint: 'send one recado per request' };
+  if (ops.length > 1)
+    return {
+      problem: `one request per recado, this one says ${ops.join(' and ')}`,
+      hint: 'send one recado per request',
+    };
   const op = ops[0];
   if (op === 'next') return { request: { op, also: extra.also === true || extra.also === 'true' } };
   const v = extra[op];
   const id = typeof v === 'string' ? v.trim() : '';
-  if (!isTicketId(id)) return { problem: `${op}: ${JSON.stringify(v)} is not a ticket id`, hint: `write "${op}: T-4k9x"` };
+  if (!isTicketId(id))
+    return { problem: `${op}: ${JSON.stringify(v)} is not a ticket id`, hint: `write "${op}: T-4k9x"` };
   return { request: { op, id } };
 }
 

@@ -119,7 +119,8 @@ export interface StatusFacts {
 export const NEEDS_YOU_REJECTED_MS = 60 * 60_000;
 
 /** The later of two activities; on a tie (times are to the second) the one given second. */
-const later = (a: Activity | null, b: Activity | null) => (!a ? b : !b ? a : Date.parse(b.at) >= Date.parse(a.at) ? b : a);
+const later = (a: Activity | null, b: Activity | null) =>
+  !a ? b : !b ? a : Date.parse(b.at) >= Date.parse(a.at) ? b : a;
 
 export function buildStatus(f: StatusFacts): BoardStatus {
   const counts: Record<string, number> & { total: number } = { total: 0 } as Record<string, number> & { total: number };
@@ -136,16 +137,27 @@ export function buildStatus(f: StatusFacts): BoardStatus {
       const left = Date.parse(t.claim.expires) - nowMs;
       const list = claims.get(t.claim.by) ?? [];
       list.push({
-        id: t.id, title: t.title, status: t.status, since: t.claim.at, expires: t.claim.expires,
-        left_ms: Number.isFinite(left) ? Math.max(0, left) : 0, expired: !(left > 0),
+        id: t.id,
+        title: t.title,
+        status: t.status,
+        since: t.claim.at,
+        expires: t.claim.expires,
+        left_ms: Number.isFinite(left) ? Math.max(0, left) : 0,
+        expired: !(left > 0),
       });
       claims.set(t.claim.by, list);
     }
     if (t.updated_by && t.updated && Number.isFinite(Date.parse(t.updated))) {
       // times are to the second: the most specific reading first
-      const verb = RESOLVED.has(t.status) ? (t.status === 'done' ? 'closed' : 'cancelled')
-        : t.claim?.by === t.updated_by && t.claim.at === t.updated ? 'claimed'
-        : t.created === t.updated ? 'created' : 'edited';
+      const verb = RESOLVED.has(t.status)
+        ? t.status === 'done'
+          ? 'closed'
+          : 'cancelled'
+        : t.claim?.by === t.updated_by && t.claim.at === t.updated
+          ? 'claimed'
+          : t.created === t.updated
+            ? 'created'
+            : 'edited';
       const a: Activity = { at: t.updated, what: `${verb} ${t.id}` };
       edits.set(t.updated_by, later(edits.get(t.updated_by) ?? null, a)!);
     }
@@ -171,9 +183,20 @@ export function buildStatus(f: StatusFacts): BoardStatus {
       .filter((a) => a.state && (a.state.state === 'waiting' || a.state.state === 'dead'))
       .map((a) => ({ name: a.name, state: a.state!.state, since: a.state!.since, detail: a.state!.detail })),
     review: review.sort((a, b) => a.id.localeCompare(b.id)),
-    rejected: (f.rejected ?? []).filter((r) => nowMs - Date.parse(r.at) < NEEDS_YOU_REJECTED_MS).sort((a, b) => b.at.localeCompare(a.at)),
+    rejected: (f.rejected ?? [])
+      .filter((r) => nowMs - Date.parse(r.at) < NEEDS_YOU_REJECTED_MS)
+      .sort((a, b) => b.at.localeCompare(a.at)),
   };
-  return { board: f.board, policy: f.policy, open: f.open, waves: f.waves, tickets: counts, agents, watcher: f.watcher, needs_you };
+  return {
+    board: f.board,
+    policy: f.policy,
+    open: f.open,
+    waves: f.waves,
+    tickets: counts,
+    agents,
+    watcher: f.watcher,
+    needs_you,
+  };
 }
 
 /** "4s ago", "3m ago", "2h ago", "5d ago". */

@@ -15,8 +15,18 @@ export const DEFAULT_PRIORITY = 2;
 
 /** Front-matter keys the board knows; every other key is kept untouched as `extra`. */
 export const KNOWN_KEYS = [
-  'id', 'title', 'status', 'assignee', 'deps', 'locks', 'labels', 'priority', 'claim',
-  'created', 'updated', 'updated_by',
+  'id',
+  'title',
+  'status',
+  'assignee',
+  'deps',
+  'locks',
+  'labels',
+  'priority',
+  'claim',
+  'created',
+  'updated',
+  'updated_by',
 ] as const;
 const KNOWN = new Set<string>(KNOWN_KEYS);
 
@@ -62,8 +72,7 @@ export interface Derived {
 
 export type TicketJson = Omit<Ticket, 'extra'> & Derived & { extra: Record<string, unknown> };
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function asIdString(v: unknown): unknown {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? String(v) : v;
@@ -145,12 +154,19 @@ export function ticketFromData(
 
   let assignee = data.assignee ?? null;
   if (assignee !== null && !isAgentName(assignee)) {
-    problems.push({ field: 'assignee', message: `invalid assignee ${JSON.stringify(assignee)}`, hint: 'use an agent name, or leave it empty' });
+    problems.push({
+      field: 'assignee',
+      message: `invalid assignee ${JSON.stringify(assignee)}`,
+      hint: 'use an agent name, or leave it empty',
+    });
     assignee = null;
   }
 
-  const deps = stringList(data, 'deps', problems, (s) => (isTicketId(s) ? undefined : `invalid dependency id ${JSON.stringify(s)}`));
-  if (typeof id === 'string' && deps.includes(id)) problems.push({ field: 'deps', message: `ticket ${id} depends on itself` });
+  const deps = stringList(data, 'deps', problems, (s) =>
+    isTicketId(s) ? undefined : `invalid dependency id ${JSON.stringify(s)}`,
+  );
+  if (typeof id === 'string' && deps.includes(id))
+    problems.push({ field: 'deps', message: `ticket ${id} depends on itself` });
   const locks = stringList(data, 'locks', problems, lockProblem);
   const labels = stringList(data, 'labels', problems, (s) =>
     s.length > 0 && s.length <= 64 && !/[\s,]/.test(s) ? undefined : `invalid label ${JSON.stringify(s)}`,
@@ -158,7 +174,11 @@ export function ticketFromData(
 
   let priority = data.priority ?? DEFAULT_PRIORITY;
   if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 4) {
-    problems.push({ field: 'priority', message: `invalid priority ${JSON.stringify(priority)}`, hint: 'use 0 (highest) to 4 (lowest)' });
+    problems.push({
+      field: 'priority',
+      message: `invalid priority ${JSON.stringify(priority)}`,
+      hint: 'use 0 (highest) to 4 (lowest)',
+    });
     priority = DEFAULT_PRIORITY;
   }
 
@@ -166,7 +186,11 @@ export function ticketFromData(
   if (data.claim !== undefined && data.claim !== null) {
     const c = data.claim;
     if (!isObj(c) || !isAgentName(c.by) || !isTimestamp(c.at) || !isTimestamp(c.expires)) {
-      problems.push({ field: 'claim', message: 'malformed claim', hint: 'claims are written by `board claim`; remove the claim block' });
+      problems.push({
+        field: 'claim',
+        message: 'malformed claim',
+        hint: 'claims are written by `board claim`; remove the claim block',
+      });
     } else {
       claim = { by: c.by, at: c.at, expires: c.expires };
     }
@@ -176,7 +200,11 @@ export function ticketFromData(
     const v = data[field];
     if (v === undefined || v === null) return null;
     if (!isTimestamp(v)) {
-      problems.push({ field, message: `${field} is not a timestamp: ${JSON.stringify(v)}`, hint: 'use ISO 8601, e.g. 2026-11-21T10:00:00Z' });
+      problems.push({
+        field,
+        message: `${field} is not a timestamp: ${JSON.stringify(v)}`,
+        hint: 'use ISO 8601, e.g. 2026-11-21T10:00:00Z',
+      });
       return null;
     }
     return v;
@@ -191,7 +219,12 @@ export function ticketFromData(
   }
 
   for (const k of DERIVED_KEYS) {
-    if (k in data) problems.push({ field: k, message: `"${k}" is derived by the board and cannot be stored`, hint: `remove the "${k}:" line` });
+    if (k in data)
+      problems.push({
+        field: k,
+        message: `"${k}" is derived by the board and cannot be stored`,
+        hint: `remove the "${k}:" line`,
+      });
   }
 
   const extra: Record<string, unknown> = {};

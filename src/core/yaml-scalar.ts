@@ -17,7 +17,9 @@ const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
 /** Every pattern above in one (a quick "is it a string" test). */
-const NOT_A_STRING = new RegExp(`^(?:${[NULL, BOOL, INT_OCT, INT, INT_HEX, FLOAT_NAN, FLOAT_EXP, FLOAT].map((r) => r.source.slice(1, -1)).join('|')})$`);
+const NOT_A_STRING = new RegExp(
+  `^(?:${[NULL, BOOL, INT_OCT, INT, INT_HEX, FLOAT_NAN, FLOAT_EXP, FLOAT].map((r) => r.source.slice(1, -1)).join('|')})$`,
+);
 
 export type YamlScalar = string | number | boolean | null;
 
@@ -25,8 +27,19 @@ export type YamlScalar = string | number | boolean | null;
 export function resolvePlain(s: string): YamlScalar {
   // most plain scalars are words: only these first characters can start anything but a string
   const c = s.charCodeAt(0);
-  const maybe = s === '' || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 126 || // 0-9 + - . ~
-    c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70; // n N t T f F
+  const maybe =
+    s === '' ||
+    (c >= 48 && c <= 57) ||
+    c === 43 ||
+    c === 45 ||
+    c === 46 ||
+    c === 126 || // 0-9 + - . ~
+    c === 110 ||
+    c === 78 ||
+    c === 116 ||
+    c === 84 ||
+    c === 102 ||
+    c === 70; // n N t T f F
   if (!maybe || !NOT_A_STRING.test(s)) return s;
   if (NULL.test(s)) return null;
   if (BOOL.test(s)) return s[0] === 't' || s[0] === 'T';

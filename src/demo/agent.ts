@@ -77,7 +77,10 @@ async function boardOk(args: string[]): Promise<string> {
 
 function git(args: string[]): Promise<Run> {
   return exec('git', args, {
-    GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: `${name}@demo`, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: `${name}@demo`,
+    GIT_AUTHOR_NAME: name,
+    GIT_AUTHOR_EMAIL: `${name}@demo`,
+    GIT_COMMITTER_NAME: name,
+    GIT_COMMITTER_EMAIL: `${name}@demo`,
   });
 }
 
@@ -95,7 +98,9 @@ function field(text: string, key: string): string | null {
 function readInboxByHand(): Recado[] {
   let names: string[] = [];
   try {
-    names = readdirSync(inboxNew).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
+    names = readdirSync(inboxNew)
+      .filter((n) => n.endsWith('.md') && !n.startsWith('.'))
+      .sort();
   } catch {
     return [];
   }
@@ -109,7 +114,12 @@ function readInboxByHand(): Recado[] {
     } catch {
       continue; // read meanwhile
     }
-    const r = { id: n.slice(0, -3), from: field(text, 'from') ?? '?', subject: field(text, 'subject') ?? '', ticket: field(text, 'ticket') };
+    const r = {
+      id: n.slice(0, -3),
+      from: field(text, 'from') ?? '?',
+      subject: field(text, 'subject') ?? '',
+      ticket: field(text, 'ticket'),
+    };
     out.push(r);
     say(`read recado from ${r.from}: "${r.subject}"${r.ticket ? ` [${r.ticket}]` : ''}`);
   }
@@ -120,7 +130,10 @@ function readInboxByHand(): Recado[] {
 async function readInboxThroughHook(): Promise<void> {
   const text = await boardOk(['hook', 'claude']);
   const heads = [...text.matchAll(/^--- recado (\S+) from (\S+), [^\n]*\nSubject: (.*)$/gm)];
-  if (heads.length) say(`board hook claude: ${heads.length} recado(s) put into my context: ${heads.map((m) => `"${m[3]}" (${m[2]})`).join(', ')}`);
+  if (heads.length)
+    say(
+      `board hook claude: ${heads.length} recado(s) put into my context: ${heads.map((m) => `"${m[3]}" (${m[2]})`).join(', ')}`,
+    );
 }
 
 /**
@@ -140,7 +153,11 @@ function waitForChange(ms: number): Promise<void> {
     const timer = setTimeout(done, ms);
     for (const dir of [inboxNew, join(opts.board, 'tickets')]) {
       try {
-        watchers.push(watch(dir, () => { settle ??= setTimeout(done, 100); }));
+        watchers.push(
+          watch(dir, () => {
+            settle ??= setTimeout(done, 100);
+          }),
+        );
       } catch {
         /* no such folder: the timeout still ends the wait */
       }
@@ -184,7 +201,11 @@ async function commitCode(path: string, content: string, message: string, check 
 function drop(to: string | string[], subject: string, body: string, extra: Record<string, string> = {}): void {
   const dir = join(opts.board, 'outbox', name);
   const file = join(dir, `${Date.now()}-${Math.random().toString(36).slice(2, 6)}.md`);
-  const head = [`to: ${Array.isArray(to) ? `[${to.join(', ')}]` : to}`, `subject: ${subject}`, ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`)];
+  const head = [
+    `to: ${Array.isArray(to) ? `[${to.join(', ')}]` : to}`,
+    `subject: ${subject}`,
+    ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`),
+  ];
   // written aside and moved in, so the watcher never sees half a file
   const tmp = join(dir, `.${Date.now()}.tmp`);
   writeFileSync(tmp, `---\n${head.join('\n')}\n---\n${body}\n`);
@@ -219,13 +240,18 @@ function lookAtTickets(): TicketLook[] {
     const block = /^claim:[ \t]*\n((?:[ \t]+.*\n?)+)/m.exec(fm)?.[1] ?? '';
     const by = /^\s+by:\s*(\S+)/m.exec(block)?.[1];
     const expires = /^\s+expires:\s*["']?([^"'\s]+)/m.exec(block)?.[1];
-    out.push({ id: n.slice(0, -3), status: field(text, 'status') ?? '?', claim: by && expires ? { by, expires } : null });
+    out.push({
+      id: n.slice(0, -3),
+      status: field(text, 'status') ?? '?',
+      claim: by && expires ? { by, expires } : null,
+    });
   }
   return out;
 }
 
 const allDone = (ts: TicketLook[]) => ts.length > 0 && ts.every((t) => t.status === 'done' || t.status === 'cancelled');
-const hasUnread = () => existsSync(inboxNew) && readdirSync(inboxNew).some((n) => n.endsWith('.md') && !n.startsWith('.'));
+const hasUnread = () =>
+  existsSync(inboxNew) && readdirSync(inboxNew).some((n) => n.endsWith('.md') && !n.startsWith('.'));
 
 function features(): Features {
   try {
@@ -258,7 +284,9 @@ let closed = 0;
 /** The bad edit. Returns once its outcome is known: undone by the watcher, or put back by hand. */
 async function badEdit(): Promise<void> {
   // ben is sure the login form is as good as done, and says so in the ticket: but UI-2 waits on UI-1 (his own, open)
-  const { before } = editTicket('UI-2', (t) => note('the form is basically done')(t.replace(/^status: .*$/m, 'status: done')));
+  const { before } = editTicket('UI-2', (t) =>
+    note('the form is basically done')(t.replace(/^status: .*$/m, 'status: done')),
+  );
   say('edited .board/tickets/UI-2.md by hand: status: done (a bad edit: UI-2 waits on UI-1, still open)');
   const f = features();
   const until = Date.now() + (f.enforce ? 10_000 : 1_000);
@@ -283,7 +311,11 @@ const seenClaimed = new Map<string, string>();
 const PERSONAS: Record<string, Persona> = {
   olga: {
     async start() {
-      drop('all', 'Plan is on the board', 'Three waves: API and shell first, then endpoint and form, then the e2e test and the notes.\nTake work with `board next`; tell each other when something you own is ready.');
+      drop(
+        'all',
+        'Plan is on the board',
+        'Three waves: API and shell first, then endpoint and form, then the e2e test and the notes.\nTake work with `board next`; tell each other when something you own is ready.',
+      );
     },
     inbox: async () => {
       if (hasUnread()) await readInboxThroughHook();
@@ -293,7 +325,11 @@ const PERSONAS: Record<string, Persona> = {
         editTicket(t.id, (x) => note('endpoint and form shipped; e2e test pending')(tick('Notes written')(x)));
         say(`ticked "Notes written" in .board/tickets/${t.id}.md`);
         await think();
-        await commitCode('docs/release/notes.md', '# Release notes\n\n- Log in with POST /login and the new form.\n', 'Release notes for login');
+        await commitCode(
+          'docs/release/notes.md',
+          '# Release notes\n\n- Log in with POST /login and the new form.\n',
+          'Release notes for login',
+        );
       },
     },
     async finish() {
@@ -307,27 +343,50 @@ const PERSONAS: Record<string, Persona> = {
   ana: {
     work: {
       'API-1': async (t) => {
-        editTicket(t.id, (x) => note('POST /login {user, password} -> 200 {token} | 401')(tick('Request and response shapes')(x)));
+        editTicket(t.id, (x) =>
+          note('POST /login {user, password} -> 200 {token} | 401')(tick('Request and response shapes')(x)),
+        );
         say(`ticked "Request and response shapes" in .board/tickets/${t.id}.md and noted the contract`);
         await think();
-        await commitCode('docs/api/login.md', '# POST /login\n\nRequest: {user, password}\nResponse: 200 {token}, 401 {error}\n', 'Login API contract', true);
-        drop('ben', 'Login API contract ready', 'POST /login {user, password} -> 200 {token} or 401 {error}. Details in docs/api/login.md.', { ticket: t.id });
+        await commitCode(
+          'docs/api/login.md',
+          '# POST /login\n\nRequest: {user, password}\nResponse: 200 {token}, 401 {error}\n',
+          'Login API contract',
+          true,
+        );
+        drop(
+          'ben',
+          'Login API contract ready',
+          'POST /login {user, password} -> 200 {token} or 401 {error}. Details in docs/api/login.md.',
+          { ticket: t.id },
+        );
         editTicket(t.id, tick('Tell the frontend'));
       },
       'API-2': async (t) => {
         editTicket(t.id, tick('Handler'));
         say(`ticked "Handler" in .board/tickets/${t.id}.md`);
         await think();
-        await commitCode('src/api/login.ts', 'export function login(user: string, password: string) {\n  return user && password ? { token: "t" } : null;\n}\n', 'Login endpoint');
+        await commitCode(
+          'src/api/login.ts',
+          'export function login(user: string, password: string) {\n  return user && password ? { token: "t" } : null;\n}\n',
+          'Login endpoint',
+        );
         await send('olga', 'Login endpoint is in', 'POST /login works as agreed in API-1.', ['--ticket', t.id]);
         editTicket(t.id, tick('Tell olga'));
       },
       'QA-1': async (t) => {
-        editTicket(t.id, (x) => note('took this over from ben after his lease ran out')(tick('Wrong password')(tick('Happy path')(x))));
+        editTicket(t.id, (x) =>
+          note('took this over from ben after his lease ran out')(tick('Wrong password')(tick('Happy path')(x))),
+        );
         say(`ticked both items in .board/tickets/${t.id}.md`);
         await think();
         await commitCode('test/e2e/login.test.ts', 'test("login", () => {});\n', 'End-to-end login test');
-        drop(['olga', 'ben'], 'QA-1 done (I took it over)', 'ben\'s lease on QA-1 ran out, so I claimed it and finished it.', { ticket: t.id });
+        drop(
+          ['olga', 'ben'],
+          'QA-1 done (I took it over)',
+          "ben's lease on QA-1 ran out, so I claimed it and finished it.",
+          { ticket: t.id },
+        );
       },
     },
     async idle(tickets) {
@@ -367,7 +426,12 @@ const PERSONAS: Record<string, Persona> = {
     inbox: async () => {
       for (const r of readInboxByHand()) {
         if (r.from === 'ana' && r.ticket === 'API-1') {
-          await send('ana', 'Re: Login API contract ready', 'Thanks! Wiring the form to POST /login.', ['--reply-to', r.id, '--ticket', 'UI-2']);
+          await send('ana', 'Re: Login API contract ready', 'Thanks! Wiring the form to POST /login.', [
+            '--reply-to',
+            r.id,
+            '--ticket',
+            'UI-2',
+          ]);
         }
       }
     },
@@ -390,7 +454,9 @@ const PERSONAS: Record<string, Persona> = {
         drop('olga', 'Login form done', 'The form posts to /login and shows the error on 401.', { ticket: t.id });
       },
       'QA-1': async (t) => {
-        say(`claimed ${t.id} with a 2 s lease ... and this conversation ends here (its window was closed): the claim is left behind`);
+        say(
+          `claimed ${t.id} with a 2 s lease ... and this conversation ends here (its window was closed): the claim is left behind`,
+        );
         return false;
       },
     },
@@ -405,13 +471,16 @@ async function main(): Promise<void> {
   if (!existsSync(opts.worktree)) throw new Error(`no worktree ${opts.worktree}`);
   await me.start?.();
   for (;;) {
-    if (Date.now() - started > opts.deadline) throw new Error(`still not done after ${Math.round(opts.deadline / 1000)} s`);
+    if (Date.now() - started > opts.deadline)
+      throw new Error(`still not done after ${Math.round(opts.deadline / 1000)} s`);
     await (me.inbox ?? (async () => void readInboxByHand()))();
     let t: TicketJson | null = null;
     const r = await board(['next', '--json', ...(me.nextArgs?.() ?? [])]);
     if (r.code === 0) {
       t = JSON.parse(r.stdout) as TicketJson;
-      say(`board next: claimed ${t.id} "${t.title}"${t.claim ? ` (lease until ${t.claim.expires.slice(11, 19)})` : ''}`);
+      say(
+        `board next: claimed ${t.id} "${t.title}"${t.claim ? ` (lease until ${t.claim.expires.slice(11, 19)})` : ''}`,
+      );
     } else if (r.code === 3) {
       const tickets = lookAtTickets();
       if (allDone(tickets)) break;

@@ -16,9 +16,27 @@
  * and the return value; its changes stay queued for the next batch.
  */
 import { run } from '../proc/run.js';
-import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { attributePath, auditPath, authorIdentity, classifyPath, commitMessage, recadoHeader, type Attribution, type MessageItem } from '../core/audit.js';
+import {
+  attributePath,
+  auditPath,
+  authorIdentity,
+  classifyPath,
+  commitMessage,
+  recadoHeader,
+  type Attribution,
+  type MessageItem,
+} from '../core/audit.js';
 import type { BoardConfig, GitIdentity } from '../core/config.js';
 import { describeTicketChange } from '../core/describe.js';
 import { BoardError, conflict, notFound } from '../core/errors.js';
@@ -204,13 +222,24 @@ export class AuditLog {
     const author = isAgentName(change.author) || change.author === 'board' ? change.author : 'board';
     const at = change.at?.getTime() ?? Date.now();
     const last = this.pending[this.pending.length - 1];
-    if (last && last.path === rel && last.author === author && last.what === change.what && last.ticket === change.ticket) {
+    if (
+      last &&
+      last.path === rel &&
+      last.author === author &&
+      last.what === change.what &&
+      last.ticket === change.ticket
+    ) {
       if (change.content !== undefined) last.content = change.content;
       last.seq = ++this.seq;
       return;
     }
     this.pending.push({
-      path: rel, author, what: change.what?.trim() || undefined, ticket: change.ticket, at, seq: ++this.seq,
+      path: rel,
+      author,
+      what: change.what?.trim() || undefined,
+      ticket: change.ticket,
+      at,
+      seq: ++this.seq,
       ...(change.quiet ? { quiet: true } : {}),
       ...(change.content !== undefined ? { content: change.content } : {}),
     });
@@ -302,17 +331,32 @@ export class AuditLog {
       if (!g) groups.set(p.author, (g = { author: p.author, at: p.at, last: p.seq ?? 0, items: [] }));
       g.at = Math.min(g.at, p.at);
       g.last = Math.max(g.last, p.seq ?? 0);
-      g.items.push({ path: p.path, what: p.what, ticket: p.ticket, ...(p.quiet ? { quiet: true } : {}), ...(p.content !== undefined ? { content: p.content } : {}) });
+      g.items.push({
+        path: p.path,
+        what: p.what,
+        ticket: p.ticket,
+        ...(p.quiet ? { quiet: true } : {}),
+        ...(p.content !== undefined ? { content: p.content } : {}),
+      });
     }
     try {
       this.config = boardConfig(this.board);
-      const commit = () => this.commitGroups([...groups.values()].sort((a, b) => a.last - b.last || a.at - b.at), owner);
+      const commit = () =>
+        this.commitGroups(
+          [...groups.values()].sort((a, b) => a.last - b.last || a.at - b.at),
+          owner,
+        );
       const { commits, skipped } = await (this.opts.exclusive ? this.opts.exclusive(commit) : commit());
       this.failures = 0;
       this.retryUntil = 0;
       const ms = Date.now() - t0;
       if (commits.length) this.emit({ type: 'committed', commits, ms });
-      if (skipped.length) this.emit({ type: 'skipped', paths: skipped, reason: `not regular files, or over ${MAX_AUDIT_FILE_BYTES} bytes` });
+      if (skipped.length)
+        this.emit({
+          type: 'skipped',
+          paths: skipped,
+          reason: `not regular files, or over ${MAX_AUDIT_FILE_BYTES} bytes`,
+        });
       return { ok: true, commits, kept: this.pending.length, skipped, ms };
     } catch (e) {
       const failure = e instanceof BoardError ? e : new BoardError('internal', String((e as Error)?.message ?? e));
@@ -323,7 +367,15 @@ export class AuditLog {
       this.firstAt ??= Date.now();
       this.emit({ type: 'failed', error: failure.message, kept: this.pending.length, retryInMs });
       if (!this.closed) this.schedule();
-      return { ok: false, commits: [], error: failure.message, failure, kept: this.pending.length, skipped: [], ms: Date.now() - t0 };
+      return {
+        ok: false,
+        commits: [],
+        error: failure.message,
+        failure,
+        kept: this.pending.length,
+        skipped: [],
+        ms: Date.now() - t0,
+      };
     }
   }
 
@@ -342,7 +394,15 @@ export class AuditLog {
       this.pending.unshift(...queued);
       const failure = e instanceof BoardError ? e : new BoardError('internal', String((e as Error)?.message ?? e));
       this.emit({ type: 'failed', error: failure.message, kept: this.pending.length, retryInMs: 0 });
-      return { ok: false, commits: [], error: failure.message, failure, kept: this.pending.length, skipped: [], ms: Date.now() - t0 };
+      return {
+        ok: false,
+        commits: [],
+        error: failure.message,
+        failure,
+        kept: this.pending.length,
+        skipped: [],
+        ms: Date.now() - t0,
+      };
     }
     if (!diff.length) return { ok: true, commits: [], kept: 0, skipped: [], ms: Date.now() - t0 };
     return this.commitBatch(diff, t0);
@@ -353,7 +413,12 @@ export class AuditLog {
     const tip = await this.repo.tip(this.ref);
     const tree = await this.repo.listTree(tip?.tree ?? null, this.prefix);
     const { files, skipped } = walkBoard(this.board.root);
-    if (skipped.length) this.emit({ type: 'skipped', paths: skipped, reason: `not regular files, or over ${MAX_AUDIT_FILE_BYTES} bytes` });
+    if (skipped.length)
+      this.emit({
+        type: 'skipped',
+        paths: skipped,
+        reason: `not regular files, or over ${MAX_AUDIT_FILE_BYTES} bytes`,
+      });
     const oids = await this.repo.hashPresentFiles(files.map((f) => this.treePath(f.rel)));
     const changed: { rel: string; status: 'added' | 'modified' | 'deleted'; old?: string }[] = [];
     const onDisk = new Set<string>();
@@ -363,18 +428,22 @@ export class AuditLog {
       onDisk.add(tp);
       const old = tree.get(tp);
       if (!old) changed.push({ rel: f.rel, status: 'added' });
-      else if (old.oid !== oids[i] || old.mode !== f.mode) changed.push({ rel: f.rel, status: 'modified', old: old.oid });
+      else if (old.oid !== oids[i] || old.mode !== f.mode)
+        changed.push({ rel: f.rel, status: 'modified', old: old.oid });
     });
     const skippedSet = new Set(skipped);
     for (const [tp, e] of tree) {
       const rel = tp.slice(this.prefix.length + 1);
-      if (!onDisk.has(tp) && !skippedSet.has(rel) && auditPath(rel) !== undefined) changed.push({ rel, status: 'deleted', old: e.oid });
+      if (!onDisk.has(tp) && !skippedSet.has(rel) && auditPath(rel) !== undefined)
+        changed.push({ rel, status: 'deleted', old: e.oid });
     }
     if (!changed.length) return [];
 
     const byPath = new Map<string, Pending>();
     for (const q of queued) byPath.set(q.path, q);
-    const olds = await this.repo.catFiles(changed.filter((c) => c.old && classifyPath(c.rel).kind === 'ticket').map((c) => c.old!));
+    const olds = await this.repo.catFiles(
+      changed.filter((c) => c.old && classifyPath(c.rel).kind === 'ticket').map((c) => c.old!),
+    );
     const now = Date.now();
     const out: Pending[] = [];
     for (const c of changed) {
@@ -383,11 +452,20 @@ export class AuditLog {
         out.push(q);
         continue;
       }
-      const oldText = c.old ? olds.get(c.old)?.toString('utf8') ?? null : null;
+      const oldText = c.old ? (olds.get(c.old)?.toString('utf8') ?? null) : null;
       const newText = c.status === 'deleted' ? null : readText(join(this.board.root, c.rel));
       const a = describeFile(c.rel, c.status, oldText, newText);
-      const author = q?.author ?? (a.author && (isAgentName(a.author) || a.author === 'board') ? a.author : fallbackAuthor);
-      out.push({ path: c.rel, author, what: a.what, ticket: a.ticket, at: q?.at ?? now, seq: q?.seq ?? 0, ...(q?.quiet ? { quiet: true } : {}) });
+      const author =
+        q?.author ?? (a.author && (isAgentName(a.author) || a.author === 'board') ? a.author : fallbackAuthor);
+      out.push({
+        path: c.rel,
+        author,
+        what: a.what,
+        ticket: a.ticket,
+        at: q?.at ?? now,
+        seq: q?.seq ?? 0,
+        ...(q?.quiet ? { quiet: true } : {}),
+      });
     }
     // queued changes whose files show no difference any more still say what happened
     for (const q of queued) if (q.what && !out.includes(q)) out.push(q);
@@ -398,7 +476,10 @@ export class AuditLog {
    * Build one commit per group on top of the branch tip, in a private index, then move the
    * branch with compare-and-swap; on a lost race, start again from the new tip.
    */
-  private async commitGroups(groups: Group[], owner: Map<string, string>): Promise<{ commits: AuditCommit[]; skipped: string[] }> {
+  private async commitGroups(
+    groups: Group[],
+    owner: Map<string, string>,
+  ): Promise<{ commits: AuditCommit[]; skipped: string[] }> {
     checkNotCheckedOut(this.repo, this.config.git.branch);
     // a sync killed after moving the branch: its files first, or this commit would undo them
     await finishInterruptedSync(this.board, this.repo, this.prefix);
@@ -464,7 +545,8 @@ export class AuditLog {
           if (files.has(rel) || skippedSet.has(rel)) continue;
           // the recorded path itself, or the closest recorded folder above it
           let who: string | undefined;
-          for (let p = rel; p && who === undefined; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') who = folderOwner.get(p);
+          for (let p = rel; p && who === undefined; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '')
+            who = folderOwner.get(p);
           if (who === undefined) continue;
           if (!removals.has(who)) removals.set(who, []);
           removals.get(who)!.push(tp);
@@ -477,7 +559,8 @@ export class AuditLog {
         const oidOf = new Map(fileRels.map((rel, i) => [rel, oids[i]]));
         for (const g of groups) {
           const versions = new Map<string, string>();
-          for (const it of g.items) if (it.content !== undefined && owner.get(it.path) !== g.author) versions.set(it.path, it.content);
+          for (const it of g.items)
+            if (it.content !== undefined && owner.get(it.path) !== g.author) versions.set(it.path, it.content);
           for (const [rel, content] of versions) {
             if (order.get(owner.get(rel)!)! < order.get(g.author)!) continue;
             const tp = this.treePath(rel);
@@ -515,16 +598,33 @@ export class AuditLog {
           // the message says what happened to the files this commit holds, and nothing else
           const holds = new Set([...set.keys(), ...rm].map((tp) => tp.slice(this.prefix.length + 1)));
           // (a refused edit of a ticket is also told by the commit holding its kept copy in rejected/)
-          const inCommit = (i: { path: string; ticket?: string }) => holds.has(i.path) || [...holds].some((h) => h.startsWith(`${i.path}/`) || (!!i.ticket && h.startsWith('rejected/') && h.endsWith(`-${i.ticket}.md`)));
+          const inCommit = (i: { path: string; ticket?: string }) =>
+            holds.has(i.path) ||
+            [...holds].some(
+              (h) =>
+                h.startsWith(`${i.path}/`) ||
+                (!!i.ticket && h.startsWith('rejected/') && h.endsWith(`-${i.ticket}.md`)),
+            );
           const mine = g.items.filter(inCommit);
           const said = mine.filter((i) => i.what && !i.quiet);
-          let items: MessageItem[] = (said.length ? said : mine.filter((i) => i.what)).map((i) => ({ what: i.what!, ticket: i.ticket }));
-          if (!items.length) items = [...holds].sort().map((rel) => ({ what: `${rel} changed`, ticket: classifyPath(rel).ticket }));
+          let items: MessageItem[] = (said.length ? said : mine.filter((i) => i.what)).map((i) => ({
+            what: i.what!,
+            ticket: i.ticket,
+          }));
+          if (!items.length)
+            items = [...holds].sort().map((rel) => ({ what: `${rel} changed`, ticket: classifyPath(rel).ticket }));
           const who = authorIdentity(g.author, this.config);
           let message = commitMessage(items);
           if (this.config.git.verify) message = await this.runCommitMsgHook(message, idx, who);
           const commit = await this.commitTree(tree, parent ? [parent] : [], who, message, g.at);
-          commits.push({ commit, author: who.name, email: who.email, subject: message.split('\n')[0], files: set.size + rm.length, changes: items.length });
+          commits.push({
+            commit,
+            author: who.name,
+            email: who.email,
+            subject: message.split('\n')[0],
+            files: set.size + rm.length,
+            changes: items.length,
+          });
           parent = commit;
           prevTree = tree;
         }
@@ -540,7 +640,12 @@ export class AuditLog {
     });
   }
 
-  private async fillDescriptions(groups: Group[], before: Map<string, TreeEntry>, files: Map<string, unknown>, changed: Set<string>): Promise<void> {
+  private async fillDescriptions(
+    groups: Group[],
+    before: Map<string, TreeEntry>,
+    files: Map<string, unknown>,
+    changed: Set<string>,
+  ): Promise<void> {
     const missing = groups.flatMap((g) => g.items.filter((i) => !i.what));
     if (missing.length) {
       const oldIds = missing
@@ -550,7 +655,8 @@ export class AuditLog {
       const olds = await this.repo.catFiles(oldIds);
       const under = new Map<string, number>();
       for (const c of changed) {
-        for (let p = c.lastIndexOf('/'); p > 0; p = c.lastIndexOf('/', p - 1)) under.set(c.slice(0, p), (under.get(c.slice(0, p)) ?? 0) + 1);
+        for (let p = c.lastIndexOf('/'); p > 0; p = c.lastIndexOf('/', p - 1))
+          under.set(c.slice(0, p), (under.get(c.slice(0, p)) ?? 0) + 1);
       }
       for (const i of missing) {
         if (!changed.has(i.path)) {
@@ -560,7 +666,7 @@ export class AuditLog {
         }
         const old = before.get(this.treePath(i.path));
         const exists = files.has(i.path);
-        const oldText = old ? olds.get(old.oid)?.toString('utf8') ?? null : null;
+        const oldText = old ? (olds.get(old.oid)?.toString('utf8') ?? null) : null;
         const newText = exists ? readText(join(this.board.root, i.path)) : null;
         const a = describeFile(i.path, !old ? 'added' : !exists ? 'deleted' : 'modified', oldText, newText);
         i.what = a.what;
@@ -570,7 +676,13 @@ export class AuditLog {
     for (const g of groups) for (const i of g.items) if (!i.ticket) i.ticket = classifyPath(i.path).ticket;
   }
 
-  private async commitTree(tree: string, parents: string[], author: GitIdentity, message: string, at: number): Promise<string> {
+  private async commitTree(
+    tree: string,
+    parents: string[],
+    author: GitIdentity,
+    message: string,
+    at: number,
+  ): Promise<string> {
     return commitTree(this.repo, { tree, parents, author, committer: this.config.git.committer, message, at });
   }
 
@@ -597,10 +709,13 @@ export class AuditLog {
       });
       if (r.code !== 0) {
         const out = r.output.trim().split('\n').slice(-6).join('\n  ');
-        throw conflict(`the repository's commit-msg hook (${hook}) refused the board commit "${message.split('\n')[0]}"${r.timedOut ? ' (timed out)' : ` (exit ${r.code})`}${out ? `:\n  ${out}` : ''}`, {
-          hint: 'make the hook accept board commits (messages look like "board(T-4k9x): claimed by alice"), or set git.verify: false in .board/board.yaml',
-          data: { hook, code: r.code },
-        });
+        throw conflict(
+          `the repository's commit-msg hook (${hook}) refused the board commit "${message.split('\n')[0]}"${r.timedOut ? ' (timed out)' : ` (exit ${r.code})`}${out ? `:\n  ${out}` : ''}`,
+          {
+            hint: 'make the hook accept board commits (messages look like "board(T-4k9x): claimed by alice"), or set git.verify: false in .board/board.yaml',
+            data: { hook, code: r.code },
+          },
+        );
       }
       return readFileSync(file, 'utf8');
     } finally {
@@ -618,9 +733,12 @@ export class AuditLog {
  */
 function boardConfig(board: Board): BoardConfig {
   if (!existsSync(board.configFile)) {
-    throw notFound(`${board.rel(board.configFile)} is missing: the board will not record the removal of the whole board`, {
-      hint: 'restore the board: `board sync` (from the remote), or `git archive recado .board | tar -x` at the repository top (recado: your git.branch)',
-    });
+    throw notFound(
+      `${board.rel(board.configFile)} is missing: the board will not record the removal of the whole board`,
+      {
+        hint: 'restore the board: `board sync` (from the remote), or `git archive recado .board | tar -x` at the repository top (recado: your git.branch)',
+      },
+    );
   }
   return loadConfig(board);
 }
@@ -635,7 +753,9 @@ function pruneLeftovers(board: Board): void {
       const st = lstatSync(p, { throwIfNoEntry: false });
       if (st?.isFile() && st.mtimeMs < limit) rmSync(p, { force: true });
     }
-  } catch { /* no run/ folder yet */ }
+  } catch {
+    /* no run/ folder yet */
+  }
 }
 
 /** The commit-msg hook git would run (honours core.hooksPath), if present and executable. */
@@ -649,7 +769,12 @@ export async function commitMsgHook(repo: GitRepo): Promise<string | undefined> 
   }
 }
 
-async function runHook(hook: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; output: string; timedOut: boolean }> {
+async function runHook(
+  hook: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number; output: string; timedOut: boolean }> {
   const r = await run(hook, args, { cwd, env: gitEnv(env), timeoutMs: GIT_TIMEOUT_MS * 2, all: true });
   if (r.error) return { code: 126, output: String(r.error.message), timedOut: r.timedOut };
   return { code: r.code ?? 1, output: r.all.toString(), timedOut: r.timedOut };
@@ -666,13 +791,21 @@ function ticketOf(text: string | null, id: string): Ticket | null | 'unreadable'
 }
 
 /** What a change to one file was, and who made it. */
-export function describeFile(rel: string, status: 'added' | 'modified' | 'deleted', oldText: string | null, newText: string | null): Attribution {
+export function describeFile(
+  rel: string,
+  status: 'added' | 'modified' | 'deleted',
+  oldText: string | null,
+  newText: string | null,
+): Attribution {
   const info = classifyPath(rel);
   if (info.kind === 'ticket') {
     const before = ticketOf(oldText, info.ticket!);
     const after = ticketOf(newText, info.ticket!);
     if (before === 'unreadable' || after === 'unreadable') {
-      return { what: after === 'unreadable' ? 'edited (front-matter does not parse)' : 'edited (fixed front-matter)', ticket: info.ticket };
+      return {
+        what: after === 'unreadable' ? 'edited (front-matter does not parse)' : 'edited (fixed front-matter)',
+        ticket: info.ticket,
+      };
     }
     return { author: after?.updated_by ?? undefined, what: describeTicketChange(before, after), ticket: info.ticket };
   }
@@ -698,7 +831,11 @@ export function walkBoard(dir: string, base = ''): { files: { rel: string; mode:
         if (depth < 12) walk(a, r, depth + 1);
       } else if (e.isFile()) {
         let st;
-        try { st = lstatSync(a); } catch { continue; }
+        try {
+          st = lstatSync(a);
+        } catch {
+          continue;
+        }
         if (st.size > MAX_AUDIT_FILE_BYTES) skipped.push(r);
         else files.push({ rel: r, mode: st.mode & 0o111 ? '100755' : '100644' });
       } else {

@@ -29,12 +29,14 @@ export function checkGit(board: Board): Finding[] {
   let exclude = '';
   try {
     exclude = readFileSync(join(commonDir, 'info', 'exclude'), 'utf8');
-  } catch { /* none */ }
+  } catch {
+    /* none */
+  }
   if (!exclude.split(/\r?\n/).some((l) => l.trim() === `/${prefix}/` || l.trim() === `/${prefix}`)) {
     findings.push({
       severity: 'warning',
       message: `/${prefix}/ is not in ${join(commonDir, 'info', 'exclude')}: board files show in \`git status\` and can be committed to code branches`,
-      hint: 'run `board init` again: it adds the line (the board\'s history belongs on the audit branch)',
+      hint: "run `board init` again: it adds the line (the board's history belongs on the audit branch)",
     });
   }
 
@@ -51,7 +53,9 @@ export function checkGit(board: Board): Finding[] {
   let branch = DEFAULT_CONFIG.git.branch;
   try {
     branch = loadConfig(board).git.branch;
-  } catch { /* reported by the config check */ }
+  } catch {
+    /* reported by the config check */
+  }
   const head = gitSync(['worktree', 'list', '--porcelain'], top) ?? '';
   const blocks = head.split('\n\n');
   for (const b of blocks) {

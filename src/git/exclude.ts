@@ -32,12 +32,17 @@ export async function excludeBoardFromGit(board: Board): Promise<ExcludeResult |
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
-  } catch { /* no exclude file yet */ }
+  } catch {
+    /* no exclude file yet */
+  }
   const added = !text.split(/\r?\n/).some((l) => l.trim() === pattern || l.trim() === `/${prefix}`);
   if (added) {
     mkdirSync(join(repo.commonDir, 'info'), { recursive: true });
     const sep = text === '' || text.endsWith('\n') ? '' : '\n';
-    writeFileSync(file, `${text}${sep}# recado board: its history is on the audit branch, not on code branches\n${pattern}\n`);
+    writeFileSync(
+      file,
+      `${text}${sep}# recado board: its history is on the audit branch, not on code branches\n${pattern}\n`,
+    );
   }
   const listed = await repo.text(['ls-files', '-z', '--cached', '--', prefix]);
   const tracked = listed ? listed.split('\0').filter(Boolean).length : 0;

@@ -20,11 +20,30 @@ export const GIT_NETWORK_TIMEOUT_MS = Number(process.env.BOARD_GIT_NETWORK_TIMEO
  * the board chose (a watcher started from a git hook inherits GIT_INDEX_FILE, GIT_DIR, ...).
  */
 const STRIPPED = [
-  'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-  'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_QUARANTINE_PATH', 'GIT_REFLOG_ACTION',
-  'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_AUTHOR_DATE', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL',
-  'GIT_COMMITTER_DATE', 'GIT_GLOB_PATHSPECS', 'GIT_NOGLOB_PATHSPECS', 'GIT_ICASE_PATHSPECS',
-  'GIT_LITERAL_PATHSPECS', 'GIT_INTERNAL_SUPER_PREFIX', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_PAGER',
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX',
+  'GIT_QUARANTINE_PATH',
+  'GIT_REFLOG_ACTION',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_AUTHOR_DATE',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'GIT_COMMITTER_DATE',
+  'GIT_GLOB_PATHSPECS',
+  'GIT_NOGLOB_PATHSPECS',
+  'GIT_ICASE_PATHSPECS',
+  'GIT_LITERAL_PATHSPECS',
+  'GIT_INTERNAL_SUPER_PREFIX',
+  'GIT_EDITOR',
+  'GIT_SEQUENCE_EDITOR',
+  'GIT_PAGER',
 ];
 
 export function gitEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -61,7 +80,8 @@ export interface GitResult {
   stderr: string;
 }
 
-const show = (args: string[]) => `git ${args.map((a) => (/^[\w@%+=:,./^~-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`;
+const show = (args: string[]) =>
+  `git ${args.map((a) => (/^[\w@%+=:,./^~-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`;
 
 /** Run git; resolves with its output, or rejects with a BoardError saying what went wrong. */
 export async function runGit(args: string[], opts: GitRunOptions): Promise<GitResult> {
@@ -90,12 +110,18 @@ export async function runGit(args: string[], opts: GitRunOptions): Promise<GitRe
 function spawnError(e: unknown, command: string): BoardError {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT') {
-    return new BoardError('not_found', 'git is not installed (or not on PATH); the board needs it for its audit trail, log and sync', {
-      hint: 'install git, or set git.autocommit: false in .board/board.yaml to run the watcher without an audit trail',
-      data: { command },
-    });
+    return new BoardError(
+      'not_found',
+      'git is not installed (or not on PATH); the board needs it for its audit trail, log and sync',
+      {
+        hint: 'install git, or set git.autocommit: false in .board/board.yaml to run the watcher without an audit trail',
+        data: { command },
+      },
+    );
   }
-  return new BoardError('internal', `${command} could not start: ${String((e as Error)?.message ?? e)}`, { data: { command } });
+  return new BoardError('internal', `${command} could not start: ${String((e as Error)?.message ?? e)}`, {
+    data: { command },
+  });
 }
 
 export function gitFailure(command: string, code: number, stderr: string): BoardError {
@@ -133,10 +159,13 @@ export class GitRepo {
   }
 
   private static async lookup(dir: string): Promise<GitRepo | null> {
-    const r = await runGit(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', '--show-object-format'], {
-      cwd: dir,
-      okCodes: [128],
-    }).catch((e: BoardError) => {
+    const r = await runGit(
+      ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', '--show-object-format'],
+      {
+        cwd: dir,
+        okCodes: [128],
+      },
+    ).catch((e: BoardError) => {
       if (e.kind === 'not_found') throw e; // no git at all
       return { code: 128, stdout: Buffer.alloc(0), stderr: e.message };
     });
@@ -231,12 +260,18 @@ export class GitRepo {
   async hashFiles(paths: string[], write = true): Promise<string[]> {
     if (!paths.length) return [];
     for (const p of paths) {
-      if (/[\n\r]/.test(p)) throw new BoardError('invalid', `cannot record ${JSON.stringify(p)}: file names with line breaks are not supported`, { file: p });
+      if (/[\n\r]/.test(p))
+        throw new BoardError(
+          'invalid',
+          `cannot record ${JSON.stringify(p)}: file names with line breaks are not supported`,
+          { file: p },
+        );
     }
     const args = ['hash-object', ...(write ? ['-w'] : []), '--no-filters', '--stdin-paths'];
     const out = await this.text(args, { input: paths.join('\n') + '\n' });
     const ids = out.split('\n');
-    if (ids.length !== paths.length) throw new BoardError('internal', `git hash-object returned ${ids.length} ids for ${paths.length} files`);
+    if (ids.length !== paths.length)
+      throw new BoardError('internal', `git hash-object returned ${ids.length} ids for ${paths.length} files`);
     return ids;
   }
 
@@ -248,7 +283,10 @@ export class GitRepo {
     const present = paths.map(() => true);
     for (let attempt = 0; ; attempt++) {
       try {
-        const ids = await this.hashFiles(paths.filter((_, i) => present[i]), write);
+        const ids = await this.hashFiles(
+          paths.filter((_, i) => present[i]),
+          write,
+        );
         let j = 0;
         return present.map((here) => (here ? ids[j++] : null));
       } catch (e) {

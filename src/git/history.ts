@@ -55,18 +55,36 @@ function parseRecord(rec: string): { c: LogCommit; rest: string } {
   const [commit, parents, author, email, isoDate, subject, body] = f;
   const date = utc(isoDate);
   return {
-    c: { commit, parents: parents ? parents.split(' ') : [], author, email, date, subject, body: body.replace(/\n+$/, '') },
+    c: {
+      commit,
+      parents: parents ? parents.split(' ') : [],
+      author,
+      email,
+      date,
+      subject,
+      body: body.replace(/\n+$/, ''),
+    },
     rest: f.slice(7).join(US),
   };
 }
 
 /** Commits of `ref`, newest first, optionally only those that touched `path`. */
-async function logCommits(repo: GitRepo, ref: string, path: string | undefined, limit: number, nameStatus: boolean, prefix: string) {
+async function logCommits(
+  repo: GitRepo,
+  ref: string,
+  path: string | undefined,
+  limit: number,
+  nameStatus: boolean,
+  prefix: string,
+) {
   const args = ['-c', 'core.quotePath=false', 'log', FORMAT, '--no-renames', `-n${limit}`];
   if (nameStatus) args.push('--name-status');
   args.push(ref, '--', path ?? prefix);
   const out = (await repo.run(args)).stdout.toString('utf8');
-  return out.split(RS).filter((r) => r.trim()).map(parseRecord);
+  return out
+    .split(RS)
+    .filter((r) => r.trim())
+    .map(parseRecord);
 }
 
 function ticketAt(text: string | null, id: string): Ticket | null | 'unreadable' {
@@ -79,10 +97,19 @@ function ticketAt(text: string | null, id: string): Ticket | null | 'unreadable'
 }
 
 /** The history of one ticket, newest first. Empty when the branch never held it. */
-export async function ticketLog(repo: GitRepo, prefix: string, ref: string, id: string, limit: number): Promise<TicketLogEntry[]> {
+export async function ticketLog(
+  repo: GitRepo,
+  prefix: string,
+  ref: string,
+  id: string,
+  limit: number,
+): Promise<TicketLogEntry[]> {
   const path = `${prefix}/tickets/${id}.md`;
   const commits = await logCommits(repo, ref, path, limit, false, prefix);
-  const specs = commits.flatMap(({ c }) => [`${c.commit}:${path}`, ...(c.parents.length ? [`${c.commit}^1:${path}`] : [])]);
+  const specs = commits.flatMap(({ c }) => [
+    `${c.commit}:${path}`,
+    ...(c.parents.length ? [`${c.commit}^1:${path}`] : []),
+  ]);
   const blobs = await repo.catFiles(specs);
   return commits.map(({ c }) => {
     const text = (spec: string) => blobs.get(spec)?.toString('utf8') ?? null;
@@ -91,7 +118,8 @@ export async function ticketLog(repo: GitRepo, prefix: string, ref: string, id: 
     let what: string;
     let changes: FieldChange[] = [];
     if (after === 'unreadable') what = 'edited (front-matter does not parse)';
-    else if (before === 'unreadable') what = after ? `front-matter fixed: ${describeTicketChange(null, after)}` : 'deleted';
+    else if (before === 'unreadable')
+      what = after ? `front-matter fixed: ${describeTicketChange(null, after)}` : 'deleted';
     else {
       what = describeTicketChange(before, after);
       changes = ticketChanges(before, after);

@@ -23,7 +23,9 @@ function git(args: string[], cwd: string): string {
   const r = spawnSync('git', args, { cwd, encoding: 'utf8', timeout: 10_000 });
   if (r.error) throw r.error;
   if (r.status !== 0) {
-    throw notFound(`not inside a git repository (${cwd})`, { hint: 'run `board hooks install` inside the repository (any of its worktrees)' });
+    throw notFound(`not inside a git repository (${cwd})`, {
+      hint: 'run `board hooks install` inside the repository (any of its worktrees)',
+    });
   }
   return r.stdout.trim();
 }
@@ -54,12 +56,16 @@ ${HOOK_MARKER}: refuse a commit that touches files reserved by another
 # To commit anyway (you take the responsibility): git commit --no-verify
 BOARD_NODE=${sq(node)}
 BOARD_BIN=${sq(bin)}
-${chained ? `
+${
+  chained
+    ? `
 hook_dir=$(dirname "$0")
 if [ -x "$hook_dir/${CHAINED_NAME}" ]; then
   "$hook_dir/${CHAINED_NAME}" "$@" || exit $?
 fi
-` : ''}
+`
+    : ''
+}
 if [ -x "$BOARD_NODE" ] && [ -f "$BOARD_BIN" ]; then
   "$BOARD_NODE" "$BOARD_BIN" check-paths --staged
 elif command -v board >/dev/null 2>&1; then
@@ -147,8 +153,14 @@ export function uninstallPreCommit(cwd: string): UninstallResult {
 
 /** Paths staged for the next commit (relative to the worktree top), including deletions and both sides of renames. */
 export function stagedFiles(cwd: string): string[] {
-  const r = spawnSync('git', ['diff', '--cached', '--name-only', '-z', '--no-renames'], { cwd, encoding: 'utf8', timeout: 30_000, maxBuffer: 1 << 28 });
+  const r = spawnSync('git', ['diff', '--cached', '--name-only', '-z', '--no-renames'], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 30_000,
+    maxBuffer: 1 << 28,
+  });
   if (r.error) throw r.error;
-  if (r.status !== 0) throw notFound('not inside a git repository', { hint: (r.stderr || '').trim() || 'run it inside the repository' });
+  if (r.status !== 0)
+    throw notFound('not inside a git repository', { hint: (r.stderr || '').trim() || 'run it inside the repository' });
   return r.stdout.split('\0').filter(Boolean);
 }

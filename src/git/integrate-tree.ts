@@ -31,11 +31,17 @@ export function integrateDir(repo: GitRepo): { dir: string; tree: string; journa
 export class IntegrationTree {
   readonly paths: ReturnType<typeof integrateDir>;
 
-  constructor(private readonly repo: GitRepo, private readonly tmpDir: string) {
+  constructor(
+    private readonly repo: GitRepo,
+    private readonly tmpDir: string,
+  ) {
     this.paths = integrateDir(repo);
   }
 
-  private git(args: string[], opts: { okCodes?: number[]; env?: Record<string, string | undefined>; input?: string } = {}) {
+  private git(
+    args: string[],
+    opts: { okCodes?: number[]; env?: Record<string, string | undefined>; input?: string } = {},
+  ) {
     return runGit(args, { cwd: this.paths.tree, ...opts });
   }
 
@@ -77,17 +83,30 @@ export class IntegrationTree {
    * Merge `head` into the tree (which is at `tip`): a --no-ff merge commit, or --squash and one
    * commit. A conflict is aborted and the tree put back at `tip`.
    */
-  async merge(tip: string, head: string, strategy: Strategy, message: string, author: GitIdentity, committer: GitIdentity): Promise<MergeResult> {
+  async merge(
+    tip: string,
+    head: string,
+    strategy: Strategy,
+    message: string,
+    author: GitIdentity,
+    committer: GitIdentity,
+  ): Promise<MergeResult> {
     const env = {
-      GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email,
-      GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email,
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: committer.name,
+      GIT_COMMITTER_EMAIL: committer.email,
     };
-    const args = strategy === 'squash'
-      ? ['merge', '--squash', '--no-verify', head]
-      : ['merge', '--no-ff', '--no-verify', '--no-edit', '--no-gpg-sign', '-m', message, head];
+    const args =
+      strategy === 'squash'
+        ? ['merge', '--squash', '--no-verify', head]
+        : ['merge', '--no-ff', '--no-verify', '--no-edit', '--no-gpg-sign', '-m', message, head];
     const r = await this.git(['-c', 'merge.conflictStyle=merge', ...args], { env, okCodes: [1, 128] });
     if (r.code !== 0) {
-      const files = (await this.git(['diff', '--name-only', '-z', '--diff-filter=U'])).stdout.toString('utf8').split('\0').filter(Boolean);
+      const files = (await this.git(['diff', '--name-only', '-z', '--diff-filter=U'])).stdout
+        .toString('utf8')
+        .split('\0')
+        .filter(Boolean);
       await this.reset(tip);
       return { kind: 'conflict', files, message: r.stderr || r.stdout.toString('utf8') };
     }
@@ -106,7 +125,9 @@ export class IntegrationTree {
       const gitdir = /^gitdir: (.+)$/m.exec(dotGit)?.[1]?.trim();
       const text = gitdir ? readFileSync(join(resolve(this.paths.tree, gitdir), 'HEAD'), 'utf8').trim() : '';
       if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(text)) return text;
-    } catch { /* not the usual layout: ask git */ }
+    } catch {
+      /* not the usual layout: ask git */
+    }
     return (await this.git(['rev-parse', 'HEAD'])).stdout.toString('utf8').trim();
   }
 }

@@ -24,7 +24,15 @@ import { GitRepo, runGit } from './git.js';
 import { activeClaim } from '../core/claims.js';
 import { agentBranch, listWorktrees, uncommittedChanges, worktreePath, type WorktreeEntry } from './worktree.js';
 
-export type UpdateResult = 'updated' | 'up_to_date' | 'dirty' | 'conflict' | 'no_worktree' | 'other_branch' | 'no_integration' | 'error';
+export type UpdateResult =
+  | 'updated'
+  | 'up_to_date'
+  | 'dirty'
+  | 'conflict'
+  | 'no_worktree'
+  | 'other_branch'
+  | 'no_integration'
+  | 'error';
 
 export interface UpdateOutcome {
   agent: string;
@@ -109,13 +117,34 @@ export async function updateWorktrees(board: Board, opts: UpdateOptions = {}): P
   return out;
 }
 
-async function updateAgent(board: Board, repo: GitRepo, config: BoardConfig, agent: string, tip: string | null, worktrees: WorktreeEntry[], opts: UpdateOptions, now: Date): Promise<UpdateOutcome> {
+async function updateAgent(
+  board: Board,
+  repo: GitRepo,
+  config: BoardConfig,
+  agent: string,
+  tip: string | null,
+  worktrees: WorktreeEntry[],
+  opts: UpdateOptions,
+  now: Date,
+): Promise<UpdateOutcome> {
   const ref = `refs/heads/${agentBranch(agent)}`;
   const recorded = config.agents[agent]?.worktree;
   let path = recorded ? worktreePath(board, recorded) : null;
   if (!path || !existsSync(path)) path = worktrees.find((w) => w.branch === ref)?.path ?? null;
-  if (!path) return { agent, worktree: null, result: 'no_worktree', message: `${agent} has no worktree of its own (board agent add ${agent} --worktree makes one)` };
-  if (real(path) === real(repo.top)) return { agent, worktree: path, result: 'no_worktree', message: 'that is the main checkout (the person\'s): the board does not merge there' };
+  if (!path)
+    return {
+      agent,
+      worktree: null,
+      result: 'no_worktree',
+      message: `${agent} has no worktree of its own (board agent add ${agent} --worktree makes one)`,
+    };
+  if (real(path) === real(repo.top))
+    return {
+      agent,
+      worktree: path,
+      result: 'no_worktree',
+      message: "that is the main checkout (the person's): the board does not merge there",
+    };
   return updateCheckout(board, config, agent, path, tip, { ...opts, now, expectBranch: ref });
 }
 
@@ -124,41 +153,104 @@ async function updateAgent(board: Board, repo: GitRepo, config: BoardConfig, age
  * `expectBranch`, only when that branch is checked out there.
  */
 export async function updateCheckout(
-  board: Board, config: BoardConfig, agent: string, path: string, tip: string | null,
+  board: Board,
+  config: BoardConfig,
+  agent: string,
+  path: string,
+  tip: string | null,
   opts: UpdateOptions & { expectBranch?: string; now?: Date },
 ): Promise<UpdateOutcome> {
   const branch = integrateSettings(config).branch;
   const base: UpdateOutcome = { agent, worktree: path, result: 'up_to_date' };
-  const git = (args: string[], o: { okCodes?: number[]; env?: Record<string, string> } = {}) => runGit(args, { cwd: path, ...o });
+  const git = (args: string[], o: { okCodes?: number[]; env?: Record<string, string> } = {}) =>
+    runGit(args, { cwd: path, ...o });
   try {
-    if (!tip) return { ...base, result: 'no_integration', message: `there is no branch ${branch} yet: nothing is integrated (run \`board integrate\`)` };
+    if (!tip)
+      return {
+        ...base,
+        result: 'no_integration',
+        message: `there is no branch ${branch} yet: nothing is integrated (run \`board integrate\`)`,
+      };
     const head = await git(['symbolic-ref', '--quiet', 'HEAD'], { okCodes: [1, 128] });
     const checkedOut = head.code === 0 ? head.stdout.toString('utf8').trim() : null;
     if (opts.expectBranch && checkedOut !== opts.expectBranch) {
-      return { ...base, result: 'other_branch', message: `${path} has ${checkedOut ?? 'a detached HEAD'} checked out, not ${opts.expectBranch.replace('refs/heads/', '')}: left alone` };
+      return {
+        ...base,
+        result: 'other_branch',
+        message: `${path} has ${checkedOut ?? 'a detached HEAD'} checked out, not ${opts.expectBranch.replace('refs/heads/', '')}: left alone`,
+      };
     }
     if ((await git(['merge-base', '--is-ancestor', tip, 'HEAD'], { okCodes: [1] })).code === 0) return base;
     const dirty = await uncommittedChanges(path);
     if (dirty.length) {
-      const told = tell(board, opts, agent, 'dirty', tip, `your worktree is behind ${branch}: commit, then run \`board update\``, [
-        `${branch} has new integrated work, but your worktree ${path} has uncommitted changes (${dirty.length} file${dirty.length === 1 ? '' : 's'}), so the board did not touch it.`,
-        '',
-        'Commit your changes, then run `board update` to merge the integrated code into your branch.',
-      ].join('\n'));
-      return { ...base, result: 'dirty', files: dirty.slice(0, 50).map((l) => l.slice(3)), message: `${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'}: not touched`, told };
+      const told = tell(
+        board,
+        opts,
+        agent,
+        'dirty',
+        tip,
+        `your worktree is behind ${branch}: commit, then run \`board update\``,
+        [
+          `${branch} has new integrated work, but your worktree ${path} has uncommitted changes (${dirty.length} file${dirty.length === 1 ? '' : 's'}), so the board did not touch it.`,
+          '',
+          'Commit your changes, then run `board update` to merge the integrated code into your branch.',
+        ].join('\n'),
+      );
+      return {
+        ...base,
+        result: 'dirty',
+        files: dirty.slice(0, 50).map((l) => l.slice(3)),
+        message: `${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'}: not touched`,
+        told,
+      };
     }
     const who = config.git.committer;
-    const env = { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email };
-    const r = await git(['merge', '--no-edit', '--no-verify', '--no-gpg-sign', '-m', `Merge ${branch} into ${checkedOut?.replace('refs/heads/', '') ?? 'HEAD'} (board update)`, tip], { env, okCodes: [1, 128] });
+    const env = {
+      GIT_AUTHOR_NAME: who.name,
+      GIT_AUTHOR_EMAIL: who.email,
+      GIT_COMMITTER_NAME: who.name,
+      GIT_COMMITTER_EMAIL: who.email,
+    };
+    const r = await git(
+      [
+        'merge',
+        '--no-edit',
+        '--no-verify',
+        '--no-gpg-sign',
+        '-m',
+        `Merge ${branch} into ${checkedOut?.replace('refs/heads/', '') ?? 'HEAD'} (board update)`,
+        tip,
+      ],
+      { env, okCodes: [1, 128] },
+    );
     if (r.code !== 0) {
-      const files = (await git(['diff', '--name-only', '-z', '--diff-filter=U'])).stdout.toString('utf8').split('\0').filter(Boolean);
+      const files = (await git(['diff', '--name-only', '-z', '--diff-filter=U'])).stdout
+        .toString('utf8')
+        .split('\0')
+        .filter(Boolean);
       await git(['merge', '--abort'], { okCodes: [1, 128] });
-      const told = tell(board, opts, agent, 'conflict', tip, `merging ${branch} into your branch conflicts`, [
-        `The board tried to bring your worktree ${path} up to date with ${branch} and the merge conflicts${files.length ? ` in:\n${files.map((f) => `- ${f}`).join('\n')}` : '.'}`,
-        '',
-        `Nothing was changed. Run \`git merge ${branch}\` in your worktree, resolve, and commit.`,
-      ].join('\n'));
-      return { ...base, result: 'conflict', files, message: files.length ? `conflict in ${files.length} file${files.length === 1 ? '' : 's'}; merge aborted` : oneLine(r.stderr, 200), told };
+      const told = tell(
+        board,
+        opts,
+        agent,
+        'conflict',
+        tip,
+        `merging ${branch} into your branch conflicts`,
+        [
+          `The board tried to bring your worktree ${path} up to date with ${branch} and the merge conflicts${files.length ? ` in:\n${files.map((f) => `- ${f}`).join('\n')}` : '.'}`,
+          '',
+          `Nothing was changed. Run \`git merge ${branch}\` in your worktree, resolve, and commit.`,
+        ].join('\n'),
+      );
+      return {
+        ...base,
+        result: 'conflict',
+        files,
+        message: files.length
+          ? `conflict in ${files.length} file${files.length === 1 ? '' : 's'}; merge aborted`
+          : oneLine(r.stderr, 200),
+        told,
+      };
     }
     const commit = (await git(['rev-parse', 'HEAD'])).stdout.toString('utf8').trim();
     return { ...base, result: 'updated', commit };
@@ -167,7 +259,15 @@ export async function updateCheckout(
   }
 }
 
-function tell(board: Board, opts: UpdateOptions, agent: string, kind: string, tip: string, subject: string, body: string): string[] {
+function tell(
+  board: Board,
+  opts: UpdateOptions,
+  agent: string,
+  kind: string,
+  tip: string,
+  subject: string,
+  body: string,
+): string[] {
   if (opts.tell === false) return [];
   const notice: BoardNotice = { id: announcementId('update', `${agent}-${kind}`, [tip]), to: [agent], subject, body };
   try {

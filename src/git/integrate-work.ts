@@ -23,7 +23,9 @@ import { agentBranch } from './worktree.js';
 /** The commit a revision names, or null when there is none. */
 export async function commitOf(repo: GitRepo, rev: string): Promise<string | null> {
   if (rev.startsWith('-') || /[\s\0]/.test(rev)) return null;
-  const r = await repo.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { okCodes: [1, 128] });
+  const r = await repo.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
+    okCodes: [1, 128],
+  });
   return r.code === 0 ? r.stdout.toString('utf8').trim() : null;
 }
 
@@ -35,8 +37,11 @@ export async function baseBranch(repo: GitRepo, config: BoardConfig): Promise<st
   const cfg = integrateSettings(config);
   const candidates: string[] = [];
   if (cfg.base) candidates.push(cfg.base);
-  const remoteHead = await repo.run(['symbolic-ref', '--quiet', '--short', `refs/remotes/${config.git.remote}/HEAD`], { okCodes: [1, 128] });
-  if (remoteHead.code === 0) candidates.push(remoteHead.stdout.toString('utf8').trim().replace(`${config.git.remote}/`, ''));
+  const remoteHead = await repo.run(['symbolic-ref', '--quiet', '--short', `refs/remotes/${config.git.remote}/HEAD`], {
+    okCodes: [1, 128],
+  });
+  if (remoteHead.code === 0)
+    candidates.push(remoteHead.stdout.toString('utf8').trim().replace(`${config.git.remote}/`, ''));
   candidates.push('main', 'master');
   const head = await repo.run(['symbolic-ref', '--quiet', '--short', 'HEAD'], { okCodes: [1, 128] });
   if (head.code === 0) candidates.push(head.stdout.toString('utf8').trim());
@@ -59,7 +64,12 @@ export interface FindWorkOptions {
 }
 
 /** Find the work of a ticket being closed. Exit 2 for a --commits range that does not resolve. */
-export async function findWork(board: Board, repo: GitRepo, config: BoardConfig, opts: FindWorkOptions): Promise<TicketWork> {
+export async function findWork(
+  board: Board,
+  repo: GitRepo,
+  config: BoardConfig,
+  opts: FindWorkOptions,
+): Promise<TicketWork> {
   const cfg = integrateSettings(config);
   const branch = agentBranch(opts.by);
   const branchTip = (await repo.tip(`refs/heads/${branch}`))?.commit ?? null;
@@ -78,13 +88,22 @@ export async function findWork(board: Board, repo: GitRepo, config: BoardConfig,
     const head = await commitOf(repo, to);
     const start = from ? await commitOf(repo, from) : null;
     if (!head || (from && !start)) {
-      throw usageError(`--commits ${JSON.stringify(spec)}: ${!head ? `no commit ${JSON.stringify(to)}` : `no commit ${JSON.stringify(from)}`} in this repository`, {
-        hint: 'give a range A..B (the commits after A up to B) or one commit B (its commits not integrated yet)',
-      });
+      throw usageError(
+        `--commits ${JSON.stringify(spec)}: ${!head ? `no commit ${JSON.stringify(to)}` : `no commit ${JSON.stringify(from)}`} in this repository`,
+        {
+          hint: 'give a range A..B (the commits after A up to B) or one commit B (its commits not integrated yet)',
+        },
+      );
     }
     const { count, base: first } = await commitsOf(repo, head, start ? [start] : exclude);
     const onBranch = branchTip ? await repo.isAncestor(head, branchTip) : false;
-    return { by: opts.by, branch: onBranch ? branch : null, base: start ?? (count ? first : head), head, commits: count };
+    return {
+      by: opts.by,
+      branch: onBranch ? branch : null,
+      base: start ?? (count ? first : head),
+      head,
+      commits: count,
+    };
   }
 
   if (!branchTip) return { by: opts.by, branch: null, base: null, head: null, commits: 0 };
@@ -116,13 +135,19 @@ async function commitsOf(repo: GitRepo, head: string, not: string[]): Promise<{ 
 
 /** The ones of `oids` that name commits in the repository (one git process). */
 async function existing(repo: GitRepo, oids: string[]): Promise<string[]> {
-  const r = await repo.run(['cat-file', '--batch-check'], { input: oids.map((o) => `${o}^{commit}`).join('\n') + '\n' });
+  const r = await repo.run(['cat-file', '--batch-check'], {
+    input: oids.map((o) => `${o}^{commit}`).join('\n') + '\n',
+  });
   const lines = r.stdout.toString('utf8').split('\n');
   return oids.filter((_, i) => lines[i] && !lines[i].endsWith(' missing'));
 }
 
 /** findWork for a board (null when the board is not inside a git repository). */
-export async function findWorkFor(board: Board, config: BoardConfig, opts: FindWorkOptions): Promise<TicketWork | null> {
+export async function findWorkFor(
+  board: Board,
+  config: BoardConfig,
+  opts: FindWorkOptions,
+): Promise<TicketWork | null> {
   const repo = await GitRepo.find(board.repo);
   if (!repo) {
     if (opts.commits !== undefined) throw usageError('--commits needs the board to be inside a git repository');

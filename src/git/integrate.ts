@@ -39,9 +39,23 @@ import { authorIdentity } from '../core/audit.js';
 import type { BoardConfig } from '../core/config.js';
 import { BoardError, conflict, notFound, usageError } from '../core/errors.js';
 import {
-  commitMessage, failureRecipients, integrateSettings, integrateValue, integrationOf, integrationOrder, integrationView,
-  isSettled, oneLine, outputTail, waitingOn, workOf, workValue,
-  type IntegrateConfig, type IntegrateState, type IntegrationView, type Strategy,
+  commitMessage,
+  failureRecipients,
+  integrateSettings,
+  integrateValue,
+  integrationOf,
+  integrationOrder,
+  integrationView,
+  isSettled,
+  oneLine,
+  outputTail,
+  waitingOn,
+  workOf,
+  workValue,
+  type IntegrateConfig,
+  type IntegrateState,
+  type IntegrationView,
+  type Strategy,
 } from '../core/integrate.js';
 import { BOARD_SENDER } from '../core/names.js';
 import type { Ticket } from '../core/ticket.js';
@@ -108,18 +122,26 @@ const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** Run an integration (see the top of this file). */
 export async function integrate(board: Board, opts: IntegrateOptions = {}): Promise<IntegrateReport> {
   const repo = await GitRepo.find(board.repo);
-  if (!repo) throw usageError(`${board.repo} is not inside a git repository: there is nothing to integrate`, { hint: 'integration merges agents\' branches; run `git init` and commit first' });
+  if (!repo)
+    throw usageError(`${board.repo} is not inside a git repository: there is nothing to integrate`, {
+      hint: "integration merges agents' branches; run `git init` and commit first",
+    });
   try {
-    return await withLock(board, INTEGRATE_LOCK, async () => {
-      const run = new Run(board, repo, opts);
-      const report = await run.run();
-      const done = report.tickets.filter((t) => t.result === 'integrated').map((t) => t.id);
-      if (done.length && (opts.update ?? run.settings.update)) {
-        report.updated = await updateWorktrees(board, { after: done, send: opts.send });
-        for (const u of report.updated) opts.onEvent?.({ type: 'worktree_update', ...u });
-      }
-      return report;
-    }, { wait: false });
+    return await withLock(
+      board,
+      INTEGRATE_LOCK,
+      async () => {
+        const run = new Run(board, repo, opts);
+        const report = await run.run();
+        const done = report.tickets.filter((t) => t.result === 'integrated').map((t) => t.id);
+        if (done.length && (opts.update ?? run.settings.update)) {
+          report.updated = await updateWorktrees(board, { after: done, send: opts.send });
+          for (const u of report.updated) opts.onEvent?.({ type: 'worktree_update', ...u });
+        }
+        return report;
+      },
+      { wait: false },
+    );
   } catch (e) {
     if (e instanceof BoardError && e.kind === 'conflict' && e.message.startsWith(`${INTEGRATE_LOCK} is locked`)) {
       throw conflict('another `board integrate` is running (by hand or by the watcher); this one did nothing', {
@@ -144,7 +166,11 @@ class Run {
     return this.cfg;
   }
 
-  constructor(private readonly board: Board, private readonly repo: GitRepo, private readonly opts: IntegrateOptions) {
+  constructor(
+    private readonly board: Board,
+    private readonly repo: GitRepo,
+    private readonly opts: IntegrateOptions,
+  ) {
     this.config = loadBoard(board).config;
     this.cfg = integrateSettings(this.config);
     this.tree = new IntegrationTree(repo, board.tmpDir);
@@ -162,7 +188,11 @@ class Run {
     this.tip = (await this.repo.tip(this.ref))?.commit ?? null;
     if (!this.tip) {
       const from = base ? (await this.repo.tip(`refs/heads/${base}`))?.commit : await commitOf(this.repo, 'HEAD');
-      if (!from) throw notFound(`cannot create the integration branch ${this.cfg.branch}: no main branch${this.cfg.base ? ` ${this.cfg.base}` : ''} and no commit yet`, { hint: 'make a first commit, or set integrate.base in board.yaml' });
+      if (!from)
+        throw notFound(
+          `cannot create the integration branch ${this.cfg.branch}: no main branch${this.cfg.base ? ` ${this.cfg.base}` : ''} and no commit yet`,
+          { hint: 'make a first commit, or set integrate.base in board.yaml' },
+        );
       await moveRef(this.repo, this.ref, from, null, `board: create ${this.cfg.branch} from ${base ?? 'HEAD'}`);
       this.tip = from;
       this.log({ type: 'integrate_branch', branch: this.cfg.branch, from: base, commit: from });
@@ -179,18 +209,30 @@ class Run {
       if (o.result === 'integrated' || o.result === 'already' || o.result === 'empty') this.settledNow.add(t.id);
       outcomes.push(o);
     }
-    return { branch: this.cfg.branch, base, before, after: this.tip, recovered, tickets: outcomes, updated: [], ms: Date.now() - t0 };
+    return {
+      branch: this.cfg.branch,
+      base,
+      before,
+      after: this.tip,
+      recovered,
+      tickets: outcomes,
+      updated: [],
+      ms: Date.now() - t0,
+    };
   }
 
   /** The tickets of this run, in wave order. */
   private candidates(loaded: LoadedBoard): Ticket[] {
     const wave = (id: string) => loaded.graph.waveOf(id);
     if (this.opts.ids?.length) {
-      return integrationOrder(this.opts.ids.map((id) => {
-        const t = loaded.tickets.get(id);
-        if (!t) throw notFound(`no ticket ${id}`, { hint: 'see `board list --all`' });
-        return t;
-      }), wave);
+      return integrationOrder(
+        this.opts.ids.map((id) => {
+          const t = loaded.tickets.get(id);
+          if (!t) throw notFound(`no ticket ${id}`, { hint: 'see `board list --all`' });
+          return t;
+        }),
+        wave,
+      );
     }
     const list = [...loaded.tickets.values()].filter((t) => {
       const v = integrationView(t);
@@ -218,9 +260,12 @@ class Run {
   private async checkNotCheckedOut(): Promise<void> {
     for (const w of await listWorktrees(this.repo.top)) {
       if (w.branch === this.ref) {
-        throw conflict(`the integration branch ${this.cfg.branch} is checked out in ${w.path}; the board moves it only while no checkout has it`, {
-          hint: `switch that checkout to another branch (git switch -), and look at the integrated code with \`git log ${this.cfg.branch}\` or a worktree of your own with --detach`,
-        });
+        throw conflict(
+          `the integration branch ${this.cfg.branch} is checked out in ${w.path}; the board moves it only while no checkout has it`,
+          {
+            hint: `switch that checkout to another branch (git switch -), and look at the integrated code with \`git log ${this.cfg.branch}\` or a worktree of your own with --detach`,
+          },
+        );
       }
     }
   }
@@ -244,7 +289,11 @@ class Run {
   }
 
   /** Write the decision into the ticket (only while it is still done with the same work). */
-  private async mark(id: string, record: Record<string, unknown> | null, work: Record<string, unknown> | null): Promise<void> {
+  private async mark(
+    id: string,
+    record: Record<string, unknown> | null,
+    work: Record<string, unknown> | null,
+  ): Promise<void> {
     if (!record && !work) return;
     try {
       await mutateTicket(this.board, id, { actor: BOARD_SENDER, now: this.now() }, (t, e) => {
@@ -258,23 +307,46 @@ class Run {
     }
   }
 
-  private tell(t: Ticket, author: string | null, state: IntegrateState, subject: string, body: string, basis: string[]): string[] {
-    const orchestrators = Object.entries(this.config.agents).filter(([, a]) => a.role === 'orchestrator').map(([n]) => n);
+  private tell(
+    t: Ticket,
+    author: string | null,
+    state: IntegrateState,
+    subject: string,
+    body: string,
+    basis: string[],
+  ): string[] {
+    const orchestrators = Object.entries(this.config.agents)
+      .filter(([, a]) => a.role === 'orchestrator')
+      .map(([n]) => n);
     const to = failureRecipients(author, this.cfg, orchestrators);
     if (!to.length) return [];
-    const notice: BoardNotice = { id: announcementId('integrate', `${t.id}-${state}`, basis), to, subject, body, ticket: t.id };
+    const notice: BoardNotice = {
+      id: announcementId('integrate', `${t.id}-${state}`, basis),
+      to,
+      subject,
+      body,
+      ticket: t.id,
+    };
     try {
       const r = (this.opts.send ?? ((n) => sendFromBoard(this.board, n, this.now())))(notice);
       return [...r.delivered, ...(r.already ?? [])];
     } catch (e) {
-      this.log({ type: 'error', message: `integrate: could not tell ${to.join(', ')} about ${t.id}: ${String((e as Error)?.message ?? e)}` });
+      this.log({
+        type: 'error',
+        message: `integrate: could not tell ${to.join(', ')} about ${t.id}: ${String((e as Error)?.message ?? e)}`,
+      });
       return [];
     }
   }
 
   /** Integrate one ticket. */
   private async one(loaded: LoadedBoard, t: Ticket): Promise<TicketOutcome> {
-    const out: TicketOutcome = { id: t.id, title: oneLine(t.title), wave: loaded.graph.waveOf(t.id), result: 'skipped' };
+    const out: TicketOutcome = {
+      id: t.id,
+      title: oneLine(t.title),
+      wave: loaded.graph.waveOf(t.id),
+      result: 'skipped',
+    };
     const view = integrationView(t);
     if (!view) {
       out.message = `${t.id} is ${t.status}, not done: nothing to integrate`;
@@ -285,14 +357,26 @@ class Run {
     let work = workOf(t);
     let newWork: Record<string, unknown> | null = null;
     if (!work) {
-      work = await findWork(this.board, this.repo, this.config, { by: t.claim?.by ?? t.updated_by ?? t.assignee ?? BOARD_SENDER, ticketId: t.id, others: loaded.tickets.values() });
+      work = await findWork(this.board, this.repo, this.config, {
+        by: t.claim?.by ?? t.updated_by ?? t.assignee ?? BOARD_SENDER,
+        ticketId: t.id,
+        others: loaded.tickets.values(),
+      });
       newWork = workValue(work);
     }
     const author = work.by ?? t.updated_by;
 
     if (work.commits === 0 || !work.head) {
-      await this.mark(t.id, integrateValue({ state: 'empty', at, branch, message: 'closed with no commits: nothing to integrate' }), newWork);
-      return { ...out, result: 'empty', message: `${t.id} was closed with no commits${work.branch ? ` on ${work.branch}` : ''}: nothing to integrate` };
+      await this.mark(
+        t.id,
+        integrateValue({ state: 'empty', at, branch, message: 'closed with no commits: nothing to integrate' }),
+        newWork,
+      );
+      return {
+        ...out,
+        result: 'empty',
+        message: `${t.id} was closed with no commits${work.branch ? ` on ${work.branch}` : ''}: nothing to integrate`,
+      };
     }
 
     const wait = waitingOn(t, (id) => loaded.tickets.get(id)).filter((d) => !this.settledNow.has(d));
@@ -308,14 +392,18 @@ class Run {
     let note: string | undefined;
     const inBranch = await this.repo.run(['merge-base', '--is-ancestor', head, this.tip!], { okCodes: [1, 128] });
     const headThere = inBranch.code !== 128;
-    const tip = work.branch ? (await this.branchTips()).get(work.branch) ?? null : null;
+    const tip = work.branch ? ((await this.branchTips()).get(work.branch) ?? null) : null;
     if (work.branch && !tip) note = `branch ${work.branch} is gone; integrating the recorded commits`;
     else if (tip && tip !== head && prev && prev.state !== 'integrated') {
       // tried before and failed: when the branch moved on since (the author merged the
       // integration branch, or fixed it), take its new tip
       if (headThere && (await this.repo.isAncestor(head, tip))) {
         head = tip;
-        work = { ...work, head: tip, commits: work.commits + Number(await this.repo.text(['rev-list', '--count', `${work.head}..${tip}`])) };
+        work = {
+          ...work,
+          head: tip,
+          commits: work.commits + Number(await this.repo.text(['rev-list', '--count', `${work.head}..${tip}`])),
+        };
         newWork = workValue(work);
       } else {
         note = `branch ${work.branch} was rewritten since the close; integrating the recorded commits`;
@@ -323,7 +411,14 @@ class Run {
     }
     if (!headThere) {
       const message = `the recorded work ${head.slice(0, 12)}${work.branch ? ` of ${work.branch}` : ''} is gone (branch deleted or rewritten, and its commits collected)`;
-      const told = this.tell(t, author, 'missing', `${t.id}: its work cannot be integrated`, `${message}.\nClose it again with the commits that hold the work: \`board reopen ${t.id}\` then \`board close ${t.id} --commits A..B\`.`, [head]);
+      const told = this.tell(
+        t,
+        author,
+        'missing',
+        `${t.id}: its work cannot be integrated`,
+        `${message}.\nClose it again with the commits that hold the work: \`board reopen ${t.id}\` then \`board close ${t.id} --commits A..B\`.`,
+        [head],
+      );
       await this.mark(t.id, integrateValue({ state: 'missing', at, branch, head, message }), newWork);
       return { ...out, result: 'missing', message, told };
     }
@@ -335,16 +430,34 @@ class Run {
 
     const strategy = this.opts.strategy ?? strategyOf(t) ?? this.cfg.strategy;
     const identity = authorIdentity(work.by ?? t.updated_by ?? BOARD_SENDER, this.config);
-    const r = await this.tree.merge(this.tip!, head, strategy, commitMessage(t, work, strategy), identity, this.config.git.committer);
+    const r = await this.tree.merge(
+      this.tip!,
+      head,
+      strategy,
+      commitMessage(t, work, strategy),
+      identity,
+      this.config.git.committer,
+    );
     if (r.kind === 'conflict') {
       const files = r.files;
-      const message = files.length ? `conflict in ${files.length} file${files.length === 1 ? '' : 's'}` : oneLine(r.message, 300);
-      const told = this.tell(t, author, 'conflict', `${t.id}: conflict integrating into ${branch}`, [
-        `Your work on ${t.id} (${oneLine(t.title)}) does not merge cleanly into ${branch}.`,
-        files.length ? `Conflicting files:\n${files.map((f) => `- ${f}`).join('\n')}` : `git said: ${outputTail(r.message, 10)}`,
-        '',
-        `Nothing was merged. In your worktree: \`git merge ${branch}\`, resolve, commit; the next \`board integrate\` takes your branch's new tip.`,
-      ].join('\n'), [head, this.tip!]);
+      const message = files.length
+        ? `conflict in ${files.length} file${files.length === 1 ? '' : 's'}`
+        : oneLine(r.message, 300);
+      const told = this.tell(
+        t,
+        author,
+        'conflict',
+        `${t.id}: conflict integrating into ${branch}`,
+        [
+          `Your work on ${t.id} (${oneLine(t.title)}) does not merge cleanly into ${branch}.`,
+          files.length
+            ? `Conflicting files:\n${files.map((f) => `- ${f}`).join('\n')}`
+            : `git said: ${outputTail(r.message, 10)}`,
+          '',
+          `Nothing was merged. In your worktree: \`git merge ${branch}\`, resolve, commit; the next \`board integrate\` takes your branch's new tip.`,
+        ].join('\n'),
+        [head, this.tip!],
+      );
       await this.mark(t.id, integrateValue({ state: 'conflict', at, branch, head, files, message }), newWork);
       return { ...out, result: 'conflict', files, message, told };
     }
@@ -359,7 +472,13 @@ class Run {
     }
     const record = integrateValue({ state: 'integrated', at, branch, commit: r.commit, head });
     this.tree.writeJournal({ ...journal, record, ...(newWork ? { work: newWork } : {}) });
-    const moved = await moveRef(this.repo, this.ref, r.commit, this.tip, `board: ${commitMessage(t, work, strategy).split('\n')[0]}`);
+    const moved = await moveRef(
+      this.repo,
+      this.ref,
+      r.commit,
+      this.tip,
+      `board: ${commitMessage(t, work, strategy).split('\n')[0]}`,
+    );
     if (!moved) {
       // someone moved the branch meanwhile: start this ticket again from its new tip
       this.tree.writeJournal(null);
@@ -374,26 +493,50 @@ class Run {
     return { ...out, result: 'integrated', commit: r.commit, ...(note ? { message: note } : {}) };
   }
 
-  private async checkFailed(t: Ticket, out: TicketOutcome, author: string | null, head: string, c: CheckResult, newWork: Record<string, unknown> | null, at: string): Promise<TicketOutcome> {
+  private async checkFailed(
+    t: Ticket,
+    out: TicketOutcome,
+    author: string | null,
+    head: string,
+    c: CheckResult,
+    newWork: Record<string, unknown> | null,
+    at: string,
+  ): Promise<TicketOutcome> {
     await this.tree.reset(this.tip!);
     this.tree.writeJournal(null);
     const tail = outputTail(c.output, 30);
     const why = c.timedOut ? `timed out after ${Math.round(c.ms / 1000)} s` : `exit ${c.code ?? 'by signal'}`;
     const message = `check \`${oneLine(this.cfg.check!, 80)}\` failed (${why})`;
-    const told = this.tell(t, author, 'check_failed', `${t.id}: check failed on ${this.cfg.branch}`, [
-      `${t.id} (${oneLine(t.title)}) merges cleanly into ${this.cfg.branch}, but the check failed on the merged tree, so ${this.cfg.branch} was left unchanged.`,
-      `Command: ${oneLine(this.cfg.check!, 300)} (${why})`,
-      '',
-      'Its last lines:',
-      '',
-      ...tail.split('\n').map((l) => `    ${l}`),
-      '',
-      `Fix it on your branch and commit; the next \`board integrate\` takes your branch's new tip.`,
-    ].join('\n'), [head, this.tip!]);
-    await this.mark(t.id, integrateValue({ state: 'check_failed', at, branch: this.cfg.branch, head, message }), newWork);
-    return { ...out, result: 'check_failed', message, check: { code: c.code, timed_out: c.timedOut, ms: c.ms, tail }, told };
+    const told = this.tell(
+      t,
+      author,
+      'check_failed',
+      `${t.id}: check failed on ${this.cfg.branch}`,
+      [
+        `${t.id} (${oneLine(t.title)}) merges cleanly into ${this.cfg.branch}, but the check failed on the merged tree, so ${this.cfg.branch} was left unchanged.`,
+        `Command: ${oneLine(this.cfg.check!, 300)} (${why})`,
+        '',
+        'Its last lines:',
+        '',
+        ...tail.split('\n').map((l) => `    ${l}`),
+        '',
+        `Fix it on your branch and commit; the next \`board integrate\` takes your branch's new tip.`,
+      ].join('\n'),
+      [head, this.tip!],
+    );
+    await this.mark(
+      t.id,
+      integrateValue({ state: 'check_failed', at, branch: this.cfg.branch, head, message }),
+      newWork,
+    );
+    return {
+      ...out,
+      result: 'check_failed',
+      message,
+      check: { code: c.code, timed_out: c.timedOut, ms: c.ms, tail },
+      told,
+    };
   }
-
 }
 
 /** A ticket's own strategy: front-matter `integrate_strategy: squash` (hand-written, optional). */

@@ -21,7 +21,10 @@ import { ensureDir } from '../store/nolink.js';
 export class TempIndex {
   readonly file: string;
 
-  constructor(private readonly repo: GitRepo, board: Board) {
+  constructor(
+    private readonly repo: GitRepo,
+    board: Board,
+  ) {
     ensureDir(board.runDir);
     this.file = board.run.gitIndex(uniqueName());
   }
@@ -49,7 +52,9 @@ export class TempIndex {
     const map = new Map<string, TreeEntry>();
     for (let i = 0; i < paths.length; i += 500) {
       const chunk = paths.slice(i, i + 500);
-      const out = (await this.repo.run(['ls-files', '-s', '-z', '--full-name', '--', ...chunk], { env: this.env })).stdout.toString('utf8');
+      const out = (
+        await this.repo.run(['ls-files', '-s', '-z', '--full-name', '--', ...chunk], { env: this.env })
+      ).stdout.toString('utf8');
       for (const rec of out.split('\0')) {
         if (!rec) continue;
         const tab = rec.indexOf('\t');
@@ -71,7 +76,13 @@ export class TempIndex {
 }
 
 /** A tree made from `base` (a tree or commit, or null: empty) with entries set and removed. */
-export async function buildTree(repo: GitRepo, board: Board, base: string | null, set: Map<string, TreeEntry>, remove: Iterable<string> = []): Promise<string> {
+export async function buildTree(
+  repo: GitRepo,
+  board: Board,
+  base: string | null,
+  set: Map<string, TreeEntry>,
+  remove: Iterable<string> = [],
+): Promise<string> {
   const idx = new TempIndex(repo, board);
   try {
     await idx.readTree(base);
@@ -108,7 +119,13 @@ export async function commitTree(repo: GitRepo, c: CommitSpec): Promise<string> 
 }
 
 /** Move `ref` to `commit` only if it is still at `expected`. False when it moved meanwhile. */
-export async function moveRef(repo: GitRepo, ref: string, commit: string, expected: string | null, reason: string): Promise<boolean> {
+export async function moveRef(
+  repo: GitRepo,
+  ref: string,
+  commit: string,
+  expected: string | null,
+  reason: string,
+): Promise<boolean> {
   try {
     await repo.run(['update-ref', '-m', reason, ref, commit, expected ?? repo.zeroOid]);
     return true;
@@ -125,21 +142,38 @@ export async function moveRef(repo: GitRepo, ref: string, commit: string, expect
  */
 export function checkNotCheckedOut(repo: GitRepo, branch: string): void {
   const want = `ref: refs/heads/${branch}`;
-  const heads: { head: string; where: string }[] = [{ head: join(repo.commonDir, 'HEAD'), where: resolve(repo.commonDir, '..') }];
+  const heads: { head: string; where: string }[] = [
+    { head: join(repo.commonDir, 'HEAD'), where: resolve(repo.commonDir, '..') },
+  ];
   try {
     for (const w of readdirSync(join(repo.commonDir, 'worktrees'))) {
       let where = w;
-      try { where = readFileSync(join(repo.commonDir, 'worktrees', w, 'gitdir'), 'utf8').trim().replace(/\/\.git$/, ''); } catch { /* keep the name */ }
+      try {
+        where = readFileSync(join(repo.commonDir, 'worktrees', w, 'gitdir'), 'utf8')
+          .trim()
+          .replace(/\/\.git$/, '');
+      } catch {
+        /* keep the name */
+      }
       heads.push({ head: join(repo.commonDir, 'worktrees', w, 'HEAD'), where });
     }
-  } catch { /* no linked worktrees */ }
+  } catch {
+    /* no linked worktrees */
+  }
   for (const h of heads) {
     let text = '';
-    try { text = readFileSync(h.head, 'utf8').trim(); } catch { continue; }
+    try {
+      text = readFileSync(h.head, 'utf8').trim();
+    } catch {
+      continue;
+    }
     if (text === want) {
-      throw conflict(`the audit branch ${branch} is checked out in ${h.where}; the board will not commit to it while it is`, {
-        hint: `check out another branch there (git switch -), and read the audit trail with \`board log\` or \`git log ${branch}\``,
-      });
+      throw conflict(
+        `the audit branch ${branch} is checked out in ${h.where}; the board will not commit to it while it is`,
+        {
+          hint: `check out another branch there (git switch -), and read the audit trail with \`board log\` or \`git log ${branch}\``,
+        },
+      );
     }
   }
 }

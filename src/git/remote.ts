@@ -38,11 +38,26 @@ import { buildTree, commitTree, moveRef, readText } from './plumbing.js';
 /* ---------------------------------------------------------------- transport ---- */
 
 /** Fetch the remote's branch into `track`; its tip, or null when the remote has no such branch. */
-export async function fetchBranch(repo: GitRepo, remote: string, branch: string, track: string): Promise<string | null> {
-  const r = await repo.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', remote, `+refs/heads/${branch}:${track}`], {
-    timeoutMs: GIT_NETWORK_TIMEOUT_MS,
-    okCodes: [1, 128],
-  });
+export async function fetchBranch(
+  repo: GitRepo,
+  remote: string,
+  branch: string,
+  track: string,
+): Promise<string | null> {
+  const r = await repo.run(
+    [
+      'fetch',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-recurse-submodules',
+      remote,
+      `+refs/heads/${branch}:${track}`,
+    ],
+    {
+      timeoutMs: GIT_NETWORK_TIMEOUT_MS,
+      okCodes: [1, 128],
+    },
+  );
   if (r.code !== 0) {
     if (/couldn't find remote ref/i.test(r.stderr)) {
       await repo.run(['update-ref', '-d', track]).catch(() => undefined);
@@ -67,7 +82,13 @@ function unreachable(remote: string, command: string, code: number, stderr: stri
  * race another clone won). Any other refusal (a pre-receive hook, no permission, a remote
  * that vanished) throws, saying which.
  */
-export async function pushBranch(repo: GitRepo, remote: string, branch: string, commit: string, verify: boolean): Promise<boolean> {
+export async function pushBranch(
+  repo: GitRepo,
+  remote: string,
+  branch: string,
+  commit: string,
+  verify: boolean,
+): Promise<boolean> {
   const args = ['push', '--porcelain'];
   if (!verify) args.push('--no-verify');
   args.push(remote, `${commit}:refs/heads/${branch}`);
@@ -77,7 +98,12 @@ export async function pushBranch(repo: GitRepo, remote: string, branch: string, 
   const line = out.split('\n').find((l) => l.startsWith('!'));
   if (line && /\[rejected\]/.test(line) && /(fetch first|non-fast-forward|stale info)/.test(line)) return false;
   // two pushes at once: the remote could not lock or update the ref for the later one
-  if (line && /\[remote rejected\]/.test(line) && /(failed to update ref|failed to lock|cannot lock ref|incorrect old value)/.test(line)) return false;
+  if (
+    line &&
+    /\[remote rejected\]/.test(line) &&
+    /(failed to update ref|failed to lock|cannot lock ref|incorrect old value)/.test(line)
+  )
+    return false;
   const e = gitFailure(`git push ${remote}`, r.code, `${r.stderr}\n${line ?? ''}`);
   const remoteRejected = line && /\[remote rejected\]/.test(line);
   if (remoteRejected) {
@@ -85,7 +111,12 @@ export async function pushBranch(repo: GitRepo, remote: string, branch: string, 
     e.message = `the remote "${remote}" refused the push of the audit branch ${branch} (${why}); the board changes stay committed locally`;
     e.details.hint = `a hook or rule on the remote refuses pushes to ${branch}: allow them there (board commits touch only ${branch}), then run board sync again`;
     e.details.data = { ...(e.details.data as object), remote, reason: 'remote-rejected', why };
-  } else if (!line && /(could not read from remote|does not appear to be a git repository|unable to access|could not resolve|connection refused|repository .* not found)/i.test(r.stderr)) {
+  } else if (
+    !line &&
+    /(could not read from remote|does not appear to be a git repository|unable to access|could not resolve|connection refused|repository .* not found)/i.test(
+      r.stderr,
+    )
+  ) {
     throw unreachable(remote, `git push ${remote}`, r.code, r.stderr);
   } else {
     e.details.hint = /hook/i.test(r.stderr)
@@ -136,7 +167,12 @@ const MAX_ROUNDS = 12;
  * `sync.claims: remote`, it holds only once the remote accepted it. Returns what `op`
  * returned and how it was confirmed. Refusals are op's own (exit 4), with the holder's clone.
  */
-export async function confirmOnRemote<T>(board: Board, opts: ConfirmOptions, op: () => Promise<T>, outcome: (value: T) => OpOutcome): Promise<{ value: T; confirmation: Confirmation }> {
+export async function confirmOnRemote<T>(
+  board: Board,
+  opts: ConfirmOptions,
+  op: () => Promise<T>,
+  outcome: (value: T) => OpOutcome,
+): Promise<{ value: T; confirmation: Confirmation }> {
   const config = loadConfig(board);
   if (config.sync.claims !== 'remote' || opts.offline) {
     const value = await op();
@@ -172,14 +208,19 @@ export async function confirmOnRemote<T>(board: Board, opts: ConfirmOptions, op:
         throw await withHolderClone(e, board, repo, prefix, config);
       }
       const o = outcome(value);
-      if (!o.changed) return { value, confirmation: { mode: 'remote', confirmed: true, remote, clone, retries: round } };
+      if (!o.changed)
+        return { value, confirmation: { mode: 'remote', confirmed: true, remote, clone, retries: round } };
       const r = await commitAndPush(board, repo, prefix, config, remote, clone, opts.actor, o);
-      if (r === 'pushed') return { value, confirmation: { mode: 'remote', confirmed: true, remote, clone, retries: round } };
+      if (r === 'pushed')
+        return { value, confirmation: { mode: 'remote', confirmed: true, remote, clone, retries: round } };
       progress(`${remote} moved first (another clone); deciding again`);
     }
-    throw conflict(`${remote}/${config.git.branch} kept moving: the operation could not be confirmed after ${MAX_ROUNDS} tries`, {
-      hint: 'many clones are writing at once; try again in a moment (nothing was changed)',
-    });
+    throw conflict(
+      `${remote}/${config.git.branch} kept moving: the operation could not be confirmed after ${MAX_ROUNDS} tries`,
+      {
+        hint: 'many clones are writing at once; try again in a moment (nothing was changed)',
+      },
+    );
   });
 }
 
@@ -189,13 +230,23 @@ export async function confirmOnRemote<T>(board: Board, opts: ConfirmOptions, op:
  * were (file first: a kill in between leaves the branch ahead of the file, never a claim on
  * disk that the branch does not hold).
  */
-async function commitAndPush(board: Board, repo: GitRepo, prefix: string, config: BoardConfig, remote: string, clone: string, actor: string, o: OpOutcome): Promise<'pushed' | 'rejected'> {
+async function commitAndPush(
+  board: Board,
+  repo: GitRepo,
+  prefix: string,
+  config: BoardConfig,
+  remote: string,
+  clone: string,
+  actor: string,
+  o: OpOutcome,
+): Promise<'pushed' | 'rejected'> {
   const ref = `refs/heads/${config.git.branch}`;
   const rel = `tickets/${o.after.id}.md`;
   const path = `${prefix}/${rel}`;
   const tip = await repo.tip(ref);
   const text = readText(board.ticketFile(o.after.id));
-  if (text === null) throw new BoardError('internal', `${board.rel(board.ticketFile(o.after.id))} vanished right after it was written`);
+  if (text === null)
+    throw new BoardError('internal', `${board.rel(board.ticketFile(o.after.id))} vanished right after it was written`);
   const oid = await repo.hashContent(text);
   const tree = await buildTree(repo, board, tip?.tree ?? null, new Map([[path, { mode: '100644', oid }]]));
   const what = describeTicketChange(o.before, o.after);
@@ -210,7 +261,7 @@ async function commitAndPush(board: Board, repo: GitRepo, prefix: string, config
     throw conflict(`the audit branch ${config.git.branch} moved while confirming ${o.after.id}`, { hint: 'try again' });
   }
   const undo = async () => {
-    const before = tip ? (await repo.catFiles([`${tip.commit}:${path}`])).get(`${tip.commit}:${path}`) ?? null : null;
+    const before = tip ? ((await repo.catFiles([`${tip.commit}:${path}`])).get(`${tip.commit}:${path}`) ?? null) : null;
     const { writeBoardFile } = await import('./sync-write.js');
     if (readText(board.ticketFile(o.after.id)) === text) await writeBoardFile({ board, hasBoard: true }, rel, before);
     if (tip) await moveRef(repo, ref, tip.commit, commit, `recado: ${o.after.id} not confirmed by ${remote}`);
@@ -231,17 +282,33 @@ async function commitAndPush(board: Board, repo: GitRepo, prefix: string, config
 }
 
 /** A refusal because someone holds the ticket: name the clone their claim was confirmed from. */
-async function withHolderClone(e: unknown, board: Board, repo: GitRepo, prefix: string, config: BoardConfig): Promise<unknown> {
+async function withHolderClone(
+  e: unknown,
+  board: Board,
+  repo: GitRepo,
+  prefix: string,
+  config: BoardConfig,
+): Promise<unknown> {
   if (!(e instanceof BoardError) || e.kind !== 'conflict') return e;
   const id = /^(\S+) (is claimed by|overlaps)/.exec(e.message)?.[1];
   if (!id) return e;
   let holder: string | null = null;
   try {
     holder = activeClaim(readTicket(board, id).ticket, new Date())?.by ?? null;
-  } catch { /* unreadable: leave the message */ }
+  } catch {
+    /* unreadable: leave the message */
+  }
   if (!holder) return e;
   const log = await repo
-    .text(['log', '-n', '50', '--format=%an%x00%(trailers:key=Board-Clone,valueonly,separator=%x20)%x00', `refs/heads/${config.git.branch}`, '--', `${prefix}/tickets/${id}.md`])
+    .text([
+      'log',
+      '-n',
+      '50',
+      '--format=%an%x00%(trailers:key=Board-Clone,valueonly,separator=%x20)%x00',
+      `refs/heads/${config.git.branch}`,
+      '--',
+      `${prefix}/tickets/${id}.md`,
+    ])
     .catch(() => '');
   const parts = log.split('\0').map((s) => s.trim());
   for (let i = 0; i + 1 < parts.length; i += 2) {

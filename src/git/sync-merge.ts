@@ -17,7 +17,14 @@ import { join } from 'node:path';
 import { authorIdentity, classifyPath } from '../core/audit.js';
 import type { BoardConfig } from '../core/config.js';
 import { stableJson } from '../core/describe.js';
-import { asClaim, claimSpans, mergeTicketData, newerSide, type ClaimConflict, type VersionInfo } from '../core/merge.js';
+import {
+  asClaim,
+  claimSpans,
+  mergeTicketData,
+  newerSide,
+  type ClaimConflict,
+  type VersionInfo,
+} from '../core/merge.js';
 import { uniqueName } from '../store/atomic.js';
 import type { Board } from '../store/board.js';
 import { parseFrontmatter, serialize, setField } from '../store/frontmatter.js';
@@ -58,7 +65,11 @@ export async function mergeBranches(ctx: SyncContext, L: string, R: string): Pro
   const { repo, prefix } = ctx;
   const mb = await repo.run(['merge-base', L, R], { okCodes: [1] });
   const base = mb.code === 0 ? mb.stdout.toString('utf8').trim() : null;
-  const [tb, tl, tr] = await Promise.all([repo.listTree(base, prefix), repo.listTree(L, prefix), repo.listTree(R, prefix)]);
+  const [tb, tl, tr] = await Promise.all([
+    repo.listTree(base, prefix),
+    repo.listTree(L, prefix),
+    repo.listTree(R, prefix),
+  ]);
   const set = new Map<string, TreeEntry>();
   const remove: string[] = [];
   const both: string[] = [];
@@ -88,8 +99,10 @@ export async function mergeBranches(ctx: SyncContext, L: string, R: string): Pro
   const out: MergeOutcome = { commit: '', replayed: false, reconciled: [], contested: [], setAside: [] };
   const notes: string[] = [];
   if (both.length) {
-    const blobs = await repo.catFiles(both.flatMap((p) => [tb.get(p)?.oid, tl.get(p)!.oid, tr.get(p)!.oid]).filter((x): x is string => !!x));
-    const text = (e?: TreeEntry) => (e ? blobs.get(e.oid)?.toString('utf8') ?? null : null);
+    const blobs = await repo.catFiles(
+      both.flatMap((p) => [tb.get(p)?.oid, tl.get(p)!.oid, tr.get(p)!.oid]).filter((x): x is string => !!x),
+    );
+    const text = (e?: TreeEntry) => (e ? (blobs.get(e.oid)?.toString('utf8') ?? null) : null);
     for (const p of both) {
       const name = rel(ctx, p);
       const info = classifyPath(name);
@@ -97,7 +110,13 @@ export async function mergeBranches(ctx: SyncContext, L: string, R: string): Pro
       const l = tl.get(p)!;
       const r = tr.get(p)!;
       if (info.kind === 'ticket') {
-        const m = await mergeTicket(ctx, p, info.ticket!, { base, L, R }, { b: text(b), l: text(l)!, r: text(r)!, lOid: l.oid, rOid: r.oid });
+        const m = await mergeTicket(
+          ctx,
+          p,
+          info.ticket!,
+          { base, L, R },
+          { b: text(b), l: text(l)!, r: text(r)!, lOid: l.oid, rOid: r.oid },
+        );
         if (m) {
           set.set(p, { mode: l.mode, oid: await repo.hashContent(m.text) });
           if (m.conflict) {
@@ -107,7 +126,9 @@ export async function mergeBranches(ctx: SyncContext, L: string, R: string): Pro
               losers: m.conflict.losers.map((s) => ({ by: s.by, at: s.at })),
             };
             out.reconciled.push(rc);
-            notes.push(`- ${info.ticket}: claimed on both sides; ${rc.winner.by} claimed first (${rc.winner.at}); undone: ${rc.losers.map((x) => `${x.by} (${x.at})`).join(', ')}`);
+            notes.push(
+              `- ${info.ticket}: claimed on both sides; ${rc.winner.by} claimed first (${rc.winner.at}); undone: ${rc.losers.map((x) => `${x.by} (${x.at})`).join(', ')}`,
+            );
           }
           if (m.contested.length) {
             out.contested.push({ ticket: info.ticket!, fields: m.contested });
@@ -192,7 +213,13 @@ async function lastChange(repo: GitRepo, tip: string, path: string): Promise<num
 }
 
 /** The versions of a ticket on one side since the base, oldest first. */
-async function versions(repo: GitRepo, base: string | null, tip: string, path: string, id: string): Promise<VersionInfo[]> {
+async function versions(
+  repo: GitRepo,
+  base: string | null,
+  tip: string,
+  path: string,
+  id: string,
+): Promise<VersionInfo[]> {
   const range = base ? `${base}..${tip}` : tip;
   const commits = (await repo.text(['log', '--format=%H', '--reverse', range, '--', path])).split('\n').filter(Boolean);
   const blobs = await repo.catFiles(commits.map((c) => `${c}:${path}`));
@@ -227,7 +254,9 @@ export async function mergeTicket(
     pb = null;
   }
   const baseClaim = asClaim(pb?.data.claim);
-  const tipOnly = (d: Record<string, unknown>): VersionInfo[] => [{ claim: asClaim(d.claim), updated: typeof d.updated === 'string' ? d.updated : null }];
+  const tipOnly = (d: Record<string, unknown>): VersionInfo[] => [
+    { claim: asClaim(d.claim), updated: typeof d.updated === 'string' ? d.updated : null },
+  ];
   const va = commits ? await versions(ctx.repo, commits.base, commits.L, path, id) : tipOnly(pl.data);
   const vb = commits ? await versions(ctx.repo, commits.base, commits.R, path, id) : tipOnly(pr.data);
   const m = mergeTicketData(
@@ -255,7 +284,14 @@ function frontmatterData(text: string | null, id: string): Record<string, unknow
 }
 
 /** git's three-way line merge of texts; `union` keeps both sides' lines where they overlap. */
-async function lineMerge(repo: GitRepo, board: Board, ours: string, base: string, theirs: string, union: boolean): Promise<{ text: string; clean: boolean }> {
+async function lineMerge(
+  repo: GitRepo,
+  board: Board,
+  ours: string,
+  base: string,
+  theirs: string,
+  union: boolean,
+): Promise<{ text: string; clean: boolean }> {
   if (ours === theirs) return { text: ours, clean: true };
   if (ours === base) return { text: theirs, clean: true };
   if (theirs === base) return { text: ours, clean: true };

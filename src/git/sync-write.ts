@@ -43,7 +43,12 @@ export interface WriteOutContext {
 }
 
 /** Bring `.board/` from tree `from` (null: nothing) to tree `to`. */
-export async function writeOut(ctx: WriteOutContext, from: string | null, to: string, result: WriteOutResult): Promise<void> {
+export async function writeOut(
+  ctx: WriteOutContext,
+  from: string | null,
+  to: string,
+  result: WriteOutResult,
+): Promise<void> {
   const { repo, prefix, board } = ctx;
   const rel = (p: string) => p.slice(prefix.length + 1);
   const [tf, tt] = await Promise.all([repo.listTree(from, prefix), repo.listTree(to, prefix)]);
@@ -70,7 +75,9 @@ export async function writeOut(ctx: WriteOutContext, from: string | null, to: st
   for (const p of changed) {
     try {
       if (lstatSync(join(board.root, rel(p))).isFile()) present.push(p);
-    } catch { /* absent */ }
+    } catch {
+      /* absent */
+    }
   }
   const diskOids = new Map<string, string>();
   const ids = await repo.hashFiles(present, false);
@@ -83,15 +90,24 @@ export async function writeOut(ctx: WriteOutContext, from: string | null, to: st
     const was = tf.get(p);
     const disk = diskOids.get(p);
     if (disk === want?.oid) continue;
-    let content: Buffer | null = want ? blobs.get(want.oid) ?? null : null;
+    let content: Buffer | null = want ? (blobs.get(want.oid) ?? null) : null;
     if (disk !== was?.oid) {
       // changed locally while we synced
       const info = classifyPath(r);
       result.kept.push(r);
       if (!(info.kind === 'ticket' && disk && want && content)) continue;
       const local = readText(join(board.root, r));
-      const base = was ? (await repo.catFiles([was.oid])).get(was.oid)?.toString('utf8') ?? null : null;
-      const m = local !== null ? await mergeTicket(ctx, p, info.ticket!, null, { b: base, l: local, r: content.toString('utf8'), lOid: disk, rOid: want.oid }) : null;
+      const base = was ? ((await repo.catFiles([was.oid])).get(was.oid)?.toString('utf8') ?? null) : null;
+      const m =
+        local !== null
+          ? await mergeTicket(ctx, p, info.ticket!, null, {
+              b: base,
+              l: local,
+              r: content.toString('utf8'),
+              lOid: disk,
+              rOid: want.oid,
+            })
+          : null;
       if (!m) continue;
       content = Buffer.from(m.text, 'utf8');
     }
@@ -107,7 +123,12 @@ export async function writeOut(ctx: WriteOutContext, from: string | null, to: st
  * link, a ticket under its lock and with a receipt first (so a watcher does not take it for a
  * hand edit).
  */
-export async function writeBoardFile(ctx: Pick<WriteOutContext, 'board' | 'hasBoard'>, rel: string, content: Buffer | string | null, executable = false): Promise<void> {
+export async function writeBoardFile(
+  ctx: Pick<WriteOutContext, 'board' | 'hasBoard'>,
+  rel: string,
+  content: Buffer | string | null,
+  executable = false,
+): Promise<void> {
   const board = ctx.board;
   const abs = join(board.root, rel);
   checkNoLink(abs); // never through a link inside the board (store/nolink.ts), exit 2
@@ -116,11 +137,16 @@ export async function writeBoardFile(ctx: Pick<WriteOutContext, 'board' | 'hasBo
     if (content === null) {
       try {
         if (lstatSync(abs).isFile()) unlinkSync(abs);
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
       return;
     }
     ensureDir(dirname(abs));
-    const receipt = info.kind === 'ticket' && info.ticket ? leaveReceipt(board, info.ticket, content.toString('utf8'), readText(abs)) : null;
+    const receipt =
+      info.kind === 'ticket' && info.ticket
+        ? leaveReceipt(board, info.ticket, content.toString('utf8'), readText(abs))
+        : null;
     try {
       writeAtomic(board.tmpDir, abs, content, { mode: executable ? 0o755 : 0o644 });
     } catch (e) {
@@ -138,7 +164,9 @@ export function ensureFolders(board: Board): void {
   let config: BoardConfig = DEFAULT_CONFIG;
   try {
     config = loadConfig(board);
-  } catch { /* no or invalid board.yaml: doctor says so */ }
+  } catch {
+    /* no or invalid board.yaml: doctor says so */
+  }
   for (const a of Object.keys(config.agents)) {
     for (const d of [board.inboxNew(a), board.inboxCur(a), board.outbox(a)]) ensureDir(d);
   }
@@ -149,7 +177,11 @@ export function ensureFolders(board: Board): void {
  * by the merge commit, the ticket and the agent, so telling again (a sync finished after a
  * kill) delivers nothing twice.
  */
-export function tellLosers(board: Board, mergeCommit: string, reconciled: ReconciledClaim[]): { notified: string[]; unreachable: string[] } {
+export function tellLosers(
+  board: Board,
+  mergeCommit: string,
+  reconciled: ReconciledClaim[],
+): { notified: string[]; unreachable: string[] } {
   const out = { notified: [] as string[], unreachable: [] as string[] };
   for (const rc of reconciled) {
     const seen = new Set<string>();

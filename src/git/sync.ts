@@ -26,7 +26,14 @@ import { excludeBoardFromGit } from './exclude.js';
 import { GitRepo } from './git.js';
 import { checkNotCheckedOut, moveRef } from './plumbing.js';
 import { fetchBranch, pushBranch } from './remote.js';
-import { checkpoint, dropJournal, finishInterruptedSync, readJournal, whileSyncing, writeJournal } from './sync-journal.js';
+import {
+  checkpoint,
+  dropJournal,
+  finishInterruptedSync,
+  readJournal,
+  whileSyncing,
+  writeJournal,
+} from './sync-journal.js';
 import { mergeBranches, type MergeOutcome, type ReconciledClaim, type SyncContext } from './sync-merge.js';
 import { ensureFolders, tellLosers, writeOut } from './sync-write.js';
 
@@ -99,8 +106,24 @@ class Syncer {
   async run(): Promise<SyncResult> {
     const branch = this.config.git.branch;
     const result: SyncResult = {
-      remote: this.remote, branch, action: 'up-to-date', local: null, remoteTip: null, result: null, pushed: false, committed: 0,
-      written: [], deleted: [], kept: [], reconciled: [], contested: [], setAside: [], notified: [], unreachable: [], unpushed: false, resumed: false,
+      remote: this.remote,
+      branch,
+      action: 'up-to-date',
+      local: null,
+      remoteTip: null,
+      result: null,
+      pushed: false,
+      committed: 0,
+      written: [],
+      deleted: [],
+      kept: [],
+      reconciled: [],
+      contested: [],
+      setAside: [],
+      notified: [],
+      unreachable: [],
+      unpushed: false,
+      resumed: false,
     };
     checkNotCheckedOut(this.repo, branch);
     let audit: AuditLog | null = null;
@@ -109,7 +132,8 @@ class Syncer {
     let untold: { merge: string; reconciled: ReconciledClaim[] } | null = null;
     if (this.hasBoard) {
       const stale = readJournal(this.board);
-      if (stale?.merge && stale.reconciled.length && stale.pid !== process.pid) untold = { merge: stale.merge, reconciled: stale.reconciled };
+      if (stale?.merge && stale.reconciled.length && stale.pid !== process.pid)
+        untold = { merge: stale.merge, reconciled: stale.reconciled };
       const fin = await finishInterruptedSync(this.board, this.repo, this.prefix, this.progress, { sync: true });
       if (fin?.action === 'finished') untold = null; // told by the finish
       if (fin?.action === 'finished') {
@@ -123,7 +147,8 @@ class Syncer {
       const c = await audit!.commitAll();
       if (!c.ok) throw c.failure!;
       result.committed = c.commits.length;
-      if (c.commits.length) this.progress(`committed local board changes (${c.commits.length} commit${c.commits.length === 1 ? '' : 's'})`);
+      if (c.commits.length)
+        this.progress(`committed local board changes (${c.commits.length} commit${c.commits.length === 1 ? '' : 's'})`);
     }
     checkpoint('committed');
 
@@ -171,14 +196,24 @@ class Syncer {
       if (moves) {
         // the journal before the push: killed from here on, whoever commits next finishes the
         // write-out, and the next sync tells the losers of a merge that reached the remote
-        writeJournal(this.board, { pid: process.pid, ref: this.ref, from: L, to: M!, fromTree, reconciled, merge: merged && !merged.replayed ? M : null });
+        writeJournal(this.board, {
+          pid: process.pid,
+          ref: this.ref,
+          from: L,
+          to: M!,
+          fromTree,
+          reconciled,
+          merge: merged && !merged.replayed ? M : null,
+        });
         checkpoint('journal');
       }
       if (push) {
-        if (!(await pushBranch(this.repo, this.remote, branch, M!, this.config.git.verify).catch((e) => {
-          if (moves) dropJournal(this.board);
-          throw e;
-        }))) {
+        if (
+          !(await pushBranch(this.repo, this.remote, branch, M!, this.config.git.verify).catch((e) => {
+            if (moves) dropJournal(this.board);
+            throw e;
+          }))
+        ) {
           if (moves) dropJournal(this.board);
           this.progress(`${this.remote} moved while we merged; fetching again`);
           continue;
@@ -193,7 +228,19 @@ class Syncer {
           continue;
         }
         checkpoint('moved');
-        await writeOut({ board: this.board, repo: this.repo, prefix: this.prefix, hasBoard: this.hasBoard, progress: this.progress, afterFile: () => checkpoint('writing') }, fromTree, `${M}^{tree}`, result);
+        await writeOut(
+          {
+            board: this.board,
+            repo: this.repo,
+            prefix: this.prefix,
+            hasBoard: this.hasBoard,
+            progress: this.progress,
+            afterFile: () => checkpoint('writing'),
+          },
+          fromTree,
+          `${M}^{tree}`,
+          result,
+        );
         checkpoint('written');
         if (reconciled.length) {
           const told = tellLosers(this.board, M!, reconciled);
@@ -212,7 +259,9 @@ class Syncer {
       break;
     }
     if (result.result === null) {
-      throw conflict(`${this.remote}/${branch} kept moving; the board could not sync`, { hint: 'another clone is syncing at the same time: run `board sync` again in a moment' });
+      throw conflict(`${this.remote}/${branch} kept moving; the board could not sync`, {
+        hint: 'another clone is syncing at the same time: run `board sync` again in a moment',
+      });
     }
 
     ensureFolders(this.board);
@@ -231,7 +280,9 @@ class Syncer {
       checkpoint('notices');
       const tip = (await this.repo.tip(this.ref))?.commit ?? null;
       if (c.commits.length && tip) {
-        result.unpushed = !(await pushBranch(this.repo, this.remote, branch, tip, this.config.git.verify).catch(() => false));
+        result.unpushed = !(await pushBranch(this.repo, this.remote, branch, tip, this.config.git.verify).catch(
+          () => false,
+        ));
         if (!result.unpushed) result.result = tip;
       }
     }
@@ -246,14 +297,18 @@ export async function syncBoard(board: Board, opts: SyncOptions = {}): Promise<S
   const repo = await GitRepo.find(existsSync(board.root) ? board.root : board.repo);
   const prefix = repo?.relPath(board.root);
   if (!repo || !prefix) {
-    throw notFound(`${board.root} is not inside a git work tree: there is nothing to sync through`, { hint: 'clone the repository with git, then run `board sync` in it' });
+    throw notFound(`${board.root} is not inside a git work tree: there is nothing to sync through`, {
+      hint: 'clone the repository with git, then run `board sync` in it',
+    });
   }
   const hasBoard = existsSync(board.configFile);
   const config = hasBoard ? loadConfig(board) : DEFAULT_CONFIG;
   const remote = opts.remote ?? config.git.remote;
   const known = await repo.run(['remote', 'get-url', remote], { okCodes: [1, 2, 128] });
   if (known.code !== 0) {
-    throw notFound(`no git remote named "${remote}"`, { hint: `add one (git remote add ${remote} URL) or pass --remote NAME` });
+    throw notFound(`no git remote named "${remote}"`, {
+      hint: `add one (git remote add ${remote} URL) or pass --remote NAME`,
+    });
   }
   const syncer = new Syncer(board, repo, prefix, config, remote, hasBoard, opts.progress ?? (() => undefined));
   if (!hasBoard || opts.locked) return whileSyncing(() => syncer.run());

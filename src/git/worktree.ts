@@ -86,7 +86,11 @@ export interface AddWorktreeResult {
  * worktree `cwd` is in, when it belongs to the board's repository), at `path` (default
  * `../<repo>-NAME` beside the repository). Running it again is harmless.
  */
-export async function addAgentWorktree(board: Board, name: string, opts: { path?: string; cwd?: string } = {}): Promise<AddWorktreeResult> {
+export async function addAgentWorktree(
+  board: Board,
+  name: string,
+  opts: { path?: string; cwd?: string } = {},
+): Promise<AddWorktreeResult> {
   const cwd = opts.cwd ?? process.cwd();
   const repo = await repoOf(board.repo);
   if (!repo) {
@@ -109,7 +113,13 @@ export async function addAgentWorktree(board: Board, name: string, opts: { path?
   if (holder) {
     const same = samePath(holder.path, path);
     if (same || !opts.path) {
-      return { path: holder.path, branch, action: same ? 'existing' : 'adopted', branchExisted: true, head: holder.head };
+      return {
+        path: holder.path,
+        branch,
+        action: same ? 'existing' : 'adopted',
+        branchExisted: true,
+        head: holder.head,
+      };
     }
     throw conflict(`branch ${branch} is already checked out at ${holder.path}`, {
       hint: `use that worktree (\`board agent add ${name} --worktree ${holder.path}\`), or remove it first: git worktree remove ${holder.path}`,
@@ -123,7 +133,8 @@ export async function addAgentWorktree(board: Board, name: string, opts: { path?
     });
   }
 
-  const branchExisted = (await runGit(['rev-parse', '--verify', '-q', `refs/heads/${branch}`], { cwd: gitCwd, okCodes: [1] })).code === 0;
+  const branchExisted =
+    (await runGit(['rev-parse', '--verify', '-q', `refs/heads/${branch}`], { cwd: gitCwd, okCodes: [1] })).code === 0;
   if (!branchExisted) {
     const head = await runGit(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], { cwd: gitCwd, okCodes: [1] });
     if (head.code !== 0) {

@@ -21,9 +21,8 @@ const ok = (value: unknown): CallToolResult => ({ content: [{ type: 'text', text
 
 /** A refusal as the CLI would give it: kind, exit code, message, hint and data. */
 function refused(e: unknown): CallToolResult {
-  const error = e instanceof BoardError
-    ? e.toJSON()
-    : { kind: 'internal', exit: 1, message: String((e as Error)?.message ?? e) };
+  const error =
+    e instanceof BoardError ? e.toJSON() : { kind: 'internal', exit: 1, message: String((e as Error)?.message ?? e) };
   return { isError: true, content: [{ type: 'text', text: JSON.stringify({ error }) }] };
 }
 
@@ -40,58 +39,113 @@ export function boardServer(board: Board, agent: string, version: string): McpSe
   const server = new McpServer({ name: SERVER_NAME, version });
   const json = (t: { after: Parameters<typeof tickets.ticketJson>[1] }) => tickets.ticketJson(board, t.after);
 
-  server.registerTool('inbox', {
-    description: 'Your unread recados (messages), oldest first; all: read ones too. Marks nothing read.',
-    inputSchema: { all: z.boolean().optional() },
-  }, ({ all }) => run(() => mail.inbox(board, agent, { all }).recados));
-
-  server.registerTool('read', {
-    description: 'One of your recados by id; marks it read.',
-    inputSchema: { id: z.string() },
-  }, ({ id }) => run(() => mail.read(board, agent, id)));
-
-  server.registerTool('send', {
-    description: 'Send a recado. to: agent names (comma-separated), "all" or "@role".',
-    inputSchema: {
-      to: z.string(),
-      text: z.string(),
-      subject: z.string().optional(),
-      ticket: z.string().optional(),
-      reply_to: z.string().optional(),
+  server.registerTool(
+    'inbox',
+    {
+      description: 'Your unread recados (messages), oldest first; all: read ones too. Marks nothing read.',
+      inputSchema: { all: z.boolean().optional() },
     },
-  }, ({ to, text, subject, ticket, reply_to }) => run(() => {
-    const r = mail.send(board, {
-      from: agent, to: to.split(',').map((s) => s.trim()).filter(Boolean), body: text, subject, ticket, reply_to,
-    });
-    return { ...r.recado, delivered: r.delivered };
-  }));
+    ({ all }) => run(() => mail.inbox(board, agent, { all }).recados),
+  );
 
-  server.registerTool('next', {
-    description: 'Claim the best ready ticket for you; error (exit 3) when none is ready.',
-    inputSchema: {},
-  }, () => run(async () => json(await tickets.next(board, { actor: agent }))));
+  server.registerTool(
+    'read',
+    {
+      description: 'One of your recados by id; marks it read.',
+      inputSchema: { id: z.string() },
+    },
+    ({ id }) => run(() => mail.read(board, agent, id)),
+  );
 
-  server.registerTool('claim', {
-    description: 'Claim a ticket (a lease: "90s", "30m", "2h"). Error (exit 4) naming the holder when taken.',
-    inputSchema: { id: z.string(), lease: z.string().optional() },
-  }, ({ id, lease }) => run(async () => json(await tickets.claim(board, id, {
-    actor: agent, leaseMs: lease === undefined ? undefined : parseDuration(lease, 'lease'),
-  }))));
+  server.registerTool(
+    'send',
+    {
+      description: 'Send a recado. to: agent names (comma-separated), "all" or "@role".',
+      inputSchema: {
+        to: z.string(),
+        text: z.string(),
+        subject: z.string().optional(),
+        ticket: z.string().optional(),
+        reply_to: z.string().optional(),
+      },
+    },
+    ({ to, text, subject, ticket, reply_to }) =>
+      run(() => {
+        const r = mail.send(board, {
+          from: agent,
+          to: to
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          body: text,
+          subject,
+          ticket,
+          reply_to,
+        });
+        return { ...r.recado, delivered: r.delivered };
+      }),
+  );
 
-  server.registerTool('close', {
-    description: 'Close a ticket you hold: done, or cancelled with cancel.',
-    inputSchema: { id: z.string(), cancel: z.boolean().optional() },
-  }, ({ id, cancel }) => run(async () => json(await tickets.close(board, id, { actor: agent, cancel }))));
+  server.registerTool(
+    'next',
+    {
+      description: 'Claim the best ready ticket for you; error (exit 3) when none is ready.',
+      inputSchema: {},
+    },
+    () => run(async () => json(await tickets.next(board, { actor: agent }))),
+  );
 
-  server.registerTool('show', {
-    description: 'One ticket with its wave, ready and blocked_by.',
-    inputSchema: { id: z.string() },
-  }, ({ id }) => run(() => tickets.showTicket(board, id)));
+  server.registerTool(
+    'claim',
+    {
+      description: 'Claim a ticket (a lease: "90s", "30m", "2h"). Error (exit 4) naming the holder when taken.',
+      inputSchema: { id: z.string(), lease: z.string().optional() },
+    },
+    ({ id, lease }) =>
+      run(async () =>
+        json(
+          await tickets.claim(board, id, {
+            actor: agent,
+            leaseMs: lease === undefined ? undefined : parseDuration(lease, 'lease'),
+          }),
+        ),
+      ),
+  );
 
-  server.registerTool('status', {
-    description: 'The board at a glance: waves, agents, claims, unread counts.',
-    inputSchema: {},
-  }, () => run(async () => boardStatus(board, await import('../watch/daemon.js'), new Date(), (await import('../agents/live.js')).agentStates)));
+  server.registerTool(
+    'close',
+    {
+      description: 'Close a ticket you hold: done, or cancelled with cancel.',
+      inputSchema: { id: z.string(), cancel: z.boolean().optional() },
+    },
+    ({ id, cancel }) => run(async () => json(await tickets.close(board, id, { actor: agent, cancel }))),
+  );
+
+  server.registerTool(
+    'show',
+    {
+      description: 'One ticket with its wave, ready and blocked_by.',
+      inputSchema: { id: z.string() },
+    },
+    ({ id }) => run(() => tickets.showTicket(board, id)),
+  );
+
+  server.registerTool(
+    'status',
+    {
+      description: 'The board at a glance: waves, agents, claims, unread counts.',
+      inputSchema: {},
+    },
+    () =>
+      run(async () =>
+        boardStatus(
+          board,
+          await import('../watch/daemon.js'),
+          new Date(),
+          (await import('../agents/live.js')).agentStates,
+        ),
+      ),
+  );
 
   return server;
 }

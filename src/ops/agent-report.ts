@@ -15,7 +15,7 @@ export function personOf(board: Board, config: BoardConfig): string | null {
   if (isAgentName(set)) return set;
   if (gitPerson === undefined) {
     const r = spawnSync('git', ['config', 'user.name'], { cwd: board.repo, encoding: 'utf8', timeout: 5000 });
-    gitPerson = r.status === 0 ? agentNameFrom(r.stdout.trim()) ?? null : null;
+    gitPerson = r.status === 0 ? (agentNameFrom(r.stdout.trim()) ?? null) : null;
   }
   return gitPerson;
 }

@@ -5,16 +5,28 @@
 import { usageError } from '../core/errors.js';
 import type { RecadoJson } from '../core/recado.js';
 import type { Board } from '../store/board.js';
-import { listInbox, readRecado, sendRecado, type BrokenRecado, type NewRecado, type SendResult } from '../store/mailbox.js';
+import {
+  listInbox,
+  readRecado,
+  sendRecado,
+  type BrokenRecado,
+  type NewRecado,
+  type SendResult,
+} from '../store/mailbox.js';
 
 /** Send a recado now (no watcher needed). An empty text with no subject is refused (exit 2). */
 export function send(board: Board, r: NewRecado): SendResult & { recado: RecadoJson } {
-  if ((r.body ?? '').trim() === '' && !r.subject) throw usageError('nothing to send: the text is empty', { hint: 'give a text or a subject' });
+  if ((r.body ?? '').trim() === '' && !r.subject)
+    throw usageError('nothing to send: the text is empty', { hint: 'give a text or a subject' });
   return sendRecado(board, r);
 }
 
 /** The agent's recados, oldest first: unread ones, or every one with `all`. Marks nothing read. */
-export function inbox(board: Board, agent: string, opts: { all?: boolean } = {}): { recados: RecadoJson[]; broken: BrokenRecado[] } {
+export function inbox(
+  board: Board,
+  agent: string,
+  opts: { all?: boolean } = {},
+): { recados: RecadoJson[]; broken: BrokenRecado[] } {
   const { entries, broken } = listInbox(board, agent, { all: opts.all });
   return { recados: entries.map((e) => e.recado), broken };
 }

@@ -13,7 +13,15 @@ import type { Board } from '../store/board.js';
 import { claimNext, claimTicket, releaseClaim, renewClaim, type ClaimResult } from '../store/claims.js';
 import { afterTicketChange } from '../store/events.js';
 import { loadGraph } from '../store/graph-index.js';
-import { createTicket, loadBoard, mutateTicket, problemError, readTicket, type MutateResult, type NewTicketFields } from '../store/tickets.js';
+import {
+  createTicket,
+  loadBoard,
+  mutateTicket,
+  problemError,
+  readTicket,
+  type MutateResult,
+  type NewTicketFields,
+} from '../store/tickets.js';
 import type { Confirmation } from '../git/remote.js';
 import { loadConfig } from '../store/config.js';
 
@@ -34,14 +42,23 @@ export interface Confirmed {
  * only once a push to the remote's audit branch was accepted (git/remote.ts); otherwise as is.
  * Announcements follow only the confirmed change.
  */
-async function confirmed<R extends MutateResult>(board: Board, opts: ActOptions, op: () => Promise<R>): Promise<R & Confirmed> {
+async function confirmed<R extends MutateResult>(
+  board: Board,
+  opts: ActOptions,
+  op: () => Promise<R>,
+): Promise<R & Confirmed> {
   if (loadConfig(board).sync.claims !== 'remote') {
     // decided on this clone, as always (git is not even loaded)
     const local: Confirmation = { mode: 'local', confirmed: false, remote: null, clone: null, retries: 0 };
     return { ...(await announced(board, await op(), opts.actor)), confirmation: local };
   }
   const { confirmOnRemote } = await import('../git/remote.js');
-  const { value, confirmation } = await confirmOnRemote(board, { actor: opts.actor, offline: opts.offline }, op, (r) => r);
+  const { value, confirmation } = await confirmOnRemote(
+    board,
+    { actor: opts.actor, offline: opts.offline },
+    op,
+    (r) => r,
+  );
   return { ...(await announced(board, value, opts.actor)), confirmation };
 }
 
@@ -81,14 +98,22 @@ export async function renew(board: Board, id: string, opts: LeaseOptions): Promi
 }
 
 /** Give a ticket back. */
-export async function release(board: Board, id: string, opts: ActOptions & { force?: boolean }): Promise<MutateResult & Confirmed> {
+export async function release(
+  board: Board,
+  id: string,
+  opts: ActOptions & { force?: boolean },
+): Promise<MutateResult & Confirmed> {
   checkTicketId(id);
   return confirmed(board, opts, () => releaseClaim(board, id, { actor: opts.actor, force: opts.force }));
 }
 
 /** Claim the best ready ticket for the actor (exit 3 when nothing is ready; exit 4 while the actor holds one, unless `also`). */
 export async function next(board: Board, opts: LeaseOptions & { also?: boolean }): Promise<ClaimResult & Confirmed> {
-  return confirmed(board, opts, async () => (await claimNext(board, { actor: opts.actor, leaseMs: opts.leaseMs, also: opts.also })).result);
+  return confirmed(
+    board,
+    opts,
+    async () => (await claimNext(board, { actor: opts.actor, leaseMs: opts.leaseMs, also: opts.also })).result,
+  );
 }
 
 export interface CloseOptions extends ActOptions {
@@ -118,31 +143,38 @@ export async function close(board: Board, id: string, opts: CloseOptions): Promi
   checkTicketId(id);
   const status = opts.cancel ? 'cancelled' : 'done';
   const now = opts.now ?? new Date();
-  if (opts.commits !== undefined && opts.cancel) throw usageError('--commits records the work of a ticket closed as done; not with --cancel');
+  if (opts.commits !== undefined && opts.cancel)
+    throw usageError('--commits records the work of a ticket closed as done; not with --cancel');
   const found = status === 'done' ? await findCloseWork(board, id, opts) : { work: null };
   const work = found.work;
   const recording = opts.commits !== undefined;
-  const result = await confirmed(board, opts, () => mutateTicket(board, id, { actor: opts.actor, now }, (t, e) => {
-    const held = activeClaim(t, now);
-    if (held && held.by !== opts.actor && !opts.force) {
-      throw conflict(`${id} is claimed by ${held.by} since ${held.at}`, {
-        hint: `only ${held.by} can close it until ${held.expires}; people can use --force`,
-        data: { holder: held.by, since: held.at, expires: held.expires },
-      });
-    }
-    if (t.status === status && !t.claim && !(work && recording)) return false;
-    e.set('status', status);
-    e.set('claim', undefined);
-    if (work && (t.status !== 'done' || recording)) {
-      e.set('work', workValue(work));
-      if (recording) e.set('integrate', undefined); // new work: integrate it again
-    }
-  }));
+  const result = await confirmed(board, opts, () =>
+    mutateTicket(board, id, { actor: opts.actor, now }, (t, e) => {
+      const held = activeClaim(t, now);
+      if (held && held.by !== opts.actor && !opts.force) {
+        throw conflict(`${id} is claimed by ${held.by} since ${held.at}`, {
+          hint: `only ${held.by} can close it until ${held.expires}; people can use --force`,
+          data: { holder: held.by, since: held.at, expires: held.expires },
+        });
+      }
+      if (t.status === status && !t.claim && !(work && recording)) return false;
+      e.set('status', status);
+      e.set('claim', undefined);
+      if (work && (t.status !== 'done' || recording)) {
+        e.set('work', workValue(work));
+        if (recording) e.set('integrate', undefined); // new work: integrate it again
+      }
+    }),
+  );
   return { ...result, status, work: result.changed ? work : null, ...(found.error ? { workError: found.error } : {}) };
 }
 
 /** The work a close records; a git failure does not stop the close (it is said, and `board integrate` looks again). */
-async function findCloseWork(board: Board, id: string, opts: CloseOptions): Promise<{ work: TicketWork | null; error?: string }> {
+async function findCloseWork(
+  board: Board,
+  id: string,
+  opts: CloseOptions,
+): Promise<{ work: TicketWork | null; error?: string }> {
   const peek = readTicket(board, id).ticket;
   if (peek.status === 'done' && opts.commits === undefined) return { work: null }; // already closed: its work is recorded
   const by = peek.claim?.by ?? opts.actor;
@@ -160,7 +192,9 @@ export async function reopen(board: Board, id: string, opts: ActOptions): Promis
   checkTicketId(id);
   const result = await mutateTicket(board, id, { actor: opts.actor }, (t, e) => {
     if (t.status !== 'done' && t.status !== 'cancelled') {
-      throw conflict(`${id} is not closed (status ${t.status})`, { hint: 'only done or cancelled tickets can be reopened' });
+      throw conflict(`${id} is not closed (status ${t.status})`, {
+        hint: 'only done or cancelled tickets can be reopened',
+      });
     }
     e.set('status', 'todo');
     e.set('claim', undefined);
@@ -187,9 +221,15 @@ export interface TicketChanges {
  * Change fields or the body of a ticket. Refused when it would take the ticket from another
  * agent's claim (unless `force`), and for status done (closing is `closeTicket`).
  */
-export async function edit(board: Board, id: string, c: TicketChanges, opts: ActOptions & { force?: boolean; now?: Date }): Promise<MutateResult> {
+export async function edit(
+  board: Board,
+  id: string,
+  c: TicketChanges,
+  opts: ActOptions & { force?: boolean; now?: Date },
+): Promise<MutateResult> {
   checkTicketId(id);
-  if (c.status === 'done') throw usageError('use `board close ID` to mark a ticket done', { hint: 'close checks the claim and ends it' });
+  if (c.status === 'done')
+    throw usageError('use `board close ID` to mark a ticket done', { hint: 'close checks the claim and ends it' });
   const now = opts.now ?? new Date();
   const result = await mutateTicket(
     board,
@@ -200,12 +240,20 @@ export async function edit(board: Board, id: string, c: TicketChanges, opts: Act
       check: (before, after) => {
         if (opts.force) return;
         const p = checkClaimRespected(before, after, opts.actor, now)[0];
-        if (p) throw new BoardError(p.kind, p.message, { field: p.field, hint: `${p.hint}; people can use --force`, data: p.data });
+        if (p)
+          throw new BoardError(p.kind, p.message, {
+            field: p.field,
+            hint: `${p.hint}; people can use --force`,
+            data: p.data,
+          });
       },
     },
     (t, e) => {
       let any = false;
-      const set = (k: string, v: unknown) => { e.set(k, v); any = true; };
+      const set = (k: string, v: unknown) => {
+        e.set(k, v);
+        any = true;
+      };
       if (c.title !== undefined) set('title', c.title);
       if (c.status !== undefined) set('status', c.status);
       if (c.assignee !== undefined) set('assignee', c.assignee);
@@ -218,8 +266,14 @@ export async function edit(board: Board, id: string, c: TicketChanges, opts: Act
         next = next.filter((d) => !(c.rmDep ?? []).includes(d));
         set('deps', next);
       }
-      if (c.body !== undefined) { e.setBody(c.body.endsWith('\n') || c.body === '' ? c.body : c.body + '\n'); any = true; }
-      if (!any) throw usageError('nothing to change', { hint: 'give at least one of --title, --status, --deps, --add-dep, --body, ... (see --help)' });
+      if (c.body !== undefined) {
+        e.setBody(c.body.endsWith('\n') || c.body === '' ? c.body : c.body + '\n');
+        any = true;
+      }
+      if (!any)
+        throw usageError('nothing to change', {
+          hint: 'give at least one of --title, --status, --deps, --add-dep, --body, ... (see --help)',
+        });
     },
   );
   return announced(board, result, opts.actor);

@@ -32,7 +32,12 @@ export function writeAgentState(board: Board, s: AgentRunState): void {
 }
 
 /** Read, change and write an agent's state; `fn` gets the state (a fresh one when none). */
-export function updateAgentState(board: Board, agent: string, fn: (s: AgentRunState) => AgentRunState, now = new Date()): AgentRunState {
+export function updateAgentState(
+  board: Board,
+  agent: string,
+  fn: (s: AgentRunState) => AgentRunState,
+  now = new Date(),
+): AgentRunState {
   const before = readAgentState(board, agent) ?? { ...initialState(agent, now.toISOString()), event: null };
   const after = fn(before);
   writeAgentState(board, after);

@@ -17,10 +17,13 @@ import { checkNoLink, ensureDir } from './nolink.js';
 export function checkNewAgentName(name: string): string {
   checkAgentName(name);
   if (RESERVED_AGENT_NAMES.has(name)) {
-    throw usageError(`"${name}" is reserved: ${name === 'all' ? '"to: all" means every agent' : 'it is the sender of the board\'s own recados'}`, {
-      field: 'name',
-      hint: 'choose another name',
-    });
+    throw usageError(
+      `"${name}" is reserved: ${name === 'all' ? '"to: all" means every agent' : "it is the sender of the board's own recados"}`,
+      {
+        field: 'name',
+        hint: 'choose another name',
+      },
+    );
   }
   return name;
 }
@@ -64,11 +67,19 @@ export interface AddAgentResult {
  * Add an agent (or update the role of an existing one): folders first, then board.yaml, so
  * that an agent listed in board.yaml always has its mailboxes.
  */
-export async function addAgent(board: Board, name: string, opts: { role?: string | null; worktree?: string } = {}): Promise<AddAgentResult> {
+export async function addAgent(
+  board: Board,
+  name: string,
+  opts: { role?: string | null; worktree?: string } = {},
+): Promise<AddAgentResult> {
   checkNewAgentName(name);
-  const role = opts.role === undefined ? undefined : opts.role === null || opts.role.trim() === '' ? null : opts.role.trim();
+  const role =
+    opts.role === undefined ? undefined : opts.role === null || opts.role.trim() === '' ? null : opts.role.trim();
   if (role && !/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(role)) {
-    throw usageError(`invalid role ${JSON.stringify(role)}`, { field: 'role', hint: 'use letters, digits, ".", "_" or "-" (recados to "@ROLE" reach every agent with it)' });
+    throw usageError(`invalid role ${JSON.stringify(role)}`, {
+      field: 'role',
+      hint: 'use letters, digits, ".", "_" or "-" (recados to "@ROLE" reach every agent with it)',
+    });
   }
   const created = ensureMailboxes(board, name);
   let added = false;

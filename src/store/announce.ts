@@ -10,7 +10,11 @@
  * event with an empty `delivered` was a no-op (someone else sent it first).
  */
 import {
-  announcements, type AnnounceOptions, type AnnounceState, type Announcement, type AnnouncementKind,
+  announcements,
+  type AnnounceOptions,
+  type AnnounceState,
+  type Announcement,
+  type AnnouncementKind,
 } from '../core/announce.js';
 import type { Board } from './board.js';
 import { sendFromBoard, type BoardNotice, type SendResult } from './mailbox.js';
@@ -40,7 +44,12 @@ export interface AnnounceEvent {
 }
 
 /** Deliver each announcement; never throws for one that fails (its event carries `error`). */
-export function deliverAnnouncements(board: Board, list: readonly Announcement[], now = new Date(), send?: NoticeSender): AnnounceEvent[] {
+export function deliverAnnouncements(
+  board: Board,
+  list: readonly Announcement[],
+  now = new Date(),
+  send?: NoticeSender,
+): AnnounceEvent[] {
   const events: AnnounceEvent[] = [];
   for (const a of list) {
     const ev: AnnounceEvent = {

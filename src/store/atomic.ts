@@ -7,9 +7,7 @@
  * None of them writes through a symbolic link inside the board (store/nolink.ts): the folder
  * of the staged file and of the target are checked first, exit 2 naming the link.
  */
-import {
-  closeSync, constants, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync,
-} from 'node:fs';
+import { closeSync, constants, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +18,9 @@ let host: string | undefined;
 
 /** A name unique across processes and machines: time, pid, counter, random, host. */
 export function uniqueName(suffix = ''): string {
-  host ??= hostname().replace(/[^A-Za-z0-9-]/g, '_').slice(0, 32);
+  host ??= hostname()
+    .replace(/[^A-Za-z0-9-]/g, '_')
+    .slice(0, 32);
   const t = Date.now().toString(36);
   return `${t}.${process.pid}_${(counter++).toString(36)}_${randomBytes(4).toString('hex')}.${host}${suffix}`;
 }
@@ -63,7 +63,11 @@ export function stage(tmpDir: string, data: string | Uint8Array, opts: WriteOpti
     if (opts.fsync !== false) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     // write() errors (ENOSPC, EDQUOT, EIO) carry no path: name the file for the message
     if (e && typeof e === 'object' && !('path' in e)) (e as NodeJS.ErrnoException).path = tmp;
     throw e;
@@ -79,7 +83,11 @@ export function writeAtomic(tmpDir: string, target: string, data: string | Uint8
   try {
     renameSync(tmp, target);
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     throw e;
   }
 }
@@ -88,7 +96,12 @@ export function writeAtomic(tmpDir: string, target: string, data: string | Uint8
  * Create `target` atomically only if it does not exist yet. Returns false (and leaves the
  * existing file alone) when it does.
  */
-export function createExclusive(tmpDir: string, target: string, data: string | Uint8Array, opts?: WriteOptions): boolean {
+export function createExclusive(
+  tmpDir: string,
+  target: string,
+  data: string | Uint8Array,
+  opts?: WriteOptions,
+): boolean {
   checkNoLink(target);
   const tmp = stage(tmpDir, data, opts);
   try {
@@ -98,6 +111,10 @@ export function createExclusive(tmpDir: string, target: string, data: string | U
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   } finally {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
   }
 }

@@ -16,23 +16,45 @@ export const BOARD_DIR_NAME = '.board';
 export class RunPaths {
   constructor(readonly dir: string) {}
   /** Recados taken from an outbox or stamped by `board send`, not yet in every inbox. */
-  get outgoing() { return join(this.dir, 'outgoing'); }
+  get outgoing() {
+    return join(this.dir, 'outgoing');
+  }
   /** Receipts of board writes to tickets (store/receipts.ts). */
-  get receipts() { return join(this.dir, 'receipts'); }
+  get receipts() {
+    return join(this.dir, 'receipts');
+  }
   /** Journals of refusals in progress (watch/enforce.ts). */
-  get enforce() { return join(this.dir, 'enforce'); }
+  get enforce() {
+    return join(this.dir, 'enforce');
+  }
   /** The derived cache of parsed board files (store/cache.ts). */
-  get cache() { return join(this.dir, 'cache.json'); }
+  get cache() {
+    return join(this.dir, 'cache.json');
+  }
   /** The waves plugin's state (watch/waves.ts). */
-  get waves() { return join(this.dir, 'waves.json'); }
+  get waves() {
+    return join(this.dir, 'waves.json');
+  }
   /** The running watcher: its pid, its state for `board status`, its log, its socket. */
-  get watcherPid() { return join(this.dir, 'watcher.pid'); }
-  get watcherState() { return join(this.dir, 'watcher.json'); }
-  get watcherLog() { return join(this.dir, 'watcher.log'); }
-  get watcherSocket() { return join(this.dir, 'watcher.sock'); }
+  get watcherPid() {
+    return join(this.dir, 'watcher.pid');
+  }
+  get watcherState() {
+    return join(this.dir, 'watcher.json');
+  }
+  get watcherLog() {
+    return join(this.dir, 'watcher.log');
+  }
+  get watcherSocket() {
+    return join(this.dir, 'watcher.sock');
+  }
   /** A private git index, or a commit message file, of one process (git/index-file.ts, git/audit.ts). */
-  gitIndex(unique: string) { return join(this.dir, `git-index-${unique}`); }
-  commitMessage(unique: string) { return join(this.dir, `COMMIT_EDITMSG-${unique}`); }
+  gitIndex(unique: string) {
+    return join(this.dir, `git-index-${unique}`);
+  }
+  commitMessage(unique: string) {
+    return join(this.dir, `COMMIT_EDITMSG-${unique}`);
+  }
 }
 
 export class Board {
@@ -47,17 +69,37 @@ export class Board {
     registerBoardRoot(root); // never write through a link inside it (store/nolink.ts)
   }
 
-  get configFile() { return join(this.root, 'board.yaml'); }
-  get ticketsDir() { return join(this.root, 'tickets'); }
-  get outboxDir() { return join(this.root, 'outbox'); }
-  get inboxDir() { return join(this.root, 'inbox'); }
-  get rejectedDir() { return join(this.root, 'rejected'); }
-  get templatesDir() { return join(this.root, 'templates'); }
-  get tmpDir() { return join(this.root, 'tmp'); }
-  get locksDir() { return join(this.root, 'locks'); }
-  get runDir() { return join(this.root, 'run'); }
+  get configFile() {
+    return join(this.root, 'board.yaml');
+  }
+  get ticketsDir() {
+    return join(this.root, 'tickets');
+  }
+  get outboxDir() {
+    return join(this.root, 'outbox');
+  }
+  get inboxDir() {
+    return join(this.root, 'inbox');
+  }
+  get rejectedDir() {
+    return join(this.root, 'rejected');
+  }
+  get templatesDir() {
+    return join(this.root, 'templates');
+  }
+  get tmpDir() {
+    return join(this.root, 'tmp');
+  }
+  get locksDir() {
+    return join(this.root, 'locks');
+  }
+  get runDir() {
+    return join(this.root, 'run');
+  }
   /** The files under run/ (see RunPaths). */
-  get run(): RunPaths { return new RunPaths(this.runDir); }
+  get run(): RunPaths {
+    return new RunPaths(this.runDir);
+  }
 
   ticketFile(id: string): string {
     return join(this.ticketsDir, `${checkTicketId(id)}.md`);
@@ -72,7 +114,9 @@ export class Board {
     return join(this.inboxDir, checkAgentName(agent), 'cur');
   }
   /** Live state of agents' conversations (`board up`, hooks): one JSON file per agent. */
-  get agentsRunDir() { return join(this.runDir, 'agents'); }
+  get agentsRunDir() {
+    return join(this.runDir, 'agents');
+  }
   agentStateFile(agent: string): string {
     return join(this.agentsRunDir, `${checkAgentName(agent)}.json`);
   }

@@ -31,7 +31,10 @@ export class DerivedCache {
   private dirty = false;
   private readonly file: string;
 
-  private constructor(private readonly board: Board, entries: Record<string, Entry>) {
+  private constructor(
+    private readonly board: Board,
+    entries: Record<string, Entry>,
+  ) {
     this.entries = entries;
     this.file = board.run.cache;
   }

@@ -116,7 +116,9 @@ export function forgetVersion(dir: string, key: string): void {
     // tokens of versions long gone (abandoned by killed writers) are only litter
     try {
       if (statSync(p).mtimeMs < limit) rmSync(p, { force: true });
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -124,7 +126,11 @@ export function forgetVersion(dir: string, key: string): void {
 export function keepFresh(path: string, everyMs = 2_000): () => void {
   const timer = setInterval(() => {
     const t = new Date();
-    try { utimesSync(path, t, t); } catch { /* removed */ }
+    try {
+      utimesSync(path, t, t);
+    } catch {
+      /* removed */
+    }
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -13,7 +13,14 @@
  * after the other, each seeing the claims written before it.
  */
 import { BoardError, conflict, notFound } from '../core/errors.js';
-import { activeClaim, decideClaim, nextCandidates, reservedFiles, type ClaimRefusal, type Reservation } from '../core/claims.js';
+import {
+  activeClaim,
+  decideClaim,
+  nextCandidates,
+  reservedFiles,
+  type ClaimRefusal,
+  type Reservation,
+} from '../core/claims.js';
 import { globMatcher } from '../core/globs.js';
 import { RESOLVED, type Claim, type Ticket } from '../core/ticket.js';
 import type { Board } from './board.js';
@@ -57,7 +64,17 @@ async function take(board: Board, id: string, opts: ClaimOptions, mode: 'claim' 
   // refusal never makes a winner, so answering from this read is safe).
   const held = activeClaim(peek.ticket, opts.now ?? new Date());
   if (held && held.by !== opts.actor) {
-    const d = decideClaim({ ticket: peek.ticket, derived: { wave: null, blocked_by: [] }, openWave: null, policy: 'flow', others: [], actor: opts.actor, now: opts.now ?? new Date(), leaseMs: 0, mode });
+    const d = decideClaim({
+      ticket: peek.ticket,
+      derived: { wave: null, blocked_by: [] },
+      openWave: null,
+      policy: 'flow',
+      others: [],
+      actor: opts.actor,
+      now: opts.now ?? new Date(),
+      leaseMs: 0,
+      mode,
+    });
     if (!d.ok) throw refusalError(d.refusal);
   }
 
@@ -75,7 +92,8 @@ async function take(board: Board, id: string, opts: ClaimOptions, mode: 'claim' 
         actor: opts.actor,
         now,
         check: () => {
-          if (turn && !turn.held()) throw conflict(`the claim of ${id} took too long and its turn was taken over; try again`);
+          if (turn && !turn.held())
+            throw conflict(`the claim of ${id} took too long and its turn was taken over; try again`);
         },
       },
       (t, e) => {
@@ -163,7 +181,10 @@ export async function claimNext(board: Board, opts: ClaimOptions & { also?: bool
   const now = opts.now ?? new Date();
   if (!opts.also) {
     // no hoarding: one ticket at a time unless asked for more
-    const held = [...loaded.tickets.values()].filter((t) => !RESOLVED.has(t.status) && activeClaim(t, now)?.by === opts.actor).map((t) => t.id).sort();
+    const held = [...loaded.tickets.values()]
+      .filter((t) => !RESOLVED.has(t.status) && activeClaim(t, now)?.by === opts.actor)
+      .map((t) => t.id)
+      .sort();
     if (held.length) {
       throw conflict(`${opts.actor} already holds ${held.join(', ')}`, {
         hint: `finish it first (board close ${held[0]}) or release it (board release ${held[0]}); to take another one as well: board next --also`,
@@ -190,7 +211,10 @@ export async function claimNext(board: Board, opts: ClaimOptions & { also?: bool
       throw e;
     }
   }
-  const tried = skipped.slice(0, 3).map((s) => s.reason).join('; ');
+  const tried = skipped
+    .slice(0, 3)
+    .map((s) => s.reason)
+    .join('; ');
   throw notFound(
     skipped.length
       ? `nothing ready for ${opts.actor}: ${skipped.length === 1 ? 'the one candidate was' : `all ${skipped.length} candidates were`} refused (${tried}${skipped.length > 3 ? '; ...' : ''})`

@@ -14,18 +14,21 @@ import { withLock } from './lock.js';
 import { readBoardFile } from './read.js';
 import { invalid } from '../core/errors.js';
 
-
 function parseConfigText(text: string, display: string): { data: Record<string, unknown>; doc: Document } {
   const doc = parseYamlDocument(text);
   if (doc.errors.length) {
     const e = doc.errors[0];
-    throw invalid(`${display}: invalid YAML${e.linePos ? ` at line ${e.linePos[0].line}` : ''}: ${e.message.split('\n')[0]}`, {
-      file: display,
-      line: e.linePos?.[0]?.line,
-    });
+    throw invalid(
+      `${display}: invalid YAML${e.linePos ? ` at line ${e.linePos[0].line}` : ''}: ${e.message.split('\n')[0]}`,
+      {
+        file: display,
+        line: e.linePos?.[0]?.line,
+      },
+    );
   }
   const data = (doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {}) as Record<string, unknown>;
-  if (typeof data !== 'object' || Array.isArray(data)) throw invalid(`${display}: must be a map of settings`, { file: display });
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw invalid(`${display}: must be a map of settings`, { file: display });
   return { data, doc };
 }
 
@@ -56,7 +59,10 @@ export function loadConfig(board: Board, cache?: DerivedCache): BoardConfig {
 }
 
 /** Edit board.yaml under the board lock; `fn` changes the Document in place. */
-export async function mutateConfig(board: Board, fn: (doc: Document, config: BoardConfig) => void): Promise<BoardConfig> {
+export async function mutateConfig(
+  board: Board,
+  fn: (doc: Document, config: BoardConfig) => void,
+): Promise<BoardConfig> {
   return withLock(board, 'board.yaml', () => {
     const display = board.rel(board.configFile);
     const { data, doc } = parseConfigText(readBoardFile(board.configFile, { display }), display);

@@ -38,20 +38,38 @@ export function dropDeletionMark(board: Board, id: string): void {
   rmSync(join(deletedDir(board), id), { force: true });
 }
 
-export async function deleteTicket(board: Board, id: string, opts: { actor: string; force?: boolean; now?: Date }): Promise<Ticket> {
+export async function deleteTicket(
+  board: Board,
+  id: string,
+  opts: { actor: string; force?: boolean; now?: Date },
+): Promise<Ticket> {
   const now = opts.now ?? new Date();
   return withLock(board, `ticket-${id}`, () => {
     const { ticket } = readTicket(board, id);
     const held = activeClaim(ticket, now);
     if (held && held.by !== opts.actor && !opts.force) {
-      throw conflict(`${id} is claimed by ${held.by} since ${held.at}`, { hint: `ask ${held.by} to release it first; people can use --force`, data: { holder: held.by } });
+      throw conflict(`${id} is claimed by ${held.by} since ${held.at}`, {
+        hint: `ask ${held.by} to release it first; people can use --force`,
+        data: { holder: held.by },
+      });
     }
-    const dependents = [...loadBoard(board).tickets.values()].filter((t) => t.deps.includes(id) && !RESOLVED.has(t.status)).map((t) => t.id).sort();
+    const dependents = [...loadBoard(board).tickets.values()]
+      .filter((t) => t.deps.includes(id) && !RESOLVED.has(t.status))
+      .map((t) => t.id)
+      .sort();
     if (dependents.length && !opts.force) {
-      throw conflict(`open tickets depend on ${id}: ${dependents.join(', ')}`, { hint: `remove it from their deps first (board edit ID --remove-dep ${id}), or cancel it instead (board close ${id} --cancel)`, data: { dependents } });
+      throw conflict(`open tickets depend on ${id}: ${dependents.join(', ')}`, {
+        hint: `remove it from their deps first (board edit ID --remove-dep ${id}), or cancel it instead (board close ${id} --cancel)`,
+        data: { dependents },
+      });
     }
     ensureDir(deletedDir(board));
-    writeAtomic(board.tmpDir, join(deletedDir(board), id), JSON.stringify({ by: opts.actor, at: now.toISOString() }) + '\n', { fsync: false });
+    writeAtomic(
+      board.tmpDir,
+      join(deletedDir(board), id),
+      JSON.stringify({ by: opts.actor, at: now.toISOString() }) + '\n',
+      { fsync: false },
+    );
     rmSync(board.ticketFile(id), { force: true });
     return ticket;
   });

@@ -19,16 +19,24 @@ export function checkAgentWorktrees(board: Board): Finding[] {
     const path = isAbsolute(a.worktree) ? a.worktree : resolve(board.repo, a.worktree);
     if (!existsSync(path)) {
       out.push({
-        severity: 'warning', file, field: `agents.${name}.worktree`,
+        severity: 'warning',
+        file,
+        field: `agents.${name}.worktree`,
         message: `${name}'s worktree ${path} does not exist`,
         hint: `\`board agent add ${name} --worktree ${a.worktree}\` makes it again (on its branch board/${name})`,
       });
     } else {
       let isFile = false;
-      try { isFile = statSync(join(path, '.git')).isFile(); } catch { /* no .git */ }
+      try {
+        isFile = statSync(join(path, '.git')).isFile();
+      } catch {
+        /* no .git */
+      }
       if (!isFile) {
         out.push({
-          severity: 'warning', file, field: `agents.${name}.worktree`,
+          severity: 'warning',
+          file,
+          field: `agents.${name}.worktree`,
           message: `${name}'s worktree ${path} is not a linked git worktree (no .git file there)`,
           hint: `commands run there may not find this board; \`board agent add ${name} --worktree PATH\` records another`,
         });

@@ -51,14 +51,29 @@ export const checkClaims: Check = (board: Board): Finding[] => {
   for (const t of [...loaded.tickets.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     const file = board.rel(board.ticketFile(t.id));
     if (t.status === 'done') {
-      const open = t.deps.filter((d) => { const x = loaded.tickets.get(d); return x && !RESOLVED.has(x.status); });
+      const open = t.deps.filter((d) => {
+        const x = loaded.tickets.get(d);
+        return x && !RESOLVED.has(x.status);
+      });
       if (open.length) {
-        out.push({ severity: 'error', file, field: 'status', message: `${t.id} is done while its dependencies ${open.join(', ')} are open`, hint: 'a hand edit made while no watcher ran; start the watcher (it undoes it), or close the dependencies' });
+        out.push({
+          severity: 'error',
+          file,
+          field: 'status',
+          message: `${t.id} is done while its dependencies ${open.join(', ')} are open`,
+          hint: 'a hand edit made while no watcher ran; start the watcher (it undoes it), or close the dependencies',
+        });
       }
     }
     const c = activeClaim(t, now);
     if (c && !claimVouched(board, t.id, c)) {
-      out.push({ severity: 'error', file, field: 'claim', message: `the claim of ${t.id} by ${c.by} has no board receipt: it was written by hand`, hint: `claims are written by the board only: start the watcher (it undoes it), then board claim ${t.id} --as ${c.by}` });
+      out.push({
+        severity: 'error',
+        file,
+        field: 'claim',
+        message: `the claim of ${t.id} by ${c.by} has no board receipt: it was written by hand`,
+        hint: `claims are written by the board only: start the watcher (it undoes it), then board claim ${t.id} --as ${c.by}`,
+      });
     }
   }
   for (const t of loaded.tickets.values()) {

@@ -24,7 +24,14 @@ export type Check = (board: Board) => Finding[];
 
 function fromError(e: unknown): Finding {
   if (e instanceof BoardError) {
-    return { severity: 'error', file: e.details.file, line: e.details.line, field: e.details.field, message: e.message, hint: e.details.hint };
+    return {
+      severity: 'error',
+      file: e.details.file,
+      line: e.details.line,
+      field: e.details.field,
+      message: e.message,
+      hint: e.details.hint,
+    };
   }
   return { severity: 'error', message: String((e as Error)?.message ?? e) };
 }
@@ -55,7 +62,13 @@ export const checkTickets: Check = (board) => {
   }));
   for (const [id, missing] of loaded.graph.unknownDeps) {
     const file = board.rel(board.ticketFile(id));
-    out.push({ severity: 'error', file, field: 'deps', message: `${file}: unknown dependency ${missing.join(', ')}`, hint: 'list only existing ticket ids' });
+    out.push({
+      severity: 'error',
+      file,
+      field: 'deps',
+      message: `${file}: unknown dependency ${missing.join(', ')}`,
+      hint: 'list only existing ticket ids',
+    });
   }
   for (const cycle of loaded.graph.cycles) {
     out.push({
@@ -89,8 +102,17 @@ export const checkLinks: Check = (board) => {
       }
       if (st.isSymbolicLink()) {
         let to = '?';
-        try { to = readlinkSync(p); } catch { /* unreadable */ }
-        out.push({ severity: 'error', file: board.rel(p), message: `${board.rel(p)} is a symbolic link (to ${to}); the board does not follow links`, hint: 'replace it with a regular file or folder' });
+        try {
+          to = readlinkSync(p);
+        } catch {
+          /* unreadable */
+        }
+        out.push({
+          severity: 'error',
+          file: board.rel(p),
+          message: `${board.rel(p)} is a symbolic link (to ${to}); the board does not follow links`,
+          hint: 'replace it with a regular file or folder',
+        });
       } else if (st.isDirectory() && depth < 3 && !['tmp', 'locks', 'run'].includes(name)) {
         walk(p, depth + 1);
       }
@@ -106,15 +128,31 @@ export const checkStrayFiles: Check = (board) => {
     for (const name of readdirSync(board.ticketsDir)) {
       if (!name.endsWith('.md') && !name.startsWith('.')) {
         const file = board.rel(join(board.ticketsDir, name));
-        out.push({ severity: 'warning', file, message: `${file} is not a ticket (tickets end in .md)`, hint: 'move it out of tickets/' });
+        out.push({
+          severity: 'warning',
+          file,
+          message: `${file} is not a ticket (tickets end in .md)`,
+          hint: 'move it out of tickets/',
+        });
       }
     }
-  } catch { /* no tickets folder */ }
+  } catch {
+    /* no tickets folder */
+  }
   return out;
 };
 
 /** Files killed processes left in tmp/: removed (nobody owns them), and said. */
 export const checkTmp: Check = (board) => {
   const n = pruneTmp(board);
-  return n ? [{ severity: 'warning', file: board.rel(board.tmpDir), message: `removed ${n} file(s) left in ${board.rel(board.tmpDir)}/ by killed processes`, hint: 'nothing to do: nobody owned them' }] : [];
+  return n
+    ? [
+        {
+          severity: 'warning',
+          file: board.rel(board.tmpDir),
+          message: `removed ${n} file(s) left in ${board.rel(board.tmpDir)}/ by killed processes`,
+          hint: 'nothing to do: nobody owned them',
+        },
+      ]
+    : [];
 };

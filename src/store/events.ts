@@ -24,7 +24,12 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
  * written, so a failure is reported to the caller (store/report.ts) and left for the watcher
  * (same ids).
  */
-export async function afterTicketChange(board: Board, before: Ticket | null, after: Ticket, actor: string): Promise<AnnounceEvent[]> {
+export async function afterTicketChange(
+  board: Board,
+  before: Ticket | null,
+  after: Ticket,
+  actor: string,
+): Promise<AnnounceEvent[]> {
   void actor; // who acted is in the ticket (`updated_by`), which is what the announcements use
   // What can make an announcement true: a new assignee, new deps, the ticket resolved or
   // unresolved (dependents, waves), or the ticket back to todo (it may be ready again).
@@ -45,7 +50,10 @@ export async function afterTicketChange(board: Board, before: Ticket | null, aft
     const then = before ? updateGraph(now, [before]) : updateGraph(now, [], [after.id]);
     return announceChange(board, then, now, loaded.config.agents, { changed: [after.id] });
   } catch (e) {
-    report({ kind: 'warning', message: `announcements for ${after.id} not sent: ${String((e as Error)?.message ?? e)}` });
+    report({
+      kind: 'warning',
+      message: `announcements for ${after.id} not sent: ${String((e as Error)?.message ?? e)}`,
+    });
     return [];
   }
 }

@@ -32,31 +32,42 @@ export function keepOverwritten(board: Board, o: Overwritten): string {
   }
   const author = authorFromText(o.text);
   const file = board.ticketFile(o.id);
-  writeAtomic(board.tmpDir, `${path}.reason`, [
-    'reason: "saved while a board write was replacing the file; the board did not read it"',
-    'rule: overwritten',
-    `ticket: ${JSON.stringify(o.id)}`,
-    `replaced_by: ${JSON.stringify(o.by)}`,
-    `author: ${author ?? 'null'}`,
-    `at: ${at.toISOString()}`,
-    '',
-  ].join('\n'), { fsync: false });
+  writeAtomic(
+    board.tmpDir,
+    `${path}.reason`,
+    [
+      'reason: "saved while a board write was replacing the file; the board did not read it"',
+      'rule: overwritten',
+      `ticket: ${JSON.stringify(o.id)}`,
+      `replaced_by: ${JSON.stringify(o.by)}`,
+      `author: ${author ?? 'null'}`,
+      `at: ${at.toISOString()}`,
+      '',
+    ].join('\n'),
+    { fsync: false },
+  );
   if (author && isAgentName(author) && author !== BOARD_SENDER) {
     try {
-      sendFromBoard(board, {
-        to: [author],
-        ticket: o.id,
-        id: refusalRecadoId(name),
-        subject: `${o.id}: your save was replaced by a board write; your text is kept`,
-        body: [
-          `Your save of ${file} landed while ${o.by} was replacing the file, so the board did not read it and it is no longer in the ticket.`,
-          '',
-          `Your text is kept, byte for byte, in ${path} (the reason beside it in ${path}.reason).`,
-          'Read the ticket again and make your change once more on top of it.',
-          '',
-        ].join('\n'),
-      }, at);
-    } catch { /* no inbox for them: the kept file and its reason remain */ }
+      sendFromBoard(
+        board,
+        {
+          to: [author],
+          ticket: o.id,
+          id: refusalRecadoId(name),
+          subject: `${o.id}: your save was replaced by a board write; your text is kept`,
+          body: [
+            `Your save of ${file} landed while ${o.by} was replacing the file, so the board did not read it and it is no longer in the ticket.`,
+            '',
+            `Your text is kept, byte for byte, in ${path} (the reason beside it in ${path}.reason).`,
+            'Read the ticket again and make your change once more on top of it.',
+            '',
+          ].join('\n'),
+        },
+        at,
+      );
+    } catch {
+      /* no inbox for them: the kept file and its reason remain */
+    }
   }
   return path;
 }

@@ -45,7 +45,8 @@ function mtime(path: string): number | null {
 function currentOf(board: Board, casName: string): string | null {
   const stem = casName.slice(0, -'.cas'.length);
   try {
-    if (stem === RESERVATION_LOCK) return currentKey(join(board.locksDir, `${RESERVATION_LOCK}.gen`), `${RESERVATION_LOCK}.gen`);
+    if (stem === RESERVATION_LOCK)
+      return currentKey(join(board.locksDir, `${RESERVATION_LOCK}.gen`), `${RESERVATION_LOCK}.gen`);
     if (isTicketId(stem)) return currentKey(board.ticketFile(stem), stem);
   } catch {
     return '?'; // unreadable: treat every token as possibly current (leave them)
@@ -69,7 +70,9 @@ export function pruneLocks(board: Board, now = Date.now()): PruneResult {
         try {
           rmdirSync(path);
           out.locks++;
-        } catch { /* taken meanwhile, or not a folder */ }
+        } catch {
+          /* taken meanwhile, or not a folder */
+        }
       }
       continue;
     }
@@ -107,7 +110,9 @@ export function pruneLocks(board: Board, now = Date.now()): PruneResult {
       try {
         rmdirSync(path);
         out.folders++;
-      } catch { /* a token appeared meanwhile */ }
+      } catch {
+        /* a token appeared meanwhile */
+      }
     }
   }
   return out;
@@ -137,7 +142,9 @@ function alive(pid: number): boolean {
  * within milliseconds). Files of live processes are never touched. Returns how many went.
  */
 export function pruneTmp(board: Board, now = Date.now()): number {
-  const host = hostname().replace(/[^A-Za-z0-9-]/g, '_').slice(0, 32);
+  const host = hostname()
+    .replace(/[^A-Za-z0-9-]/g, '_')
+    .slice(0, 32);
   let n = 0;
   const sweep = (dir: string, pattern: RegExp, hostOf: (m: RegExpExecArray) => string | null) => {
     let names: string[];
@@ -161,7 +168,9 @@ export function pruneTmp(board: Board, now = Date.now()): number {
         if (!lstatSync(path).isFile()) continue;
         unlinkSync(path);
         n++;
-      } catch { /* renamed by its writer meanwhile */ }
+      } catch {
+        /* renamed by its writer meanwhile */
+      }
     }
   };
   sweep(board.tmpDir, STAGED, (m) => m[2]);

@@ -37,7 +37,9 @@ export const LOCK_FUTURE_MS = 60_000;
 function clearFutureLock(path: string): void {
   try {
     if (lstatSync(path).mtimeMs > Date.now() + LOCK_FUTURE_MS) rmdirSync(path);
-  } catch { /* no lock there (the usual case), or taken meanwhile */ }
+  } catch {
+    /* no lock there (the usual case), or taken meanwhile */
+  }
 }
 
 /**
@@ -45,7 +47,12 @@ function clearFutureLock(path: string): void {
  * lock (long enough to outlast a stale one left by a killed process), then gives up with
  * exit 4 naming the lock.
  */
-export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle) => Promise<T> | T, opts: { wait?: boolean } = {}): Promise<T> {
+export async function withLock<T>(
+  board: Board,
+  key: string,
+  fn: (h: LockHandle) => Promise<T> | T,
+  opts: { wait?: boolean } = {},
+): Promise<T> {
   const target = join(board.locksDir, key);
   const handle: LockHandle = { compromised: null };
   const options = {
@@ -63,7 +70,11 @@ export async function withLock<T>(board: Board, key: string, fn: (h: LockHandle)
   clearFutureLock(options.lockfilePath);
   // a long wait (a lock left by a killed process lasts up to 10 s) is reported (the CLI says so on a terminal)
   const progress = setTimeout(
-    () => report({ kind: 'waiting', message: `waiting for ${key} (held by another board process; a lock left by a killed process frees itself within 10 s)...` }),
+    () =>
+      report({
+        kind: 'waiting',
+        message: `waiting for ${key} (held by another board process; a lock left by a killed process frees itself within 10 s)...`,
+      }),
     1000,
   );
   progress.unref();

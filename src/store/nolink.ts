@@ -42,12 +42,20 @@ export function linkRefusal(root: string, path: string, dir: string, st: Stats):
   const link = shown(root, dir);
   if (st.isSymbolicLink()) {
     let to = '?';
-    try { to = readlinkSync(dir); } catch { /* unreadable */ }
-    return new BoardError('invalid', `refusing to write ${shown(root, path)}: ${link} is a symbolic link (to ${to}); the board never writes through a link`, {
-      file: link,
-      hint: `replace the link with a real folder (rm ${link} && mkdir ${link}); \`board doctor\` lists every link in the board`,
-      data: { link, to, path: shown(root, path) },
-    });
+    try {
+      to = readlinkSync(dir);
+    } catch {
+      /* unreadable */
+    }
+    return new BoardError(
+      'invalid',
+      `refusing to write ${shown(root, path)}: ${link} is a symbolic link (to ${to}); the board never writes through a link`,
+      {
+        file: link,
+        hint: `replace the link with a real folder (rm ${link} && mkdir ${link}); \`board doctor\` lists every link in the board`,
+        data: { link, to, path: shown(root, path) },
+      },
+    );
   }
   return new BoardError('invalid', `refusing to write ${shown(root, path)}: ${link} is not a folder`, {
     file: link,

@@ -23,12 +23,19 @@ export function readBoardFile(path: string, opts: ReadOptions = {}): string {
  * The same, with the stat of the very file that was read (taken on the open descriptor, so
  * text and stat always belong to one version of the file even while it is being replaced).
  */
-export function readBoardFileStat(path: string, opts: ReadOptions = {}): { text: string; stat: BigIntStats; utf8: boolean } {
+export function readBoardFileStat(
+  path: string,
+  opts: ReadOptions = {},
+): { text: string; stat: BigIntStats; utf8: boolean } {
   return readChecked(path, opts, true) as { text: string; stat: BigIntStats; utf8: boolean };
 }
 
 /** The read itself; `bigint` stats (nanosecond times, for cache keys) cost more, so only on request. */
-function readChecked(path: string, opts: ReadOptions, bigint: boolean): { text: string; stat: BigIntStats | Stats; utf8: boolean } {
+function readChecked(
+  path: string,
+  opts: ReadOptions,
+  bigint: boolean,
+): { text: string; stat: BigIntStats | Stats; utf8: boolean } {
   const display = opts.display ?? path;
   const max = opts.maxBytes ?? MAX_FILE_BYTES;
   let fd: number;
@@ -64,7 +71,10 @@ function readChecked(path: string, opts: ReadOptions, bigint: boolean): { text: 
     }
     const bytes = buf.subarray(0, off);
     if (bytes.includes(0)) {
-      throw invalid(`${display} is a binary file (it contains NUL bytes)`, { file: display, hint: 'board files are Markdown text' });
+      throw invalid(`${display} is a binary file (it contains NUL bytes)`, {
+        file: display,
+        hint: 'board files are Markdown text',
+      });
     }
     // `utf8: false`: some bytes are not UTF-8 and read as U+FFFD; such a text must not be written back
     return { text: bytes.toString('utf8'), stat: st, utf8: isUtf8(bytes) };

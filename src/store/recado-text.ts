@@ -17,8 +17,10 @@ export { yamlString };
  * sender added) goes through the yaml library.
  */
 export function renderRecado(fields: Record<string, unknown>, body: string): string {
-  const text = (body === '' || body.endsWith('\n')) ? body : body + '\n';
-  const simple = Object.values(fields).every((v) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')));
+  const text = body === '' || body.endsWith('\n') ? body : body + '\n';
+  const simple = Object.values(fields).every(
+    (v) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')),
+  );
   if (simple) {
     let fm = '';
     for (const [k, v] of Object.entries(fields)) {

@@ -131,7 +131,9 @@ export function receiptsOf(board: Board, id: string, opts: { seen?: boolean } = 
     try {
       const st = statSync(path, { bigint: true });
       out.push({ path, id, hash: p.hash, at: Number(st.mtimeMs), order: st.mtimeNs });
-    } catch { /* removed meanwhile */ }
+    } catch {
+      /* removed meanwhile */
+    }
   }
   return out.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : a.path < b.path ? -1 : 1));
 }
@@ -142,7 +144,11 @@ export function receiptsOf(board: Board, id: string, opts: { seen?: boolean } = 
  */
 export function readReceipt(r: Receipt): { base: string | null; baseHash: string | null; text: string } | null {
   try {
-    const j = JSON.parse(readBoardFile(r.path, { maxBytes: 3 * MAX_FILE_BYTES })) as { v?: number; base?: unknown; text?: unknown };
+    const j = JSON.parse(readBoardFile(r.path, { maxBytes: 3 * MAX_FILE_BYTES })) as {
+      v?: number;
+      base?: unknown;
+      text?: unknown;
+    };
     if (j.v !== 1 || typeof j.text !== 'string' || (j.base !== null && typeof j.base !== 'string')) return null;
     if (contentHash(j.text) !== r.hash) return null;
     return { base: j.base, baseHash: j.base === null ? null : contentHash(j.base), text: j.text };
@@ -172,7 +178,9 @@ export function pruneReceipts(board: Board, beforeMs: number): number {
       times.set(name, t);
       const p = name.endsWith(SEEN) ? parseReceiptName(name.slice(0, -SEEN.length)) : null;
       if (p && (newest.get(p.id)?.t ?? -Infinity) <= t) newest.set(p.id, { name, t });
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   const keep = new Set([...newest.values()].map((x) => x.name));
   let n = 0;
@@ -184,7 +192,9 @@ export function pruneReceipts(board: Board, beforeMs: number): number {
         rmSync(path, { force: true });
         n++;
       }
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return n;
 }

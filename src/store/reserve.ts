@@ -79,7 +79,7 @@ export async function withReservationTurn<T>(board: Board, fn: (turn: Turn) => P
         }
       }
       if (Date.now() - started > PATIENCE_MS) {
-        throw conflict('the board\'s reservation turn stays taken; try again', {
+        throw conflict("the board's reservation turn stays taken; try again", {
           hint: 'another claim of a ticket with locks is running; a turn left by a killed process frees itself within 10 s',
         });
       }

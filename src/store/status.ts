@@ -7,7 +7,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sentOfId } from '../core/recado.js';
-import { buildStatus, NEEDS_YOU_REJECTED_MS, type Activity, type AgentStateView, type BoardStatus, type RejectedItem, type WatcherStatus } from '../core/status.js';
+import {
+  buildStatus,
+  NEEDS_YOU_REJECTED_MS,
+  type Activity,
+  type AgentStateView,
+  type BoardStatus,
+  type RejectedItem,
+  type WatcherStatus,
+} from '../core/status.js';
 import type { Board } from './board.js';
 import { fastFrontmatter, inboxAgents } from './mailbox.js';
 import { loadBoard } from './tickets.js';
@@ -40,10 +48,20 @@ export function gatherInboxes(board: Board): { unread: Map<string, number>; acti
     unread.set(agent, fresh.filter((n) => !read.has(n)).length);
     if (cur.length) {
       try {
-        add(agent, { at: statSync(board.inboxCur(agent)).mtime.toISOString().replace(/\.\d{3}Z$/, 'Z'), what: 'read its inbox' });
-      } catch { /* gone meanwhile */ }
+        add(agent, {
+          at: statSync(board.inboxCur(agent))
+            .mtime.toISOString()
+            .replace(/\.\d{3}Z$/, 'Z'),
+          what: 'read its inbox',
+        });
+      } catch {
+        /* gone meanwhile */
+      }
     }
-    for (const [dir, names] of [[board.inboxNew(agent), fresh], [board.inboxCur(agent), cur]] as const) {
+    for (const [dir, names] of [
+      [board.inboxNew(agent), fresh],
+      [board.inboxCur(agent), cur],
+    ] as const) {
       for (const n of names) {
         const m = TIME_ID.exec(n);
         if (!m) continue; // the board's own notices
@@ -52,7 +70,9 @@ export function gatherInboxes(board: Board): { unread: Map<string, number>; acti
       }
     }
   }
-  const newest = [...files.entries()].sort((a, b) => b[1].time - a[1].time || (a[0] < b[0] ? 1 : -1)).slice(0, RECENT_RECADOS);
+  const newest = [...files.entries()]
+    .sort((a, b) => b[1].time - a[1].time || (a[0] < b[0] ? 1 : -1))
+    .slice(0, RECENT_RECADOS);
   const seen = new Set<string>();
   for (const [id, f] of newest) {
     let raw: string;
@@ -104,7 +124,9 @@ export function recentRejected(board: Board, now: Date): RejectedItem[] {
         from: field('from'),
         at: field('at') ?? new Date(statSync(path).mtimeMs).toISOString(),
       });
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return out;
 }
@@ -115,13 +137,20 @@ export function recentRejected(board: Board, now: Date): RejectedItem[] {
  */
 export interface WatcherProbe {
   queryInstance(board: Board, timeoutMs: number): Promise<{ pid: number; started: string; state: string } | null>;
-  readWatcherState(board: Board): (Omit<WatcherStatus, 'running' | 'since' | 'state' | 'pid'> & { pid: number; started: string }) | null;
+  readWatcherState(
+    board: Board,
+  ): (Omit<WatcherStatus, 'running' | 'since' | 'state' | 'pid'> & { pid: number; started: string }) | null;
 }
 
 /** The live state of agents' conversations (src/agents/live.ts agentStates), passed in by the caller like the watcher. */
 export type AgentStatesProbe = (board: Board, now: Date) => ReadonlyMap<string, AgentStateView>;
 
-export async function boardStatus(board: Board, daemon: WatcherProbe, now = new Date(), agentStates?: AgentStatesProbe): Promise<BoardStatus & { integration: IntegrationSummary | null }> {
+export async function boardStatus(
+  board: Board,
+  daemon: WatcherProbe,
+  now = new Date(),
+  agentStates?: AgentStatesProbe,
+): Promise<BoardStatus & { integration: IntegrationSummary | null }> {
   const loaded = loadBoard(board);
   const { unread, activity } = gatherInboxes(board);
   const [instance, state] = [await daemon.queryInstance(board, 1000), daemon.readWatcherState(board)];
@@ -129,7 +158,7 @@ export async function boardStatus(board: Board, daemon: WatcherProbe, now = new 
   const watcher: WatcherStatus = {
     running: Boolean(instance),
     pid: instance?.pid || null,
-    since: instance ? (instance.started !== '?' ? instance.started : mine?.started ?? null) : null,
+    since: instance ? (instance.started !== '?' ? instance.started : (mine?.started ?? null)) : null,
     state: instance?.state ?? (state ? 'stopped' : null),
     last_event: (mine ?? state)?.last_event ?? null,
     heartbeat: (mine ?? state)?.heartbeat ?? null,

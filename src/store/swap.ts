@@ -46,7 +46,10 @@ export type Expected = { text: string } | { hash: string } | null;
 
 export function swapTicketFile(board: Board, id: string, staged: string, expected: Expected): SwapResult {
   const file = board.ticketFile(id);
-  const aside = join(board.ticketsDir, `.${id}${ASIDE}${expected === null ? 'any' : 'text' in expected ? contentHash(expected.text) : expected.hash}.${uniqueName()}`);
+  const aside = join(
+    board.ticketsDir,
+    `.${id}${ASIDE}${expected === null ? 'any' : 'text' in expected ? contentHash(expected.text) : expected.hash}.${uniqueName()}`,
+  );
   try {
     renameSync(file, aside);
   } catch (e) {
@@ -75,9 +78,14 @@ export function swapTicketFile(board: Board, id: string, staged: string, expecte
   let text: string | null = null;
   try {
     if (lstatSync(aside).isFile()) text = readFileSync(aside, 'utf8');
-  } catch { /* put back and taken by a reader meanwhile: then it is the file we just replaced again */ }
+  } catch {
+    /* put back and taken by a reader meanwhile: then it is the file we just replaced again */
+  }
   rmSync(aside, { force: true });
-  const same = text === null || expected === null || ('text' in expected ? text === expected.text : contentHash(text) === expected.hash);
+  const same =
+    text === null ||
+    expected === null ||
+    ('text' in expected ? text === expected.text : contentHash(text) === expected.hash);
   return { written: true, displaced: same ? null : text };
 }
 
@@ -85,7 +93,9 @@ export function swapTicketFile(board: Board, id: string, staged: string, expecte
 function putBack(aside: string, file: string): void {
   try {
     linkSync(aside, file);
-  } catch { /* the file is there (EEXIST) or the aside is gone */ }
+  } catch {
+    /* the file is there (EEXIST) or the aside is gone */
+  }
 }
 
 /** The asides of ticket `id` now (names in tickets/). */
@@ -151,10 +161,18 @@ export function sweepAsides(board: Board, olderThanMs: number, keep: (id: string
       const id = m[1];
       recoverAside(board, id, 0);
       const text = lstatSync(path).isFile() ? readFileSync(path, 'utf8') : null;
-      if (text !== null && m[2] !== 'any' && contentHash(text) !== m[2] && readFileSync(board.ticketFile(id), 'utf8') !== text) keep(id, text);
+      if (
+        text !== null &&
+        m[2] !== 'any' &&
+        contentHash(text) !== m[2] &&
+        readFileSync(board.ticketFile(id), 'utf8') !== text
+      )
+        keep(id, text);
       rmSync(path, { force: true });
       n++;
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return n;
 }

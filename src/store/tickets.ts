@@ -27,13 +27,29 @@ import { computeGraph, type BoardGraph } from '../core/graph.js';
 import { idFromBytes, idLengthFor } from '../core/ids.js';
 import { isTicketId } from '../core/names.js';
 import { checkBoardRules } from '../core/rules.js';
-import { ticketFromData, ticketJson, type Derived, type Problem, type Ticket, type TicketJson } from '../core/ticket.js';
+import {
+  ticketFromData,
+  ticketJson,
+  type Derived,
+  type Problem,
+  type Ticket,
+  type TicketJson,
+} from '../core/ticket.js';
 import { createExclusive, stage } from './atomic.js';
 import type { Board } from './board.js';
 import { DerivedCache } from './cache.js';
 import { currentKey, dropToken, forgetVersion, takeVersion, versionKey } from './cas.js';
 import { loadConfig, readConfig } from './config.js';
-import { lineOfKey, parseFrontmatter, readFrontmatter, serialize, setField, spliceFields, yaml, type ParsedFile } from './frontmatter.js';
+import {
+  lineOfKey,
+  parseFrontmatter,
+  readFrontmatter,
+  serialize,
+  setField,
+  spliceFields,
+  yaml,
+  type ParsedFile,
+} from './frontmatter.js';
 import { withLock } from './lock.js';
 import { readBoardFile, readBoardFileStat } from './read.js';
 import { dropReceipt, leaveReceipt } from './receipts.js';
@@ -74,7 +90,11 @@ export interface LoadedBoard {
 }
 
 /** A ticket problem as a BoardError naming the file, field and line. */
-export function problemError(display: string, p: Problem, parsed?: ParsedFile | { lineOf(key: string): number | undefined }): BoardError {
+export function problemError(
+  display: string,
+  p: Problem,
+  parsed?: ParsedFile | { lineOf(key: string): number | undefined },
+): BoardError {
   const line = !parsed ? undefined : 'lineOf' in parsed ? parsed.lineOf(p.field) : lineOfKey(parsed, p.field);
   return invalid(`${display}: ${p.message}`, {
     file: display,
@@ -89,7 +109,11 @@ export function problemError(display: string, p: Problem, parsed?: ParsedFile | 
  * be (exactly what the YAML parser gives); the yaml Document is parsed only when `parsed`
  * is used (edits).
  */
-export function parseTicketText(raw: string, fileId: string, display: string): Omit<TicketFile, 'raw' | 'version' | 'utf8'> {
+export function parseTicketText(
+  raw: string,
+  fileId: string,
+  display: string,
+): Omit<TicketFile, 'raw' | 'version' | 'utf8'> {
   const fm = readFrontmatter(raw, display);
   const { ticket, problems } = ticketFromData(fm.data, fm.body, fileId);
   return {
@@ -180,7 +204,14 @@ export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedB
     const path = join(dir, name);
     const display = board.rel(path);
     if (!isTicketId(fileId)) {
-      broken.push({ file: display, id: null, error: invalid(`${display}: file name is not a valid ticket id`, { file: display, hint: 'rename it to <ID>.md, e.g. T-4k9x.md' }).toJSON() });
+      broken.push({
+        file: display,
+        id: null,
+        error: invalid(`${display}: file name is not a valid ticket id`, {
+          file: display,
+          hint: 'rename it to <ID>.md, e.g. T-4k9x.md',
+        }).toJSON(),
+      });
       continue;
     }
     // with a cache, the stat decides whether the file must be read; without, the read's own stat serves
@@ -216,7 +247,19 @@ export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedB
     tickets.set(fileId, entry.t);
     if (entry.p.length) {
       const p = entry.p[0] as Problem & { line?: number };
-      broken.push({ file: display, id: fileId, error: { kind: 'invalid', exit: 2, message: `${display}: ${p.message}`, file: display, field: p.field, line: p.line, hint: p.hint } });
+      broken.push({
+        file: display,
+        id: fileId,
+        error: {
+          kind: 'invalid',
+          exit: 2,
+          message: `${display}: ${p.message}`,
+          file: display,
+          field: p.field,
+          line: p.line,
+          hint: p.hint,
+        },
+      });
     }
   }
   cache?.save(true);
@@ -234,7 +277,6 @@ export function loadBoard(board: Board, opts: { cache?: boolean } = {}): LoadedB
 }
 
 /* ------------------------------------------------------------------ writing ---- */
-
 
 export interface TicketEditor {
   /** Set a front-matter field (undefined removes it); only that field's lines are rewritten. */
@@ -289,8 +331,12 @@ export async function mutateTicket(
       let body = cur.parsed.body;
       const changes = new Map<string, unknown>();
       const editor: TicketEditor = {
-        set: (k, v) => { changes.set(k, v); },
-        setBody: (b) => { body = b; },
+        set: (k, v) => {
+          changes.set(k, v);
+        },
+        setBody: (b) => {
+          body = b;
+        },
       };
       if (apply(before, editor) === false) return { before, after: before, changed: false };
       const now = (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -326,7 +372,14 @@ export async function mutateTicket(
         }
       }
       if (swap?.written) {
-        if (swap.displaced !== null) await mergeDisplaced(board, id, { read: cur, wrote: text, displaced: swap.displaced, actor: opts.actor, bodyEdited: body !== cur.parsed.body });
+        if (swap.displaced !== null)
+          await mergeDisplaced(board, id, {
+            read: cur,
+            wrote: text,
+            displaced: swap.displaced,
+            actor: opts.actor,
+            bodyEdited: body !== cur.parsed.body,
+          });
         return { before, after, changed: true };
       }
       // Another writer holds or already replaced this version, or a hand edit (no lock)
@@ -361,7 +414,9 @@ async function mergeDisplaced(
       if (!w.bodyEdited && sameFields(theirs.data, w.read.parsed.data)) {
         merged = spliceFields(parseFrontmatter(current, display), new Map(), theirs.body);
       }
-    } catch { /* does not parse: kept below */ }
+    } catch {
+      /* does not parse: kept below */
+    }
     if (merged === null || merged === current) {
       if (merged === null) {
         const { keepOverwritten } = await import('./kept.js');
@@ -391,7 +446,12 @@ async function mergeDisplaced(
 
 /** Front-matter data equal apart from `updated` and `updated_by`. */
 export function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const strip = (d: Record<string, unknown>) => JSON.stringify(Object.entries(d).filter(([k]) => k !== 'updated' && k !== 'updated_by').sort(([x], [y]) => (x < y ? -1 : 1)));
+  const strip = (d: Record<string, unknown>) =>
+    JSON.stringify(
+      Object.entries(d)
+        .filter(([k]) => k !== 'updated' && k !== 'updated_by')
+        .sort(([x], [y]) => (x < y ? -1 : 1)),
+    );
   return strip(a) === strip(b);
 }
 
@@ -404,11 +464,20 @@ function checkAgainstBoard(board: Board, before: Ticket | null, after: Ticket): 
   const loaded = loadBoard(board);
   const nodes = new Map(loaded.tickets);
   nodes.set(after.id, after);
-  const problems = checkBoardRules(after, (id) => nodes.get(id), depsChanged ? computeGraph(nodes.values(), loaded.config.waves) : undefined);
+  const problems = checkBoardRules(
+    after,
+    (id) => nodes.get(id),
+    depsChanged ? computeGraph(nodes.values(), loaded.config.waves) : undefined,
+  );
   if (problems.length) {
     const p = problems[0];
     const display = board.rel(board.ticketFile(after.id));
-    throw new BoardError(p.kind, `${display}: ${p.message}`, { file: display, field: p.field, hint: p.hint, data: p.data });
+    throw new BoardError(p.kind, `${display}: ${p.message}`, {
+      file: display,
+      field: p.field,
+      hint: p.hint,
+      data: p.data,
+    });
   }
 }
 
@@ -428,7 +497,19 @@ export interface NewTicketFields {
   template?: string;
 }
 
-const ORDER = ['id', 'title', 'status', 'assignee', 'deps', 'locks', 'labels', 'priority', 'created', 'updated', 'updated_by'];
+const ORDER = [
+  'id',
+  'title',
+  'status',
+  'assignee',
+  'deps',
+  'locks',
+  'labels',
+  'priority',
+  'created',
+  'updated',
+  'updated_by',
+];
 
 function renderTicket(id: string, f: NewTicketFields, actor: string, now: string): string {
   const Y = yaml();
@@ -444,7 +525,7 @@ function renderTicket(id: string, f: NewTicketFields, actor: string, now: string
     id,
     title: f.title,
     status: f.status ?? tplData.status ?? 'todo',
-    assignee: f.assignee !== undefined ? f.assignee : tplData.assignee ?? null,
+    assignee: f.assignee !== undefined ? f.assignee : (tplData.assignee ?? null),
     deps: f.deps ?? tplData.deps ?? [],
     locks: f.locks ?? tplData.locks ?? [],
     labels: f.labels ?? tplData.labels ?? [],
@@ -486,7 +567,11 @@ export function createTicket(board: Board, f: NewTicketFields, actor: string, no
       if (!created) dropReceipt(receipt);
     }
     if (created) return ticket;
-    if (f.id) throw conflict(`ticket ${id} already exists`, { file: display, hint: 'choose another id, or edit it with `board edit`' });
+    if (f.id)
+      throw conflict(`ticket ${id} already exists`, {
+        file: display,
+        hint: 'choose another id, or edit it with `board edit`',
+      });
     length++;
   }
   throw conflict('could not draw a free ticket id', { hint: 'the board is very full; set a longer prefix' });

@@ -26,7 +26,8 @@ const LOCK_GAP_MS = 400;
 /** A ticket version kept in rejected/ by a refusal (core/refusal.ts refusalFileName). */
 const KEPT_TICKET = /^\d{8}T\d{9}Z-.+\.md$/;
 
-const authorName = (name: string | null | undefined) => (name && (isAgentName(name) || name === BOARD_SENDER) ? name : BOARD_SENDER);
+const authorName = (name: string | null | undefined) =>
+  name && (isAgentName(name) || name === BOARD_SENDER) ? name : BOARD_SENDER;
 
 /** What happened to a ticket file, in words. */
 export function ticketWhat(ev: Pick<TicketEvent, 'type' | 'before' | 'after' | 'own'>): string {
@@ -45,7 +46,9 @@ function readCopy(path: string): string | undefined {
   for (const p of [path, join(dirname(dirname(path)), 'cur', basename(path))]) {
     try {
       return readFileSync(p, 'utf8');
-    } catch { /* not there */ }
+    } catch {
+      /* not there */
+    }
   }
   return undefined;
 }
@@ -109,9 +112,12 @@ export class AuditPlugin implements WatchPlugin {
       });
     } catch (e) {
       if (entered || !(e instanceof BoardError)) throw e;
-      throw conflict(`board sync is running (it holds the lock ${SYNC_LOCK_KEY}); the watcher waits for it before committing`, {
-        hint: 'the changes stay queued and are committed once the sync is over',
-      });
+      throw conflict(
+        `board sync is running (it holds the lock ${SYNC_LOCK_KEY}); the watcher waits for it before committing`,
+        {
+          hint: 'the changes stay queued and are committed once the sync is over',
+        },
+      );
     } finally {
       this.lockFreed = Date.now();
     }
@@ -121,7 +127,15 @@ export class AuditPlugin implements WatchPlugin {
     switch (e.type) {
       case 'committed':
         for (const c of e.commits) {
-          ctx.log({ type: 'commit', commit: c.commit.slice(0, 12), author: c.author, subject: c.subject, files: c.files, changes: c.changes, ms: e.ms });
+          ctx.log({
+            type: 'commit',
+            commit: c.commit.slice(0, 12),
+            author: c.author,
+            subject: c.subject,
+            files: c.files,
+            changes: c.changes,
+            ms: e.ms,
+          });
         }
         break;
       case 'failed':
@@ -174,7 +188,13 @@ export class AuditPlugin implements WatchPlugin {
       const v = await ctx.verdict(ev.id, ev.after.raw);
       if (v.kind === 'superseded') return; // the newer version is recorded
       if (v.kind === 'refused') {
-        this.audit.record({ path: ev.path, author: BOARD_SENDER, what: `refused ${v.what}${v.author ? ` by ${v.author}` : ''}; ${v.action}`, ticket: ev.id, at: ev.time });
+        this.audit.record({
+          path: ev.path,
+          author: BOARD_SENDER,
+          what: `refused ${v.what}${v.author ? ` by ${v.author}` : ''}; ${v.action}`,
+          ticket: ev.id,
+          at: ev.time,
+        });
         return;
       }
     }
@@ -182,17 +202,36 @@ export class AuditPlugin implements WatchPlugin {
       // deleted through the board (by whom), or by hand (put back at once: a refusal)
       const v = await ctx.verdict(ev.id, '');
       if (v.kind === 'refused') {
-        this.audit.record({ path: ev.path, author: BOARD_SENDER, what: `refused ${v.what}; ${v.action}`, ticket: ev.id, at: ev.time });
+        this.audit.record({
+          path: ev.path,
+          author: BOARD_SENDER,
+          what: `refused ${v.what}; ${v.action}`,
+          ticket: ev.id,
+          at: ev.time,
+        });
         return;
       }
       if (v.kind === 'accepted' && v.by) {
-        this.audit.record({ path: ev.path, author: authorName(v.by), what: `deleted by ${v.by}`, ticket: ev.id, at: ev.time });
+        this.audit.record({
+          path: ev.path,
+          author: authorName(v.by),
+          what: `deleted by ${v.by}`,
+          ticket: ev.id,
+          at: ev.time,
+        });
         return;
       }
     }
     if (ev.own === 'enforce') {
       // the version a refusal put back: said by the refusal itself
-      this.audit.record({ path: ev.path, author: BOARD_SENDER, quiet: true, ticket: ev.id, at: ev.time, content: ev.after?.raw });
+      this.audit.record({
+        path: ev.path,
+        author: BOARD_SENDER,
+        quiet: true,
+        ticket: ev.id,
+        at: ev.time,
+        content: ev.after?.raw,
+      });
       return;
     }
     const t = ev.after?.ticket ?? null;
@@ -200,12 +239,30 @@ export class AuditPlugin implements WatchPlugin {
     const b = ev.before?.ticket ?? null;
     if (t && b && b.claim && !t.claim && b.status === t.status && ENDS_CLAIM.has(t.status)) {
       // the claim ended after a hand close or give-back: that edit already said it
-      this.audit.record({ path: ev.path, author, what: t.status === 'todo' ? `released by ${author}` : `${t.status === 'done' ? 'closed' : 'cancelled'} by ${author}`, quiet: true, ticket: ev.id, at: ev.time, content: ev.after?.raw });
+      this.audit.record({
+        path: ev.path,
+        author,
+        what:
+          t.status === 'todo'
+            ? `released by ${author}`
+            : `${t.status === 'done' ? 'closed' : 'cancelled'} by ${author}`,
+        quiet: true,
+        ticket: ev.id,
+        at: ev.time,
+        content: ev.after?.raw,
+      });
       return;
     }
     // with its text: if another agent changes it again before the batch is committed, each
     // one's commit still holds the version they wrote
-    this.audit.record({ path: ev.path, author, what: ticketWhat(ev), ticket: ev.id, at: ev.time, content: ev.after?.raw });
+    this.audit.record({
+      path: ev.path,
+      author,
+      what: ticketWhat(ev),
+      ticket: ev.id,
+      at: ev.time,
+      content: ev.after?.raw,
+    });
   }
 
   async onRecadoDelivered(ev: RecadoDelivered, ctx: WatchContext): Promise<void> {
@@ -215,15 +272,24 @@ export class AuditPlugin implements WatchPlugin {
     const author = authorName(r.from);
     // the recado telling an author their edit was refused: part of the refusal's commit
     const quiet = r.from === BOARD_SENDER && r.id.startsWith('board-refused-');
-    const what = r.from === BOARD_SENDER && announcementKindOf(r.id) === 'wave_open'
-      ? r.subject
-      : `recado ${r.from} -> ${ev.recipients.join(', ')}: ${r.subject || '(no subject)'}`;
+    const what =
+      r.from === BOARD_SENDER && announcementKindOf(r.id) === 'wave_open'
+        ? r.subject
+        : `recado ${r.from} -> ${ev.recipients.join(', ')}: ${r.subject || '(no subject)'}`;
     // its text, in case the recipient reads it (moves it to cur/) before the batch is
     // committed: the sender's commit still holds the delivery (every copy has the same text)
     const content = ev.paths.length ? readCopy(ev.paths[0]) : undefined;
     ev.paths.forEach((path, i) => {
       if (ev.via === 'send') this.see(path); // its file event comes unmarked: not to be recorded again
-      this.audit!.record({ path, author, what: i === 0 ? what : undefined, quiet: quiet || i > 0, ticket: r.ticket ?? undefined, at: ev.time, content });
+      this.audit!.record({
+        path,
+        author,
+        what: i === 0 ? what : undefined,
+        quiet: quiet || i > 0,
+        ticket: r.ticket ?? undefined,
+        at: ev.time,
+        content,
+      });
     });
     // the outbox file it came from is gone (it may have been committed while it waited)
     if (ev.source) this.audit.record({ path: join(ctx.board.repo, ev.source), author, quiet: true, at: ev.time });
@@ -251,7 +317,12 @@ export class AuditPlugin implements WatchPlugin {
           // read (moved to cur/) or deleted: the inbox's owner did it
           const cur = join(ctx.board.inboxCur(w.agent), w.name);
           const read = existsSync(cur);
-          this.audit.record({ path: ev.path, author: w.agent, what: read ? `${w.agent} read a recado` : `${w.agent} deleted an unread recado`, at: ev.time });
+          this.audit.record({
+            path: ev.path,
+            author: w.agent,
+            what: read ? `${w.agent} read a recado` : `${w.agent} deleted an unread recado`,
+            at: ev.time,
+          });
           if (read) this.audit.record({ path: cur, author: w.agent, quiet: true, at: ev.time });
         } else if (!ev.own && !this.wasSeen(ev.path)) {
           // a file that is not a readable recado (those come with onRecadoDelivered)
@@ -262,7 +333,12 @@ export class AuditPlugin implements WatchPlugin {
       case 'config':
       case 'template':
       case 'other':
-        this.audit.record({ path: ev.path, author: BOARD_SENDER, what: ev.type === 'unlink' ? `${basename(ev.path)} removed` : undefined, at: ev.time });
+        this.audit.record({
+          path: ev.path,
+          author: BOARD_SENDER,
+          what: ev.type === 'unlink' ? `${basename(ev.path)} removed` : undefined,
+          at: ev.time,
+        });
         return;
       default:
         return; // tickets: onTicketEvent; outboxes: what matters is the delivery

@@ -33,7 +33,8 @@ export function classify(rel: string): BoardPath {
     case 'board.yaml':
       return parts.length === 1 ? { kind: 'config' } : { kind: 'other' };
     case 'tickets':
-      if (parts.length === 2 && a.endsWith('.md') && isTicketId(a.slice(0, -3))) return { kind: 'ticket', id: a.slice(0, -3) };
+      if (parts.length === 2 && a.endsWith('.md') && isTicketId(a.slice(0, -3)))
+        return { kind: 'ticket', id: a.slice(0, -3) };
       return { kind: 'other' };
     case 'outbox':
       if (parts.length === 2) return { kind: 'outbox-folder', agent: a };

@@ -15,7 +15,17 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +43,11 @@ export interface InstanceInfo {
 
 export function instanceAddress(board: Board): string {
   let real = board.root;
-  try { real = realpathSync(board.root); } catch { /* use as given */ }
+  try {
+    real = realpathSync(board.root);
+  } catch {
+    /* use as given */
+  }
   const h = createHash('sha256').update(real).digest('hex').slice(0, 32);
   if (process.platform === 'linux') return `\0recado-watch-${h}`;
   const p = board.run.watcherSocket;
@@ -56,7 +70,10 @@ export function queryInstance(board: Board, timeoutMs = 2000): Promise<InstanceI
       sock.destroy();
       resolve(v);
     };
-    const timer = setTimeout(() => finish({ pid: 0, started: '?', board: board.root, state: 'not answering' }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ pid: 0, started: '?', board: board.root, state: 'not answering' }),
+      timeoutMs,
+    );
     sock.setEncoding('utf8');
     sock.on('data', (d) => {
       buf += d;
@@ -103,7 +120,10 @@ function listen(server: net.Server, address: string): Promise<void> {
 }
 
 /** Become the board's watcher, or learn who is. `info` is what a second watcher is told. */
-export async function acquireInstance(board: Board, info: () => InstanceInfo): Promise<{ instance: Instance } | { running: InstanceInfo }> {
+export async function acquireInstance(
+  board: Board,
+  info: () => InstanceInfo,
+): Promise<{ instance: Instance } | { running: InstanceInfo }> {
   const address = instanceAddress(board);
   const server = net.createServer((sock) => {
     sock.on('error', () => undefined);
@@ -120,7 +140,12 @@ export async function acquireInstance(board: Board, info: () => InstanceInfo): P
       const running = await queryInstance(board);
       if (running) return { running };
       // nobody answers: a socket file left by a killed watcher (or the holder just exited)
-      if (!address.startsWith('\0')) try { unlinkSync(address); } catch { /* gone */ }
+      if (!address.startsWith('\0'))
+        try {
+          unlinkSync(address);
+        } catch {
+          /* gone */
+        }
     }
   }
   if (!bound) return { running: { pid: 0, started: '?', board: board.root, state: 'unknown' } };
@@ -132,7 +157,9 @@ export async function acquireInstance(board: Board, info: () => InstanceInfo): P
         await new Promise<void>((r) => server.close(() => r()));
         try {
           if (readFileSync(pidFile(board), 'utf8').trim() === String(process.pid)) unlinkSync(pidFile(board));
-        } catch { /* gone */ }
+        } catch {
+          /* gone */
+        }
       },
     },
   };
@@ -169,13 +196,19 @@ const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
  * Start `board watch` in the background (its own session, output appended to
  * .board/run/watcher.log) and wait until it has caught up. Exit 4 when one runs already.
  */
-export async function startDetached(board: Board, args: string[], timeoutMs = 30_000): Promise<{ pid: number; log: string }> {
+export async function startDetached(
+  board: Board,
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ pid: number; log: string }> {
   const running = await queryInstance(board);
   if (running) throw alreadyRunning(running);
   const log = logFile(board);
   try {
     if (statSync(log).size > LOG_ROTATE_BYTES) renameSync(log, `${log}.1`);
-  } catch { /* no log yet */ }
+  } catch {
+    /* no log yet */
+  }
   const fd = openSync(log, 'a');
   const child = spawn(process.execPath, [packagePath('bin', 'board'), 'watch', '--board', board.root, ...args], {
     detached: true,
@@ -183,7 +216,9 @@ export async function startDetached(board: Board, args: string[], timeoutMs = 30
   });
   closeSync(fd);
   let exit: number | null = null;
-  child.on('exit', (code, signal) => { exit = code ?? (signal ? 1 : 0); });
+  child.on('exit', (code, signal) => {
+    exit = code ?? (signal ? 1 : 0);
+  });
   const end = Date.now() + timeoutMs;
   try {
     for (;;) {
@@ -192,11 +227,16 @@ export async function startDetached(board: Board, args: string[], timeoutMs = 30
           const other = await queryInstance(board);
           if (other) throw alreadyRunning(other);
         }
-        throw new BoardError('internal', `the watcher exited at start (code ${exit})`, { hint: `see ${board.rel(log)}:\n${tail(log)}` });
+        throw new BoardError('internal', `the watcher exited at start (code ${exit})`, {
+          hint: `see ${board.rel(log)}:\n${tail(log)}`,
+        });
       }
       const info = await queryInstance(board, 1000);
       if (info && info.pid === child.pid && info.state === 'running') return { pid: child.pid!, log };
-      if (Date.now() > end) throw new BoardError('internal', `the watcher did not become ready within ${timeoutMs / 1000} s`, { hint: `see ${board.rel(log)}` });
+      if (Date.now() > end)
+        throw new BoardError('internal', `the watcher did not become ready within ${timeoutMs / 1000} s`, {
+          hint: `see ${board.rel(log)}`,
+        });
       await sleep(40);
     }
   } finally {
@@ -213,7 +253,10 @@ function tail(file: string, lines = 8): string {
 }
 
 /** SIGTERM the running watcher and wait for it to finish. */
-export async function stopInstance(board: Board, timeoutMs = 15_000): Promise<{ stopped: boolean; info: InstanceInfo | null; ms: number }> {
+export async function stopInstance(
+  board: Board,
+  timeoutMs = 15_000,
+): Promise<{ stopped: boolean; info: InstanceInfo | null; ms: number }> {
   const t0 = Date.now();
   const info = await queryInstance(board);
   if (!info || !info.pid) return { stopped: false, info, ms: 0 };

@@ -35,13 +35,38 @@
  *   6. the journal is removed.
  * On start, journals left by a killed watcher are carried out again.
  */
-import { linkSync, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import {
+  linkSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { activeClaim } from '../core/claims.js';
-import { authorFromText, authorOf, checkHandEdit, ENDS_CLAIM, unparsableViolation, type BoardView, type EditViolation } from '../core/edits.js';
+import {
+  authorFromText,
+  authorOf,
+  checkHandEdit,
+  ENDS_CLAIM,
+  unparsableViolation,
+  type BoardView,
+  type EditViolation,
+} from '../core/edits.js';
 import { BoardError } from '../core/errors.js';
 import { BOARD_SENDER, isAgentName } from '../core/names.js';
-import { refusalFileName, refusalNotice, refusalReason, refusalRecadoId, RULE_WORDS, type Refusal } from '../core/refusal.js';
+import {
+  refusalFileName,
+  refusalNotice,
+  refusalReason,
+  refusalRecadoId,
+  RULE_WORDS,
+  type Refusal,
+} from '../core/refusal.js';
 import { createExclusive, stage, writeAtomic } from '../store/atomic.js';
 import { deletionMark, dropDeletionMark } from '../store/delete.js';
 import { keepOverwritten } from '../store/kept.js';
@@ -92,7 +117,8 @@ interface Journal {
   recado: string;
 }
 
-const tellable = (name: string | null | undefined): name is string => !!name && isAgentName(name) && name !== BOARD_SENDER;
+const tellable = (name: string | null | undefined): name is string =>
+  !!name && isAgentName(name) && name !== BOARD_SENDER;
 
 type Walk = { clean: true } | { clean: false; hand: string };
 
@@ -118,7 +144,9 @@ export class Enforcer {
     ctx.every(PRUNE_EVERY_MS, async () => {
       pruneReceipts(this.board, Date.now() - RECEIPT_TTL_MS);
       // files left aside by board writes killed half-way (store/swap.ts): put back or kept
-      sweepAsides(this.board, Date.now() - PRUNE_EVERY_MS, (id, text) => keepOverwritten(this.board, { id, text, by: 'a board write that was killed' }));
+      sweepAsides(this.board, Date.now() - PRUNE_EVERY_MS, (id, text) =>
+        keepOverwritten(this.board, { id, text, by: 'a board write that was killed' }),
+      );
       await this.recover(Date.now() - PRUNE_EVERY_MS); // refusals that failed half-way (a lock held too long, ...)
     });
   }
@@ -154,7 +182,16 @@ export class Enforcer {
         if (before) this.noValid.add(id);
       }
       judged++;
-      await this.onTicketEvent({ type: before ? 'change' : 'add', id, path: this.board.ticketFile(id), rel, before, after: snap, own: null, time: new Date() });
+      await this.onTicketEvent({
+        type: before ? 'change' : 'add',
+        id,
+        path: this.board.ticketFile(id),
+        rel,
+        before,
+        after: snap,
+        own: null,
+        time: new Date(),
+      });
     }
     // deleted while no watcher ran (not through the board): put back
     for (const [id, old] of known) {
@@ -213,7 +250,9 @@ export class Enforcer {
   async recover(olderThan?: number): Promise<void> {
     let names: string[];
     try {
-      names = readdirSync(journalDir(this.board)).filter((n) => n.endsWith('.json')).sort();
+      names = readdirSync(journalDir(this.board))
+        .filter((n) => n.endsWith('.json'))
+        .sort();
     } catch {
       return;
     }
@@ -229,11 +268,15 @@ export class Enforcer {
       let j: Journal;
       try {
         j = JSON.parse(readFileSync(path, 'utf8')) as Journal;
-        if (j.v !== 1 || typeof j.id !== 'string' || typeof j.name !== 'string' || !Array.isArray(j.violations)) throw new Error('not a refusal journal');
+        if (j.v !== 1 || typeof j.id !== 'string' || typeof j.name !== 'string' || !Array.isArray(j.violations))
+          throw new Error('not a refusal journal');
         this.board.ticketFile(j.id); // a valid id
         if (!/^[A-Za-z0-9][A-Za-z0-9._-]*\.md$/.test(j.name)) throw new Error('bad kept name');
       } catch (e) {
-        this.ctx.log({ type: 'error', message: `unreadable refusal journal ${this.board.rel(path)}: ${String((e as Error)?.message ?? e)}; removed` });
+        this.ctx.log({
+          type: 'error',
+          message: `unreadable refusal journal ${this.board.rel(path)}: ${String((e as Error)?.message ?? e)}; removed`,
+        });
         rmSync(path, { force: true });
         continue;
       }
@@ -270,7 +313,15 @@ export class Enforcer {
       if (Date.now() - r.at > PENDING_MS) continue;
       const walk = this.walk(id, r, receipts);
       // built on a hand edit not seen yet: usable only if that edit itself stands
-      if (!walk.clean && this.judge(this.validBase(id), new Snapshot(walk.hand, id, ev.rel), this.authorOf(new Snapshot(walk.hand, id, ev.rel))).length) continue;
+      if (
+        !walk.clean &&
+        this.judge(
+          this.validBase(id),
+          new Snapshot(walk.hand, id, ev.rel),
+          this.authorOf(new Snapshot(walk.hand, id, ev.rel)),
+        ).length
+      )
+        continue;
       const content = readReceipt(r);
       if (!content) continue;
       const s = new Snapshot(content.text, id, ev.rel);
@@ -293,7 +344,14 @@ export class Enforcer {
       // it never had a valid version to go back to: say so, leave it
       this.noValid.add(id);
       this.ctx.judged(id, after.raw, { kind: 'accepted' });
-      this.ctx.log({ type: 'ticket_invalid', id, author, rules: violations.map((v) => v.rule), problem: violations[0].message, hint: 'it has no valid version to go back to: fix it by hand' });
+      this.ctx.log({
+        type: 'ticket_invalid',
+        id,
+        author,
+        rules: violations.map((v) => v.rule),
+        problem: violations[0].message,
+        hint: 'it has no valid version to go back to: fix it by hand',
+      });
       return;
     }
     let ino: number | null = null;
@@ -307,9 +365,16 @@ export class Enforcer {
         keptText = `(the refused file was a symbolic link to ${readlinkSync(this.board.ticketFile(id))})\n`;
         link = false;
       }
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
     const partial = ref && link ? this.partialRestore(id, ref, after, violations, author) : null;
-    this.ctx.judged(id, after.raw, { kind: 'refused', what: attempted(ref, after, violations), author, action: partial ? `${partial.fields.join(', ')} restored` : ref ? 'restored' : 'removed' });
+    this.ctx.judged(id, after.raw, {
+      kind: 'refused',
+      what: attempted(ref, after, violations),
+      author,
+      action: partial ? `${partial.fields.join(', ')} restored` : ref ? 'restored' : 'removed',
+    });
     await this.refuse({
       id,
       keptText,
@@ -379,7 +444,8 @@ export class Enforcer {
     if (walk.clean || !base) {
       this.ctx.judged(id, after.raw, { kind: 'accepted' });
       if (after.valid) this.accept(id, after);
-      else this.ctx.log({ type: 'error', message: `the board wrote an invalid ${ev.rel}: ${after.problems[0]?.message}` });
+      else
+        this.ctx.log({ type: 'error', message: `the board wrote an invalid ${ev.rel}: ${after.problems[0]?.message}` });
       return;
     }
     // built on a hand edit the watcher never checked: judge that edit as if it had been seen
@@ -393,9 +459,18 @@ export class Enforcer {
       return;
     }
     const actor = after.ticket?.updated_by ?? null;
-    this.ctx.judged(id, after.raw, { kind: 'refused', what: `${attempted(base, hand, violations)} under a board write by ${actor ?? '(unknown)'}`, author, action: 'restored' });
+    this.ctx.judged(id, after.raw, {
+      kind: 'refused',
+      what: `${attempted(base, hand, violations)} under a board write by ${actor ?? '(unknown)'}`,
+      author,
+      action: 'restored',
+    });
     let ino: number | null = null;
-    try { ino = lstatSync(this.board.ticketFile(id)).ino; } catch { /* gone */ }
+    try {
+      ino = lstatSync(this.board.ticketFile(id)).ino;
+    } catch {
+      /* gone */
+    }
     await this.refuse({
       id,
       keptText: walk.hand,
@@ -418,14 +493,22 @@ export class Enforcer {
    * nothing else of the edit would remain, or the result would still break a rule: then the
    * whole last valid version goes back.
    */
-  private partialRestore(id: string, ref: TicketSnapshot, after: TicketSnapshot, violations: EditViolation[], author: string | null): { text: string; fields: string[] } | null {
-    if (!after.ticket || !ref.ticket || violations.some((v) => v.rule === 'unparsable' || v.rule === 'id_mismatch')) return null;
+  private partialRestore(
+    id: string,
+    ref: TicketSnapshot,
+    after: TicketSnapshot,
+    violations: EditViolation[],
+    author: string | null,
+  ): { text: string; fields: string[] } | null {
+    if (!after.ticket || !ref.ticket || violations.some((v) => v.rule === 'unparsable' || v.rule === 'id_mismatch'))
+      return null;
     try {
       const display = this.board.rel(this.board.ticketFile(id));
       const base = parseFrontmatter(ref.raw, display);
       const mine = parseFrontmatter(after.raw, display);
       const fields = new Set(violations.map((v) => v.field));
-      if (violations.some((v) => v.rule === 'claim_by_hand' || v.rule === 'claim_respected')) for (const f of ['claim', 'assignee', 'status']) fields.add(f);
+      if (violations.some((v) => v.rule === 'claim_by_hand' || v.rule === 'claim_respected'))
+        for (const f of ['claim', 'assignee', 'status']) fields.add(f);
       const changes = new Map([...fields].map((f) => [f, base.data[f]] as const));
       const text = spliceFields(mine, changes, mine.body);
       const back = parseFrontmatter(text, display);
@@ -448,13 +531,22 @@ export class Enforcer {
     if (!t?.claim || !ENDS_CLAIM.has(t.status)) return;
     if (t.claim.by !== author && activeClaim(t, now)) return;
     try {
-      const r = await mutateTicket(this.board, id, { actor: author && isAgentName(author) ? author : BOARD_SENDER, now }, (cur, e) => {
-        if (!cur.claim || !ENDS_CLAIM.has(cur.status)) return false;
-        e.set('claim', undefined);
-      });
-      if (r.changed) this.ctx.log({ type: 'claim_ended', id, by: author, status: t.status, reason: `set to ${t.status} by hand` });
+      const r = await mutateTicket(
+        this.board,
+        id,
+        { actor: author && isAgentName(author) ? author : BOARD_SENDER, now },
+        (cur, e) => {
+          if (!cur.claim || !ENDS_CLAIM.has(cur.status)) return false;
+          e.set('claim', undefined);
+        },
+      );
+      if (r.changed)
+        this.ctx.log({ type: 'claim_ended', id, by: author, status: t.status, reason: `set to ${t.status} by hand` });
     } catch (e) {
-      this.ctx.log({ type: 'error', message: `could not end the claim of ${id} after a hand ${t.status}: ${String((e as Error)?.message ?? e)}` });
+      this.ctx.log({
+        type: 'error',
+        message: `could not end the claim of ${id} after a hand ${t.status}: ${String((e as Error)?.message ?? e)}`,
+      });
     }
   }
 
@@ -464,7 +556,13 @@ export class Enforcer {
 
   private judge(ref: TicketSnapshot | null, s: TicketSnapshot, author: string | null): EditViolation[] {
     if (!s.ticket) return [unparsableViolation(s.error?.message ?? 'the file cannot be read', s.error?.details.hint)];
-    return checkHandEdit(ref?.ticket ?? null, { ticket: s.ticket, problems: s.problems }, author, this.ctx.now(), this.view());
+    return checkHandEdit(
+      ref?.ticket ?? null,
+      { ticket: s.ticket, problems: s.problems },
+      author,
+      this.ctx.now(),
+      this.view(),
+    );
   }
 
   private accept(id: string, s: TicketSnapshot): void {
@@ -507,7 +605,9 @@ export class Enforcer {
       if (x.order > r.order || x.path.endsWith(SEEN)) continue;
       try {
         renameSync(x.path, x.path + SEEN);
-      } catch { /* taken meanwhile */ }
+      } catch {
+        /* taken meanwhile */
+      }
     }
   }
 
@@ -538,7 +638,8 @@ export class Enforcer {
     ensureDir(board.rejectedDir);
     ensureDir(journalDir(board));
     let name = refusalFileName(r.id, at);
-    for (let n = 2; exists(join(board.rejectedDir, name)) || exists(join(journalDir(board), `${name}.json`)); n++) name = refusalFileName(r.id, at, n);
+    for (let n = 2; exists(join(board.rejectedDir, name)) || exists(join(journalDir(board), `${name}.json`)); n++)
+      name = refusalFileName(r.id, at, n);
     const j: Journal = {
       v: 1,
       id: r.id,
@@ -597,7 +698,12 @@ export class Enforcer {
         }
       }
       if (!linked && !exists(kept)) {
-        writeAtomic(board.tmpDir, kept, j.keptText ?? '(the refused file could not be read as text: a link, a binary file or over 1 MiB)\n', { fsync: false });
+        writeAtomic(
+          board.tmpDir,
+          kept,
+          j.keptText ?? '(the refused file could not be read as text: a link, a binary file or over 1 MiB)\n',
+          { fsync: false },
+        );
       }
     }
     crashPoint('enforce:kept');
@@ -681,7 +787,8 @@ export class Enforcer {
     // a save landed between the check and the swap: it is newer than the refused version
     const staged2 = stage(board.tmpDir, swap.displaced, { fsync: false });
     const again = swapTicketFile(board, j.id, staged2, { text: j.restore! });
-    if (again.written && again.displaced !== null) keepOverwritten(board, { id: j.id, text: again.displaced, by: "the watcher's restore" });
+    if (again.written && again.displaced !== null)
+      keepOverwritten(board, { id: j.id, text: again.displaced, by: "the watcher's restore" });
     if (!again.written) {
       rmSync(staged2, { force: true });
       keepOverwritten(board, { id: j.id, text: swap.displaced, by: "the watcher's restore" });
@@ -754,12 +861,16 @@ export function enforcePlugin(): WatchPlugin {
       ready = (async () => {
         await e.recover();
         const known = await knownVersions(ctx).catch((err: unknown) => {
-          ctx.log({ type: 'error', message: `could not read the last recorded tickets: ${String((err as Error)?.message ?? err)}` });
+          ctx.log({
+            type: 'error',
+            message: `could not read the last recorded tickets: ${String((err as Error)?.message ?? err)}`,
+          });
           return null;
         });
         if (known) {
           const judged = await e.catchUp(known);
-          if (judged) ctx.log({ type: 'caught_up', judged, hint: 'tickets edited by hand while no watcher ran were judged' });
+          if (judged)
+            ctx.log({ type: 'caught_up', judged, hint: 'tickets edited by hand while no watcher ran were judged' });
         } else {
           pruneReceipts(ctx.board, ctx.startedAt.getTime() - RECEIPT_TTL_MS);
         }

@@ -24,12 +24,27 @@ import type { Board } from '../store/board.js';
 import { takeRequest } from '../store/requests.js';
 import { hasAside, recoverAside } from '../store/swap.js';
 import {
-  isOutboxFileName, outgoingDir, readConfig, readRecado, sendRecado, type BoardNotice, type RouteResult, type SendResult,
+  isOutboxFileName,
+  outgoingDir,
+  readConfig,
+  readRecado,
+  sendRecado,
+  type BoardNotice,
+  type RouteResult,
+  type SendResult,
 } from '../store/mailbox.js';
 import { classify, ignoredByChokidar, type BoardPath } from './classify.js';
 import { DirWatch } from './dirwatch.js';
 import type {
-  Awaitable, Cancel, FileEvent, RecadoDelivered, RecadoRejected, TicketEvent, WatchContext, WatchEvent, WatchPlugin,
+  Awaitable,
+  Cancel,
+  FileEvent,
+  RecadoDelivered,
+  RecadoRejected,
+  TicketEvent,
+  WatchContext,
+  WatchEvent,
+  WatchPlugin,
 } from './plugin.js';
 import { Router, type RouterHost } from './router.js';
 import { SparePool } from './spares.js';
@@ -58,7 +73,13 @@ const MARK_TTL_MS = 60_000;
 const STATE_HEARTBEAT_MS = 10_000;
 const STOP_GRACE_MS = 10_000;
 
-type HookName = 'onFileEvent' | 'onTicketEvent' | 'onRecadoDelivered' | 'onRecadoRejected' | 'onBoardRequest' | 'onConfig';
+type HookName =
+  | 'onFileEvent'
+  | 'onTicketEvent'
+  | 'onRecadoDelivered'
+  | 'onRecadoRejected'
+  | 'onBoardRequest'
+  | 'onConfig';
 
 interface Mark {
   content: string | null;
@@ -100,7 +121,11 @@ export class WatchHost implements RouterHost {
     this.router = new Router(this);
     this.memory = new TicketMemory(this.board);
     this.spares = new SparePool(join(this.board.tmpDir, 'spare'));
-    this.ticketWatch = new DirWatch(this.board.ticketsDir, (n) => this.onTicketName(n), (e) => this.watchLost('tickets/', e));
+    this.ticketWatch = new DirWatch(
+      this.board.ticketsDir,
+      (n) => this.onTicketName(n),
+      (e) => this.watchLost('tickets/', e),
+    );
   }
 
   get stopping(): boolean {
@@ -134,7 +159,8 @@ export class WatchHost implements RouterHost {
     this.config = readConfig(b); // an invalid board.yaml stops the start (exit 2, with the line)
     this.configKey = this.statKey();
     this.log({ type: 'started', pid: process.pid, board: b.root });
-    for (const message of linked) this.log({ type: 'error', message, hint: 'replace the link with a real folder; `board doctor` lists links' });
+    for (const message of linked)
+      this.log({ type: 'error', message, hint: 'replace the link with a real folder; `board doctor` lists links' });
     this.writeState();
 
     this.spares.reset();
@@ -149,10 +175,13 @@ export class WatchHost implements RouterHost {
       ignoreInitial: true,
       followSymlinks: false,
       depth: 1,
-      ignored: (p: string, st?: { isFile(): boolean }) => ignoredByChokidar(relPosix(root, p), st ? st.isFile() : undefined),
+      ignored: (p: string, st?: { isFile(): boolean }) =>
+        ignoredByChokidar(relPosix(root, p), st ? st.isFile() : undefined),
     });
     this.chok.on('all', (event, path) => this.onChokidar(event, path));
-    this.chok.on('error', (e) => this.log({ type: 'error', message: `file watching: ${String((e as Error)?.message ?? e)}` }));
+    this.chok.on('error', (e) =>
+      this.log({ type: 'error', message: `file watching: ${String((e as Error)?.message ?? e)}` }),
+    );
     await new Promise<void>((resolve) => this.chok!.once('ready', () => resolve()));
 
     for (const p of this.plugins) this.ctxs.set(p, this.makeContext(p));
@@ -172,7 +201,14 @@ export class WatchHost implements RouterHost {
     this.state = 'running';
     this.stateDirty = true;
     this.writeState();
-    this.log({ type: 'ready', tickets, delivered: this.router.counts.delivered, rejected: this.router.counts.rejected, waiting: this.router.waiting, ms: Date.now() - t0 });
+    this.log({
+      type: 'ready',
+      tickets,
+      delivered: this.router.counts.delivered,
+      rejected: this.router.counts.rejected,
+      waiting: this.router.waiting,
+      ms: Date.now() - t0,
+    });
     this.idle();
   }
 
@@ -261,8 +297,12 @@ export class WatchHost implements RouterHost {
     const dir = this.board.outboxDir;
     let names: string[] = [];
     try {
-      names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
-    } catch { /* no outbox folder */ }
+      names = readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+        .map((d) => d.name);
+    } catch {
+      /* no outbox folder */
+    }
     const want = new Set(names);
     for (const [name, w] of this.outboxes) {
       if (!want.has(name)) {
@@ -274,7 +314,13 @@ export class WatchHost implements RouterHost {
       const have = this.outboxes.get(name);
       if (have?.healthy()) continue;
       const folder = join(dir, name);
-      const w = have ?? new DirWatch(folder, (n) => this.onOutboxName(folder, n), (e) => this.watchLost(`outbox/${name}/`, e));
+      const w =
+        have ??
+        new DirWatch(
+          folder,
+          (n) => this.onOutboxName(folder, n),
+          (e) => this.watchLost(`outbox/${name}/`, e),
+        );
       if (!w.start()) continue;
       this.outboxes.set(name, w);
       this.router.scanFolder(folder); // files dropped before the watch began
@@ -289,7 +335,14 @@ export class WatchHost implements RouterHost {
 
   private fileEvent(type: string, path: string, where: BoardPath, own: string | null): void {
     if (!this.plugins.some((p) => p.onFileEvent)) return;
-    const ev: FileEvent = { type: type as FileEvent['type'], path, rel: this.board.rel(path), where, own, time: new Date() };
+    const ev: FileEvent = {
+      type: type as FileEvent['type'],
+      path,
+      rel: this.board.rel(path),
+      where,
+      own,
+      time: new Date(),
+    };
     this.dispatch('onFileEvent', ev);
   }
 
@@ -340,7 +393,9 @@ export class WatchHost implements RouterHost {
       try {
         const st = statSync(path);
         changed = Math.max(st.mtimeMs, st.ctimeMs);
-      } catch { /* gone: the next look reports it */ }
+      } catch {
+        /* gone: the next look reports it */
+      }
       const delay = retryDelay(h.attempts, Date.now() - changed, Date.now() - h.first);
       if (delay !== null) {
         if (h.timer) clearTimeout(h.timer);
@@ -394,7 +449,13 @@ export class WatchHost implements RouterHost {
       const have = this.inboxes.get(agent);
       if (have?.watch.healthy()) continue;
       const dir = this.board.inboxNew(agent);
-      const watch = have?.watch ?? new DirWatch(dir, (n) => this.onInboxName(agent, n), (e) => this.watchLost(`inbox/${agent}/new/`, e));
+      const watch =
+        have?.watch ??
+        new DirWatch(
+          dir,
+          (n) => this.onInboxName(agent, n),
+          (e) => this.watchLost(`inbox/${agent}/new/`, e),
+        );
       if (!watch.start()) continue; // no inbox folder (yet): the next look tries again
       this.inboxes.set(agent, { watch, known: new Set(mdIn(dir)) });
     }
@@ -439,8 +500,22 @@ export class WatchHost implements RouterHost {
     } catch {
       return; // read or removed meanwhile, or not a recado
     }
-    this.log({ type: 'delivered', via: 'send', id: recado.id, from: recado.from, to: [agent], subject: recado.subject });
-    const ev: RecadoDelivered = { recado, recipients: [agent], paths: [path], via: 'send', source: null, time: new Date() };
+    this.log({
+      type: 'delivered',
+      via: 'send',
+      id: recado.id,
+      from: recado.from,
+      to: [agent],
+      subject: recado.subject,
+    });
+    const ev: RecadoDelivered = {
+      recado,
+      recipients: [agent],
+      paths: [path],
+      via: 'send',
+      source: null,
+      time: new Date(),
+    };
     this.dispatch('onRecadoDelivered', ev);
   }
 
@@ -454,7 +529,11 @@ export class WatchHost implements RouterHost {
     try {
       next = readConfig(this.board);
     } catch (e) {
-      this.log({ type: 'config_error', message: String((e as Error)?.message ?? e), hint: 'the watcher keeps the last valid board.yaml until this is fixed' });
+      this.log({
+        type: 'config_error',
+        message: String((e as Error)?.message ?? e),
+        hint: 'the watcher keeps the last valid board.yaml until this is fixed',
+      });
       return this.config;
     }
     const changed = JSON.stringify(next) !== JSON.stringify(this.config);
@@ -492,23 +571,68 @@ export class WatchHost implements RouterHost {
       });
       if (r.delivered.length) {
         this.dispatch('onRecadoDelivered', {
-          recado: r.recado, recipients: r.delivered, paths: r.paths, via, source: r.source, time: new Date(),
+          recado: r.recado,
+          recipients: r.delivered,
+          paths: r.paths,
+          via,
+          source: r.source,
+          time: new Date(),
         });
       }
       return;
     }
-    this.log({ type: 'rejected', id: r.id, from: r.from, reason: r.reason, source: r.source, file: this.board.rel(r.file), notified: !!r.notice?.delivered.length });
+    this.log({
+      type: 'rejected',
+      id: r.id,
+      from: r.from,
+      reason: r.reason,
+      source: r.source,
+      file: this.board.rel(r.file),
+      notified: !!r.notice?.delivered.length,
+    });
     if (r.notice?.delivered.length) this.noticeSent(r.notice, 'router');
     const ev: RecadoRejected = {
-      id: r.id, from: r.from, reason: r.reason, hint: r.hint, source: r.source, file: r.file, reasonFile: r.reasonFile, notice: r.notice, time: new Date(),
+      id: r.id,
+      from: r.from,
+      reason: r.reason,
+      hint: r.hint,
+      source: r.source,
+      file: r.file,
+      reasonFile: r.reasonFile,
+      notice: r.notice,
+      time: new Date(),
     };
     this.dispatch('onRecadoRejected', ev);
   }
 
-  rejectedUnsent(r: { id: string; folder: string | null; reason: string; hint: string; source: string; file: string; reasonFile: string }): void {
-    this.log({ type: 'rejected', id: r.id, from: null, reason: r.reason, source: r.source, file: this.board.rel(r.file), notified: false });
+  rejectedUnsent(r: {
+    id: string;
+    folder: string | null;
+    reason: string;
+    hint: string;
+    source: string;
+    file: string;
+    reasonFile: string;
+  }): void {
+    this.log({
+      type: 'rejected',
+      id: r.id,
+      from: null,
+      reason: r.reason,
+      source: r.source,
+      file: this.board.rel(r.file),
+      notified: false,
+    });
     this.dispatch('onRecadoRejected', {
-      id: r.id, from: null, reason: r.reason, hint: r.hint, source: r.source, file: r.file, reasonFile: r.reasonFile, notice: null, time: new Date(),
+      id: r.id,
+      from: null,
+      reason: r.reason,
+      hint: r.hint,
+      source: r.source,
+      file: r.file,
+      reasonFile: r.reasonFile,
+      notice: null,
+      time: new Date(),
     });
   }
 
@@ -529,15 +653,36 @@ export class WatchHost implements RouterHost {
     const paths = n.delivered.map((a) => join(this.board.inboxNew(a), `${n.id}.md`));
     for (const p of paths) this.markOwn(p, null, by);
     if (n.recado) {
-      this.log({ type: 'delivered', via: 'board', id: n.id, from: n.recado.from, to: n.delivered, subject: n.recado.subject });
-      this.dispatch('onRecadoDelivered', { recado: n.recado, recipients: n.delivered, paths, via: 'board', source: null, time: new Date() });
+      this.log({
+        type: 'delivered',
+        via: 'board',
+        id: n.id,
+        from: n.recado.from,
+        to: n.delivered,
+        subject: n.recado.subject,
+      });
+      this.dispatch('onRecadoDelivered', {
+        recado: n.recado,
+        recipients: n.delivered,
+        paths,
+        via: 'board',
+        source: null,
+        time: new Date(),
+      });
     }
   }
 
   sendFromBoard(notice: BoardNotice, by: string): SendResult {
     const r = sendRecado(
       this.board,
-      { from: 'board', to: notice.to, subject: notice.subject, body: notice.body, ticket: notice.ticket, reply_to: notice.reply_to },
+      {
+        from: 'board',
+        to: notice.to,
+        subject: notice.subject,
+        body: notice.body,
+        ticket: notice.ticket,
+        reply_to: notice.reply_to,
+      },
       { lenient: true, config: this.config, id: notice.id },
     );
     if (r.delivered.length) this.noticeSent(r, by);
@@ -564,10 +709,18 @@ export class WatchHost implements RouterHost {
   private makeContext(p: WatchPlugin): WatchContext {
     const host = this;
     return {
-      get board() { return host.board; },
-      get config() { return host.config; },
-      get tickets() { return host.memory.map; },
-      get stopping() { return host.stopping; },
+      get board() {
+        return host.board;
+      },
+      get config() {
+        return host.config;
+      },
+      get tickets() {
+        return host.memory.map;
+      },
+      get stopping() {
+        return host.stopping;
+      },
       startedAt: this.startedAt,
       name: p.name,
       log: (ev) => host.log({ ...ev, plugin: p.name }),
@@ -665,7 +818,9 @@ export class WatchHost implements RouterHost {
       writeAtomic(this.board.tmpDir, watcherStateFile(this.board), JSON.stringify(s, null, 2) + '\n', { fsync: false });
       this.stateDirty = false;
       this.stateWritten = Date.now();
-    } catch { /* best effort */ }
+    } catch {
+      /* best effort */
+    }
   }
 }
 
@@ -685,7 +840,12 @@ function mdIn(dir: string): string[] {
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let t: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<undefined>((r) => { t = setTimeout(() => r(undefined), ms); })]);
+    return await Promise.race([
+      p,
+      new Promise<undefined>((r) => {
+        t = setTimeout(() => r(undefined), ms);
+      }),
+    ]);
   } finally {
     if (t) clearTimeout(t);
   }

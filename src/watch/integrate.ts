@@ -88,13 +88,29 @@ export class IntegratePlugin implements WatchPlugin {
         const { integrate } = await import('../git/integrate.js');
         const ids = await this.due(ctx);
         if (ids.length) {
-          const report = await integrate(ctx.board, { ids, send, onEvent: (e) => ctx.log({ ...e, type: String(e.type) }) });
+          const report = await integrate(ctx.board, {
+            ids,
+            send,
+            onEvent: (e) => ctx.log({ ...e, type: String(e.type) }),
+          });
           for (const t of report.tickets) {
-            ctx.log({ type: 'integrate', id: t.id, result: t.result, ...(t.commit ? { commit: t.commit } : {}), ...(t.files ? { files: t.files } : {}), ...(t.message ? { message: t.message } : {}), ...(t.told ? { told: t.told } : {}) });
+            ctx.log({
+              type: 'integrate',
+              id: t.id,
+              result: t.result,
+              ...(t.commit ? { commit: t.commit } : {}),
+              ...(t.files ? { files: t.files } : {}),
+              ...(t.message ? { message: t.message } : {}),
+              ...(t.told ? { told: t.told } : {}),
+            });
           }
         }
       } catch (e) {
-        if (e instanceof BoardError && e.kind === 'conflict' && /another `board integrate` is running/.test(e.message)) {
+        if (
+          e instanceof BoardError &&
+          e.kind === 'conflict' &&
+          /another `board integrate` is running/.test(e.message)
+        ) {
           this.pendingIntegrate = true;
           this.pendingUpdate ||= doUpdate;
           ctx.log({ type: 'integrate_busy', retry_ms: RETRY_MS });
@@ -124,8 +140,8 @@ export class IntegratePlugin implements WatchPlugin {
       if (v === 'waiting') ids.push(t.id);
       else if (retryable(t) && repo) {
         const branch = workOf(t)?.branch;
-        const tip = branch ? (await repo.tip(`refs/heads/${branch}`))?.commit ?? null : null;
-        const last = this.failedTips.has(t.id) ? this.failedTips.get(t.id) : integrationOf(t)?.head ?? null;
+        const tip = branch ? ((await repo.tip(`refs/heads/${branch}`))?.commit ?? null) : null;
+        const last = this.failedTips.has(t.id) ? this.failedTips.get(t.id) : (integrationOf(t)?.head ?? null);
         this.failedTips.set(t.id, tip);
         if (tip && tip !== last) ids.push(t.id);
       }

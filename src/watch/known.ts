@@ -39,5 +39,8 @@ export async function knownVersions(ctx: WatchContext): Promise<Map<string, stri
 
 function blobId(text: string, format: string): string {
   const buf = Buffer.from(text, 'utf8');
-  return createHash(format === 'sha256' ? 'sha256' : 'sha1').update(`blob ${buf.length}\0`).update(buf).digest('hex');
+  return createHash(format === 'sha256' ? 'sha256' : 'sha1')
+    .update(`blob ${buf.length}\0`)
+    .update(buf)
+    .digest('hex');
 }

@@ -141,7 +141,9 @@ export class Leases {
         const c = cur.claim;
         if (!c || activeClaim(cur, now)) return false; // released, renewed or taken meanwhile
         expired = c;
-        const to = [...new Set([c.by, cur.assignee].filter((n): n is string => !!n && isAgentName(n) && n !== BOARD_SENDER))];
+        const to = [
+          ...new Set([c.by, cur.assignee].filter((n): n is string => !!n && isAgentName(n) && n !== BOARD_SENDER)),
+        ];
         if (to.length) {
           const { subject, body } = expiryNotice(cur, c, now);
           // fixed id: sent again after a crash, delivered once
@@ -155,19 +157,34 @@ export class Leases {
       if (this.tracked.get(id) === t) this.tracked.delete(id);
       if (!r.changed || !expired) return;
       const c = expired as Claim;
-      this.ctx.log({ type: 'lease_expired', id, holder: c.by, expired: c.expires, status: r.after.status, told, late_ms: now.getTime() - Date.parse(c.expires) });
+      this.ctx.log({
+        type: 'lease_expired',
+        id,
+        holder: c.by,
+        expired: c.expires,
+        status: r.after.status,
+        told,
+        late_ms: now.getTime() - Date.parse(c.expires),
+      });
       await afterTicketChange(board, r.before, r.after, BOARD_SENDER);
     } catch (e) {
       if (e instanceof BoardError && (e.kind === 'not_found' || e.kind === 'invalid')) {
         // gone, or invalid as it is (a hand edit the enforcement undoes, or one to fix by hand):
         // its next change is tracked again
         this.tracked.delete(id);
-        if (e.kind === 'invalid') this.ctx.log({ type: 'error', message: `lease of ${id} ran out but the ticket is invalid: ${e.message}; it is expired once it is fixed` });
+        if (e.kind === 'invalid')
+          this.ctx.log({
+            type: 'error',
+            message: `lease of ${id} ran out but the ticket is invalid: ${e.message}; it is expired once it is fixed`,
+          });
         return;
       }
       // an invalid ticket, a lock held too long, ...: try again a little later
       t.due = Date.now() + RETRY_MS;
-      this.ctx.log({ type: 'error', message: `lease of ${id} ran out but the ticket could not be released: ${String((e as Error)?.message ?? e)}; trying again in ${RETRY_MS / 1000} s` });
+      this.ctx.log({
+        type: 'error',
+        message: `lease of ${id} ran out but the ticket could not be released: ${String((e as Error)?.message ?? e)}; trying again in ${RETRY_MS / 1000} s`,
+      });
     }
   }
 

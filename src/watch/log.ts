@@ -98,9 +98,10 @@ export function humanLine(ev: LoggedEvent): string {
       text = `COMMIT FAILED: ${e.reason}; ${e.kept} change(s) kept for the next batch (in ${Math.round(Number(e.retry_in_ms) / 1000)} s)`;
       break;
     case 'notified':
-      text = e.via === 'tmux'
-        ? `notified ${e.agent} in tmux ${e.target} (${e.how === 'type' ? `typed into ${e.command}` : 'status line'}; ${e.recados} recado(s))`
-        : `notified ${e.agent}: notify command ran for ${e.id} (${e.ms} ms)`;
+      text =
+        e.via === 'tmux'
+          ? `notified ${e.agent} in tmux ${e.target} (${e.how === 'type' ? `typed into ${e.command}` : 'status line'}; ${e.recados} recado(s))`
+          : `notified ${e.agent}: notify command ran for ${e.id} (${e.ms} ms)`;
       break;
     case 'notify_error':
       text = `could not notify ${e.agent} (${e.via}): ${e.message}`;

@@ -32,8 +32,20 @@ import { run as runProgram } from '../proc/run.js';
 import { join } from 'node:path';
 import { WAKE_VERIFY_MS, type AgentRunState } from '../core/agents.js';
 import {
-  BUSY_GIVE_UP_MS, BUSY_RETRY_MS, COMMAND_QUEUE_MAX, COMMAND_TIMEOUT_MS, DEFAULT_NOTIFY_EVERY_MS, ENTER_DELAY_MS, GATHER_MS,
-  escapeFormat, nextNoticeAt, noticeText, PANE_INFO_FORMAT, parsePaneInfo, pokeHow, type PokeHow,
+  BUSY_GIVE_UP_MS,
+  BUSY_RETRY_MS,
+  COMMAND_QUEUE_MAX,
+  COMMAND_TIMEOUT_MS,
+  DEFAULT_NOTIFY_EVERY_MS,
+  ENTER_DELAY_MS,
+  GATHER_MS,
+  escapeFormat,
+  nextNoticeAt,
+  noticeText,
+  PANE_INFO_FORMAT,
+  parsePaneInfo,
+  pokeHow,
+  type PokeHow,
 } from '../core/notify.js';
 import { reportRecipients } from '../ops/agent-report.js';
 import { readAgentState } from '../store/agent-state.js';
@@ -61,7 +73,11 @@ interface RunResult {
 const children = new Set<number>();
 
 /** Run a program (no shell unless asked), with a timeout that kills its whole process group. */
-async function run(file: string, args: string[], opts: { input?: string; timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<RunResult> {
+async function run(
+  file: string,
+  args: string[],
+  opts: { input?: string; timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string },
+): Promise<RunResult> {
   const r = await runProgram(file, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
@@ -73,7 +89,12 @@ async function run(file: string, args: string[], opts: { input?: string; timeout
     onStart: (pid) => children.add(pid),
     onEnd: (pid) => children.delete(pid),
   });
-  const out = { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), timedOut: r.timedOut };
+  const out = {
+    code: r.code,
+    stdout: r.stdout.toString('utf8'),
+    stderr: r.stderr.toString('utf8'),
+    timedOut: r.timedOut,
+  };
   return r.error ? { ...out, error: r.error.message } : out;
 }
 
@@ -121,8 +142,10 @@ export function notifyPlugin(): WatchPlugin {
     if (!sock) return [];
     return sock.includes('/') ? ['-S', sock] : ['-L', sock];
   };
-  const tmuxOn = (socket: string | null | undefined) => (args: string[]) => run('tmux', [...tmuxArgs(socket), ...args], { timeoutMs: 5000 });
-  const tmuxFailure = (r: RunResult) => r.error ?? (r.timedOut ? 'tmux did not answer within 5 s' : r.stderr.trim() || `tmux exited with ${r.code}`);
+  const tmuxOn = (socket: string | null | undefined) => (args: string[]) =>
+    run('tmux', [...tmuxArgs(socket), ...args], { timeoutMs: 5000 });
+  const tmuxFailure = (r: RunResult) =>
+    r.error ?? (r.timedOut ? 'tmux did not answer within 5 s' : r.stderr.trim() || `tmux exited with ${r.code}`);
 
   function everyMs(ctx: WatchContext, agent: string): number {
     const v = ctx.config.agents[agent]?.notify_every;
@@ -150,7 +173,10 @@ export function notifyPlugin(): WatchPlugin {
     return { target: launched?.target ?? ctx.config.agents[agent]?.tmux ?? null, live: launched };
   }
 
-  const programsOf = (ctx: WatchContext, agent: string) => [...(ctx.config.programs ?? []), ...(ctx.config.agents[agent]?.programs ?? [])];
+  const programsOf = (ctx: WatchContext, agent: string) => [
+    ...(ctx.config.programs ?? []),
+    ...(ctx.config.agents[agent]?.programs ?? []),
+  ];
 
   /* ------------------------------------------------------------------ tmux ---- */
 
@@ -167,7 +193,12 @@ export function notifyPlugin(): WatchPlugin {
   }
 
   /** Type the fixed notice into a pane (then Enter), or show it on the status line. */
-  async function poke(tmux: (args: string[]) => Promise<RunResult>, target: string, how: PokeHow, text: string): Promise<RunResult> {
+  async function poke(
+    tmux: (args: string[]) => Promise<RunResult>,
+    target: string,
+    how: PokeHow,
+    text: string,
+  ): Promise<RunResult> {
     if (how === 'message') return tmux(['display-message', '-t', target, '-d', '10000', escapeFormat(text)]);
     let r = await tmux(['send-keys', '-t', target, '-l', text]);
     if (r.code === 0) {
@@ -197,7 +228,15 @@ export function notifyPlugin(): WatchPlugin {
       const info = a.code === 0 ? await tmux(['display-message', '-p', '-t', target, PANE_INFO_FORMAT]) : a;
       if (info.code !== 0) {
         const why = tmuxFailure(info);
-        if (q.failed !== why) ctx.log({ type: 'notify_error', agent, via: 'tmux', target, message: `cannot reach tmux pane ${target}: ${why}`, recados: q.pending });
+        if (q.failed !== why)
+          ctx.log({
+            type: 'notify_error',
+            agent,
+            via: 'tmux',
+            target,
+            message: `cannot reach tmux pane ${target}: ${why}`,
+            recados: q.pending,
+          });
         q.failed = why;
         q.pending = 0;
         return;
@@ -225,12 +264,21 @@ export function notifyPlugin(): WatchPlugin {
         // Codex's pane shows `node`: never typed into; its idle session takes the line by `codex queue`
         q.pending = 0;
         const text = noticeText(agent, unread);
-        const r = await run('codex', ['queue', '--thread', live.session, '--message', text], { timeoutMs: commandTimeoutMs(), cwd: ctx.board.repo });
+        const r = await run('codex', ['queue', '--thread', live.session, '--message', text], {
+          timeoutMs: commandTimeoutMs(),
+          cwd: ctx.board.repo,
+        });
         if (r.code === 0) {
           ctx.log({ type: 'notified', agent, via: 'codex-queue', how: 'queue', target, unread, state: 'idle' });
           verifyWake(ctx, agent, q, target, q.wake ? q.wake.tries + 1 : 1);
         } else {
-          ctx.log({ type: 'notify_error', agent, via: 'codex-queue', target, message: r.error ?? (r.stderr.trim() || `codex queue exited with ${r.code}`) });
+          ctx.log({
+            type: 'notify_error',
+            agent,
+            via: 'codex-queue',
+            target,
+            message: r.error ?? (r.stderr.trim() || `codex queue exited with ${r.code}`),
+          });
         }
         return;
       }
@@ -248,7 +296,17 @@ export function notifyPlugin(): WatchPlugin {
       if (r.code !== 0) {
         ctx.log({ type: 'notify_error', agent, via: 'tmux', target, message: tmuxFailure(r), recados });
       } else {
-        ctx.log({ type: 'notified', agent, via: 'tmux', how, target, recados, unread, command: pane.command, ...(live ? { state: 'idle' } : {}) });
+        ctx.log({
+          type: 'notified',
+          agent,
+          via: 'tmux',
+          how,
+          target,
+          recados,
+          unread,
+          command: pane.command,
+          ...(live ? { state: 'idle' } : {}),
+        });
         if (live && how === 'type') verifyWake(ctx, agent, q, target, q.wake ? q.wake.tries + 1 : 1);
       }
     } finally {
@@ -263,7 +321,8 @@ export function notifyPlugin(): WatchPlugin {
     q.wake = { at, tries, timer: null };
     q.wake.timer = ctx.setTimer(WAKE_VERIFY_MS, async () => {
       const s = readAgentState(ctx.board, agent);
-      const woke = !s || Date.parse(s.at) >= at - 1000 && s.state !== 'idle' || unreadCount(ctx.board.inboxNew(agent)) === 0;
+      const woke =
+        !s || (Date.parse(s.at) >= at - 1000 && s.state !== 'idle') || unreadCount(ctx.board.inboxNew(agent)) === 0;
       q.wake = null;
       if (woke) {
         ctx.log({ type: 'woken', agent, target, tries });
@@ -273,11 +332,22 @@ export function notifyPlugin(): WatchPlugin {
         ctx.log({ type: 'wake_retry', agent, target });
         return flushPane(ctx, agent, q);
       }
-      ctx.log({ type: 'notify_error', agent, via: 'tmux', target, message: `${agent} did not wake up: still idle ${WAKE_VERIFY_MS / 1000} s after each of 2 notices` });
-      reportToPerson(ctx, agent, `${agent} did not wake up for its recados`, [
-        `The board typed a notice into ${agent}'s pane (${target}) twice while it was idle, and it stayed idle.`,
-        `Its unread recados wait in its inbox. Look at it: board peek ${agent} (or board attach ${agent}).`,
-      ].join('\n'));
+      ctx.log({
+        type: 'notify_error',
+        agent,
+        via: 'tmux',
+        target,
+        message: `${agent} did not wake up: still idle ${WAKE_VERIFY_MS / 1000} s after each of 2 notices`,
+      });
+      reportToPerson(
+        ctx,
+        agent,
+        `${agent} did not wake up for its recados`,
+        [
+          `The board typed a notice into ${agent}'s pane (${target}) twice while it was idle, and it stayed idle.`,
+          `Its unread recados wait in its inbox. Look at it: board peek ${agent} (or board attach ${agent}).`,
+        ].join('\n'),
+      );
     });
   }
 
@@ -306,7 +376,13 @@ export function notifyPlugin(): WatchPlugin {
         deadSeen.delete(s.agent);
         continue;
       }
-      const r = await tmuxOn(s.socket)(['display-message', '-p', '-t', s.target, '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}']);
+      const r = await tmuxOn(s.socket)([
+        'display-message',
+        '-p',
+        '-t',
+        s.target,
+        '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}',
+      ]);
       const m = /^(\d) ?(\d*) ?(\d*)/.exec(r.stdout.trim());
       if (r.code !== 0 || !m || m[1] !== '1') {
         deadSeen.delete(s.agent);
@@ -316,10 +392,31 @@ export function notifyPlugin(): WatchPlugin {
       deadSeen.set(s.agent, first);
       if (Date.now() - first < EXIT_GRACE_MS) continue;
       deadSeen.delete(s.agent);
-      const args = [packagePath('bin', 'board'), 'hook', 'exit', '--board', ctx.board.root, '--as', s.agent, '--code', m[2], '--signal', m[3], '--json'];
+      const args = [
+        packagePath('bin', 'board'),
+        'hook',
+        'exit',
+        '--board',
+        ctx.board.root,
+        '--as',
+        s.agent,
+        '--code',
+        m[2],
+        '--signal',
+        m[3],
+        '--json',
+      ];
       const env = { ...process.env, ...(s.socket ? { BOARD_TMUX_SOCKET: s.socket } : {}) };
       const x = await run(process.execPath, args, { timeoutMs: 60_000, env, cwd: ctx.board.repo });
-      ctx.log({ type: 'agent_exit', agent: s.agent, target: s.target, code: m[2] || null, signal: m[3] || null, recorded_by: 'watcher', ok: x.code === 0 });
+      ctx.log({
+        type: 'agent_exit',
+        agent: s.agent,
+        target: s.target,
+        code: m[2] || null,
+        signal: m[3] || null,
+        recorded_by: 'watcher',
+        ok: x.code === 0,
+      });
     }
   }
 
@@ -327,20 +424,23 @@ export function notifyPlugin(): WatchPlugin {
   function onStateChange(ctx: WatchContext, agent: string): void {
     if (!ctx.config.agents[agent] || ctx.stopping) return;
     stateTimers.get(agent)?.();
-    stateTimers.set(agent, ctx.setTimer(50, () => {
-      stateTimers.delete(agent);
-      const s = readAgentState(ctx.board, agent);
-      const q = queueOf(agent);
-      if (q.wake && s && s.state !== 'idle' && Date.parse(s.at) >= q.wake.at - 1000) {
-        // the wake worked: verified now rather than when the 10 s are up
-        q.wake.timer?.();
-        ctx.log({ type: 'woken', agent, target: s.target, tries: q.wake.tries, ms: Date.now() - q.wake.at });
-        q.wake = null;
-      }
-      if (!s || s.state !== 'idle' || !s.target) return;
-      if (!unreadCount(ctx.board.inboxNew(agent))) return;
-      schedule(ctx, agent, q);
-    }));
+    stateTimers.set(
+      agent,
+      ctx.setTimer(50, () => {
+        stateTimers.delete(agent);
+        const s = readAgentState(ctx.board, agent);
+        const q = queueOf(agent);
+        if (q.wake && s && s.state !== 'idle' && Date.parse(s.at) >= q.wake.at - 1000) {
+          // the wake worked: verified now rather than when the 10 s are up
+          q.wake.timer?.();
+          ctx.log({ type: 'woken', agent, target: s.target, tries: q.wake.tries, ms: Date.now() - q.wake.at });
+          q.wake = null;
+        }
+        if (!s || s.state !== 'idle' || !s.target) return;
+        if (!unreadCount(ctx.board.inboxNew(agent))) return;
+        schedule(ctx, agent, q);
+      }),
+    );
   }
 
   /* -------------------------------------------------------------- commands ---- */
@@ -364,16 +464,36 @@ export function notifyPlugin(): WatchPlugin {
           BOARD_RECADO_FILE: path,
         };
         const t0 = Date.now();
-        const r = await run('sh', ['-c', command], { input: JSON.stringify(recado) + '\n', timeoutMs: commandTimeoutMs(), env, cwd: ctx.board.repo });
+        const r = await run('sh', ['-c', command], {
+          input: JSON.stringify(recado) + '\n',
+          timeoutMs: commandTimeoutMs(),
+          env,
+          cwd: ctx.board.repo,
+        });
         if (r.code === 0) {
           ctx.log({ type: 'notified', agent, via: 'command', id: recado.id, ms: Date.now() - t0 });
         } else {
-          const why = r.error ?? (r.timedOut ? `killed after ${commandTimeoutMs() / 1000} s` : `exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
-          ctx.log({ type: 'notify_error', agent, via: 'command', id: recado.id, message: `notify command failed (${why})` });
+          const why =
+            r.error ??
+            (r.timedOut
+              ? `killed after ${commandTimeoutMs() / 1000} s`
+              : `exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
+          ctx.log({
+            type: 'notify_error',
+            agent,
+            via: 'command',
+            id: recado.id,
+            message: `notify command failed (${why})`,
+          });
         }
       }
       if (cq.dropped) {
-        ctx.log({ type: 'notify_error', agent, via: 'command', message: `${cq.dropped} recado(s) not notified: more than ${COMMAND_QUEUE_MAX} were waiting for the notify command (they are in the inbox)` });
+        ctx.log({
+          type: 'notify_error',
+          agent,
+          via: 'command',
+          message: `${cq.dropped} recado(s) not notified: more than ${COMMAND_QUEUE_MAX} were waiting for the notify command (they are in the inbox)`,
+        });
         cq.dropped = 0;
       }
     } finally {
@@ -392,7 +512,11 @@ export function notifyPlugin(): WatchPlugin {
         });
         stateWatch.on('error', () => undefined);
       } catch (e) {
-        ctx.log({ type: 'notify_error', via: 'tmux', message: `cannot watch agents' states: ${String((e as Error)?.message ?? e)}` });
+        ctx.log({
+          type: 'notify_error',
+          via: 'tmux',
+          message: `cannot watch agents' states: ${String((e as Error)?.message ?? e)}`,
+        });
       }
       ctx.every(EXIT_CHECK_MS, () => checkExits(ctx));
     },
@@ -415,7 +539,9 @@ export function notifyPlugin(): WatchPlugin {
           }
           if (cq.queue.length >= COMMAND_QUEUE_MAX) cq.dropped++;
           else cq.queue.push({ recado: ev.recado, path: join(ctx.board.inboxNew(agent), `${ev.recado.id}.md`) });
-          void drain(ctx, agent, cq).catch((e) => ctx.log({ type: 'notify_error', agent, via: 'command', message: String((e as Error)?.message ?? e) }));
+          void drain(ctx, agent, cq).catch((e) =>
+            ctx.log({ type: 'notify_error', agent, via: 'command', message: String((e as Error)?.message ?? e) }),
+          );
         }
       }
     },
@@ -426,7 +552,11 @@ export function notifyPlugin(): WatchPlugin {
       // a command still running gets a moment to finish, then its process group is ended
       for (let i = 0; i < 20 && children.size; i++) await sleep(100);
       for (const pid of children) {
-        try { process.kill(-pid, 'SIGTERM'); } catch { /* gone */ }
+        try {
+          process.kill(-pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
       }
     },
   };

@@ -16,7 +16,13 @@ import type { Ticket } from '../core/ticket.js';
 import { claim, close, next, release, renew } from '../ops/tickets.js';
 import { parseRecadoText } from '../store/recado-text.js';
 import {
-  finishRequest, pendingRequests, readAnswer, readRequestText, writeAnswer, type RequestAnswer, type TakenRequest,
+  finishRequest,
+  pendingRequests,
+  readAnswer,
+  readRequestText,
+  writeAnswer,
+  type RequestAnswer,
+  type TakenRequest,
 } from '../store/requests.js';
 import type { BoardRequestEvent, WatchContext, WatchPlugin } from './plugin.js';
 import { createHash } from 'node:crypto';
@@ -54,16 +60,29 @@ async function carryOut(ctx: WatchContext, from: string, r: BoardRequest): Promi
       case 'release':
       case 'close':
       case 'cancel': {
-        const res = r.op === 'release'
-          ? await release(board, r.id, { actor: from })
-          : await close(board, r.id, { actor: from, cancel: r.op === 'cancel' });
-        const done = r.op === 'release' ? (res.changed ? 'released' : 'was not claimed') : res.changed ? `closed (${res.after.status})` : `was already ${res.after.status}`;
+        const res =
+          r.op === 'release'
+            ? await release(board, r.id, { actor: from })
+            : await close(board, r.id, { actor: from, cancel: r.op === 'cancel' });
+        const done =
+          r.op === 'release'
+            ? res.changed
+              ? 'released'
+              : 'was not claimed'
+            : res.changed
+              ? `closed (${res.after.status})`
+              : `was already ${res.after.status}`;
         return {
           ok: true,
           op: words,
           ticket: r.id,
           subject: `${r.id}: ${done}`,
-          body: [`${r.id} "${res.after.title}" ${done}; it is ${res.after.status} now and nobody holds it.`, '', BY_FILE, ''].join('\n'),
+          body: [
+            `${r.id} "${res.after.title}" ${done}; it is ${res.after.status} now and nobody holds it.`,
+            '',
+            BY_FILE,
+            '',
+          ].join('\n'),
         };
       }
     }
@@ -76,7 +95,13 @@ async function carryOut(ctx: WatchContext, from: string, r: BoardRequest): Promi
       ticket: id,
       error: e.kind,
       subject: id ? `${id}: ${r.op} refused` : 'next: refused',
-      body: [`Your request "${words}" was refused: ${e.message}`, ...(e.details.hint ? [`What to do: ${e.details.hint}`] : []), '', BY_FILE, ''].join('\n'),
+      body: [
+        `Your request "${words}" was refused: ${e.message}`,
+        ...(e.details.hint ? [`What to do: ${e.details.hint}`] : []),
+        '',
+        BY_FILE,
+        '',
+      ].join('\n'),
     };
   }
 }
@@ -104,19 +129,39 @@ export class RequestsPlugin implements WatchPlugin {
       } catch (e) {
         parsed = { problem: String((e as Error)?.message ?? e), hint: 'fix the front-matter and send it again' };
       }
-      answer = 'request' in parsed
-        ? await carryOut(ctx, taken.from, parsed.request)
-        : { ok: false, op: 'unknown', ticket: null, error: 'invalid', subject: 'request refused: not understood', body: `Your recado to the board was not understood: ${parsed.problem}.\nWhat to do: ${parsed.hint}\n\n${BY_FILE}\n` };
+      answer =
+        'request' in parsed
+          ? await carryOut(ctx, taken.from, parsed.request)
+          : {
+              ok: false,
+              op: 'unknown',
+              ticket: null,
+              error: 'invalid',
+              subject: 'request refused: not understood',
+              body: `Your recado to the board was not understood: ${parsed.problem}.\nWhat to do: ${parsed.hint}\n\n${BY_FILE}\n`,
+            };
       writeAnswer(ctx.board, taken, answer);
     }
-    ctx.sendFromBoard({ to: [taken.from], subject: answer.subject, body: answer.body, ticket: answer.ticket ?? undefined, id: answerId(taken.name) });
+    ctx.sendFromBoard({
+      to: [taken.from],
+      subject: answer.subject,
+      body: answer.body,
+      ticket: answer.ticket ?? undefined,
+      id: answerId(taken.name),
+    });
     finishRequest(taken);
-    ctx.log({ type: 'request', from: taken.from, op: answer.op, ok: answer.ok, ...(answer.ticket ? { id: answer.ticket } : {}), ...(answer.error ? { error: answer.error } : {}), subject: answer.subject });
+    ctx.log({
+      type: 'request',
+      from: taken.from,
+      op: answer.op,
+      ok: answer.ok,
+      ...(answer.ticket ? { id: answer.ticket } : {}),
+      ...(answer.error ? { error: answer.error } : {}),
+      subject: answer.subject,
+    });
   }
 }
 
 export function requestsPlugin(): WatchPlugin {
   return new RequestsPlugin();
 }
-
-

@@ -19,8 +19,17 @@ import { isBoardRequest } from '../core/requests.js';
 import type { Board } from '../store/board.js';
 import { checkNoLink } from '../store/nolink.js';
 import {
-  inspectRecadoFile, isOutboxFileName, isStrayOutboxName, listOutgoing, outgoingDir, rejectUnsent, routeOutgoing, STRAY_QUIET_MS, takeOutboxFile,
-  type Inspection, type RouteResult,
+  inspectRecadoFile,
+  isOutboxFileName,
+  isStrayOutboxName,
+  listOutgoing,
+  outgoingDir,
+  rejectUnsent,
+  routeOutgoing,
+  STRAY_QUIET_MS,
+  takeOutboxFile,
+  type Inspection,
+  type RouteResult,
 } from '../store/mailbox.js';
 import { classify, isSenderFolder } from './classify.js';
 import type { WatchEvent } from './plugin.js';
@@ -42,7 +51,15 @@ export interface RouterHost {
   /** A recado `to: board` (a request by file): taken and handed to the plugins; false when nobody handles them. */
   request?(path: string, from: string): boolean;
   /** Rejected from a folder with no valid sender. */
-  rejectedUnsent(r: { id: string; folder: string | null; reason: string; hint: string; source: string; file: string; reasonFile: string }): void;
+  rejectedUnsent(r: {
+    id: string;
+    folder: string | null;
+    reason: string;
+    hint: string;
+    source: string;
+    file: string;
+    reasonFile: string;
+  }): void;
 }
 
 interface Pending {
@@ -115,7 +132,9 @@ export class Router {
       if (this.pending.has(path) || this.queue.has(path)) continue;
       try {
         if (now - lstatSync(path).ctimeMs > ABANDONED_MS) this.enqueue(path);
-      } catch { /* finished meanwhile */ }
+      } catch {
+        /* finished meanwhile */
+      }
     }
   }
 
@@ -226,7 +245,13 @@ export class Router {
     const p = this.state(path);
     p.attempts++;
     const err = this.explain(e);
-    this.host.log({ type: 'error', file: this.host.board.rel(path), message: err.message, ...(err.hint ? { hint: err.hint } : {}), retry: true });
+    this.host.log({
+      type: 'error',
+      file: this.host.board.rel(path),
+      message: err.message,
+      ...(err.hint ? { hint: err.hint } : {}),
+      retry: true,
+    });
     this.later(path, p, this.backoff(p));
   }
 
@@ -356,7 +381,9 @@ export class Router {
     try {
       const st = lstatSync(path);
       changed = Math.max(st.mtimeMs, st.ctimeMs);
-    } catch { /* gone: the next attempt forgets it */ }
+    } catch {
+      /* gone: the next attempt forgets it */
+    }
     const now = Date.now();
     return retryDelay(p.attempts, Math.max(0, now - changed), now - p.first);
   }
@@ -394,7 +421,14 @@ export class Router {
       s.attempts++;
       const err = this.explain(r.failed[0].error);
       const failed = new Set(r.failed.map((f) => f.to));
-      this.host.log({ type: 'delivery_failed', id: r.recado.id, to: [...failed], message: err.message, ...(err.hint ? { hint: err.hint } : {}), retry: true });
+      this.host.log({
+        type: 'delivery_failed',
+        id: r.recado.id,
+        to: [...failed],
+        message: err.message,
+        ...(err.hint ? { hint: err.hint } : {}),
+        retry: true,
+      });
       this.later(path, s, this.backoff(s));
       if (r.delivered.length) this.host.routed({ ...r, recipients: r.recipients.filter((x) => !failed.has(x)) });
       return;
@@ -414,14 +448,16 @@ export class Router {
       return this.forget(path);
     }
     const source = board.rel(path);
-    const reason = folder === null
-      ? 'it is not in an agent\'s outbox folder'
-      : isSenderFolder(folder)
-        ? `"${folder}" is not an agent of this board, so nobody can send from outbox/${folder}/`
-        : `"${folder}" is not a valid agent name, so nobody can send from that folder`;
-    const hint = folder !== null && isSenderFolder(folder)
-      ? `\`board agent add ${folder}\` makes ${folder} an agent; then drop the recado again`
-      : 'drop recados into .board/outbox/<your agent name>/';
+    const reason =
+      folder === null
+        ? "it is not in an agent's outbox folder"
+        : isSenderFolder(folder)
+          ? `"${folder}" is not an agent of this board, so nobody can send from outbox/${folder}/`
+          : `"${folder}" is not a valid agent name, so nobody can send from that folder`;
+    const hint =
+      folder !== null && isSenderFolder(folder)
+        ? `\`board agent add ${folder}\` makes ${folder} an agent; then drop the recado again`
+        : 'drop recados into .board/outbox/<your agent name>/';
     const kept = rejectUnsent(board, path, folder, reason, hint);
     this.forget(path);
     if (!kept) return;

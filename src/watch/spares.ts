@@ -16,7 +16,10 @@ export class SparePool {
   private readonly free: string[] = [];
   private n = 0;
 
-  constructor(readonly dir: string, readonly target = 1024) {}
+  constructor(
+    readonly dir: string,
+    readonly target = 1024,
+  ) {}
 
   /** Remove what a previous watcher left. */
   reset(): void {
@@ -26,7 +29,11 @@ export class SparePool {
       return; // tmp/ is a link (or the disk refuses): no spares; deliveries say why
     }
     for (const name of readdirSync(this.dir)) {
-      try { unlinkSync(join(this.dir, name)); } catch { /* gone */ }
+      try {
+        unlinkSync(join(this.dir, name));
+      } catch {
+        /* gone */
+      }
     }
   }
 

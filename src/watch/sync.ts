@@ -99,7 +99,16 @@ export class LiveSyncPlugin implements WatchPlugin {
       this.during = [];
       if (local.length) this.again = true;
       if (r.action !== 'up-to-date' || r.committed || r.written.length || r.deleted.length) {
-        ctx.log({ type: 'synced', action: r.action, committed: r.committed, written: r.written.length, deleted: r.deleted.length, pushed: r.pushed, reconciled: r.reconciled.map((x) => x.ticket), ms: now - t0 });
+        ctx.log({
+          type: 'synced',
+          action: r.action,
+          committed: r.committed,
+          written: r.written.length,
+          deleted: r.deleted.length,
+          pushed: r.pushed,
+          reconciled: r.reconciled.map((x) => x.ticket),
+          ms: now - t0,
+        });
       }
     } catch (e) {
       this.during = [];

@@ -37,12 +37,22 @@ export class Snapshot implements TicketSnapshot {
     return this.parsed;
   }
 
-  get ticket() { return this.parse().ticket; }
-  get problems() { return this.parse().problems; }
-  get error() { return this.parse().error; }
-  get valid() { return this.ticket !== null && this.problems.length === 0; }
+  get ticket() {
+    return this.parse().ticket;
+  }
+  get problems() {
+    return this.parse().problems;
+  }
+  get error() {
+    return this.parse().error;
+  }
+  get valid() {
+    return this.ticket !== null && this.problems.length === 0;
+  }
   /** The front-matter does not parse (maybe half-written), as opposed to unreadable or invalid fields. */
-  get unparsable() { return !this.readError && this.error !== null; }
+  get unparsable() {
+    return !this.readError && this.error !== null;
+  }
   /** Same content as another snapshot. */
   same(o: Snapshot | undefined): boolean {
     return !!o && o.raw === this.raw && (o.readError?.message ?? null) === (this.readError?.message ?? null);
@@ -87,7 +97,9 @@ export class TicketMemory {
   /** Ids on disk now (for a re-read of the whole folder after its watch was lost). */
   idsOnDisk(): string[] {
     try {
-      return readdirSync(this.board.ticketsDir).map(idOfName).filter((x): x is string => x !== null);
+      return readdirSync(this.board.ticketsDir)
+        .map(idOfName)
+        .filter((x): x is string => x !== null);
     } catch {
       return [];
     }

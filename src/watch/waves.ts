@@ -96,8 +96,16 @@ const sameNode = (a: AnnounceTicket, b: AnnounceTicket) => JSON.stringify(a) ===
 
 function readState(board: Board): SavedState | null {
   try {
-    const s = JSON.parse(readBoardFile(wavesStateFile(board), { display: 'run/waves.json', maxBytes: 64 * 1024 * 1024 })) as SavedState;
-    if (s?.version !== STATE_VERSION || !WAVE_POLICIES.includes(s.policy) || typeof s.tickets !== 'object' || !s.tickets) return null;
+    const s = JSON.parse(
+      readBoardFile(wavesStateFile(board), { display: 'run/waves.json', maxBytes: 64 * 1024 * 1024 }),
+    ) as SavedState;
+    if (
+      s?.version !== STATE_VERSION ||
+      !WAVE_POLICIES.includes(s.policy) ||
+      typeof s.tickets !== 'object' ||
+      !s.tickets
+    )
+      return null;
     return s;
   } catch {
     return null; // none yet, or unreadable: start without history
@@ -187,7 +195,10 @@ export class WavesPlugin implements WatchPlugin {
       if (t) this.accepted.set(id, { hash, node: nodeOf(t), snap });
       else if (known) this.accepted.set(id, { hash: known.h, node: known.n, snap: null }); // its last valid version
     }
-    this.graph = computeGraph([...this.accepted.values()].map((a) => a.node), ctx.config.waves);
+    this.graph = computeGraph(
+      [...this.accepted.values()].map((a) => a.node),
+      ctx.config.waves,
+    );
 
     let caughtUp = 0;
     let same = false;
@@ -201,8 +212,13 @@ export class WavesPlugin implements WatchPlugin {
       for (const id of Object.keys(saved.tickets)) if (!this.accepted.has(id)) changed.push(id);
       same = !changed.length && saved.policy === this.graph.policy && parsed === 0;
       if (changed.length || saved.policy !== this.graph.policy) {
-        const before = computeGraph(Object.values(saved.tickets).map((x) => x.n), saved.policy);
-        caughtUp = this.announce(ctx, before, this.graph, saved.policy === this.graph.policy ? changed : undefined, { catch_up: true }).length;
+        const before = computeGraph(
+          Object.values(saved.tickets).map((x) => x.n),
+          saved.policy,
+        );
+        caughtUp = this.announce(ctx, before, this.graph, saved.policy === this.graph.policy ? changed : undefined, {
+          catch_up: true,
+        }).length;
       }
     }
     if (!same) this.save(ctx);
@@ -253,8 +269,7 @@ export class WavesPlugin implements WatchPlugin {
       lookup: (x) => this.graph.node(x) as Pick<Ticket, 'id' | 'status' | 'deps'> | undefined,
       graph: depsChanged ? updateGraph(this.graph, [nodeOf(t)]) : undefined,
     };
-    return checkHandEdit(before, { ticket: t, problems: [] }, authorOf(t), ctx.now(), view)
-      .map((v) => v.message); // every refused edit is undone (a hand claim too): it must announce nothing
+    return checkHandEdit(before, { ticket: t, problems: [] }, authorOf(t), ctx.now(), view).map((v) => v.message); // every refused edit is undone (a hand claim too): it must announce nothing
   }
 
   private hold(ctx: WatchContext, id: string, snap: TicketSnapshot, reasons: string[]): void {
@@ -289,12 +304,21 @@ export class WavesPlugin implements WatchPlugin {
     }
     this.changed(ctx);
     if (relevant(prev?.node, node ?? undefined)) {
-      this.announce(ctx, before, this.graph, [id], { cause: id, by: node?.updated_by ?? null, ...(afterHold ? { held: true } : {}) });
+      this.announce(ctx, before, this.graph, [id], {
+        cause: id,
+        by: node?.updated_by ?? null,
+        ...(afterHold ? { held: true } : {}),
+      });
     }
   }
 
   private announce(
-    ctx: WatchContext, before: AnnounceState, after: AnnounceState, changed: string[] | undefined, extra: Record<string, unknown>, attempt = 1,
+    ctx: WatchContext,
+    before: AnnounceState,
+    after: AnnounceState,
+    changed: string[] | undefined,
+    extra: Record<string, unknown>,
+    attempt = 1,
   ): AnnounceEvent[] {
     const events = announceChange(ctx.board, before, after, ctx.config.agents, {
       changed,
@@ -335,7 +359,10 @@ export class WavesPlugin implements WatchPlugin {
       writeAtomic(ctx.board.tmpDir, wavesStateFile(ctx.board), JSON.stringify(state), { fsync: false });
       this.dirty = false;
     } catch (e) {
-      ctx.log({ type: 'error', message: `waves: could not save ${ctx.board.rel(wavesStateFile(ctx.board))}: ${String((e as Error)?.message ?? e)}` });
+      ctx.log({
+        type: 'error',
+        message: `waves: could not save ${ctx.board.rel(wavesStateFile(ctx.board))}: ${String((e as Error)?.message ?? e)}`,
+      });
     }
   }
 }

@@ -34,8 +34,13 @@ const str = (b: Body, k: string): string | undefined => {
 const strList = (b: Body, k: string): string[] | undefined => {
   const v = b[k];
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return (v as string[]).map((s) => s.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+    return (v as string[]).map((s) => s.trim()).filter(Boolean);
   throw usageError(`${k} must be a list of strings`, { field: k });
 };
 
@@ -59,8 +64,15 @@ export class Api {
     const p = url.pathname;
     const limit = Math.max(1, Math.min(5000, Number(url.searchParams.get('limit')) || 500));
     if (p === '/api/tickets') return new RawJson(this.live.allTicketsText());
-    if (p === '/api/status') return boardStatus(this.board, await import('../watch/daemon.js'), new Date(), (await import('../agents/live.js')).agentStates);
-    if (p === '/api/me') return { person: this.person, board: this.board.root, event: this.live.lastId, open: this.live.graph.openWave };
+    if (p === '/api/status')
+      return boardStatus(
+        this.board,
+        await import('../watch/daemon.js'),
+        new Date(),
+        (await import('../agents/live.js')).agentStates,
+      );
+    if (p === '/api/me')
+      return { person: this.person, board: this.board.root, event: this.live.lastId, open: this.live.graph.openWave };
     if (p === '/api/recados') return this.recados(limit);
     if (p === '/api/inbox') return this.inbox(url.searchParams.get('all') === '1');
     if (p === '/api/refusals') return allRefusals(this.board).slice(0, limit);
@@ -101,7 +113,8 @@ export class Api {
     switch (m[2]) {
       case 'claim': {
         const lease = str(b, 'lease');
-        after = (await ops.claim(this.board, id, { actor, leaseMs: lease ? parseDuration(lease, 'lease') : undefined })).after;
+        after = (await ops.claim(this.board, id, { actor, leaseMs: lease ? parseDuration(lease, 'lease') : undefined }))
+          .after;
         break;
       }
       case 'release':
@@ -115,15 +128,22 @@ export class Api {
         break;
       default: {
         const deps = checkedIds(strList(b, 'deps'), 'dependency');
-        after = (await ops.edit(this.board, id, {
-          title: str(b, 'title'),
-          status: checkedStatus(str(b, 'status')),
-          assignee: checkedAssignee(str(b, 'assignee')),
-          priority: checkedPriority(num(b, 'priority')),
-          labels: strList(b, 'labels'),
-          deps,
-          body: str(b, 'body'),
-        }, { actor, force })).after;
+        after = (
+          await ops.edit(
+            this.board,
+            id,
+            {
+              title: str(b, 'title'),
+              status: checkedStatus(str(b, 'status')),
+              assignee: checkedAssignee(str(b, 'assignee')),
+              priority: checkedPriority(num(b, 'priority')),
+              labels: strList(b, 'labels'),
+              deps,
+              body: str(b, 'body'),
+            },
+            { actor, force },
+          )
+        ).after;
       }
     }
     return ops.ticketJson(this.board, after);
@@ -178,15 +198,19 @@ export class Api {
     if (!title) throw usageError('a ticket needs a title', { field: 'title' });
     const deps = checkedIds(strList(b, 'deps'), 'dependency');
     const body = str(b, 'body');
-    const ticket = await ops.create(this.board, {
-      title,
-      assignee: checkedAssignee(str(b, 'assignee')),
-      deps,
-      labels: strList(b, 'labels'),
-      priority: checkedPriority(num(b, 'priority')),
-      body: body || undefined,
-      template: body ? undefined : defaultTemplate(this.board),
-    }, { actor: this.person });
+    const ticket = await ops.create(
+      this.board,
+      {
+        title,
+        assignee: checkedAssignee(str(b, 'assignee')),
+        deps,
+        labels: strList(b, 'labels'),
+        priority: checkedPriority(num(b, 'priority')),
+        body: body || undefined,
+        template: body ? undefined : defaultTemplate(this.board),
+      },
+      { actor: this.person },
+    );
     return ops.ticketJson(this.board, ticket);
   }
 
@@ -194,7 +218,14 @@ export class Api {
     const to = strList(b, 'to') ?? [];
     const text = str(b, 'text') ?? '';
     const subject = str(b, 'subject')?.trim() || undefined;
-    const r = mail.send(this.board, { from: this.person, to, subject, body: text, ticket: str(b, 'ticket') || undefined, reply_to: str(b, 'reply_to') || undefined });
+    const r = mail.send(this.board, {
+      from: this.person,
+      to,
+      subject,
+      body: text,
+      ticket: str(b, 'ticket') || undefined,
+      reply_to: str(b, 'reply_to') || undefined,
+    });
     return { ...r.recado, delivered: r.delivered };
   }
 }

@@ -28,7 +28,9 @@ export function boardToken(board: Board): string {
   try {
     const t = readFileSync(tokenFile(board), 'utf8').trim();
     if (/^[0-9a-f]{64}$/.test(t)) return t;
-  } catch { /* none yet */ }
+  } catch {
+    /* none yet */
+  }
   const t = randomBytes(32).toString('hex');
   ensureDir(board.runDir);
   ensureDir(board.tmpDir);
@@ -36,9 +38,7 @@ export function boardToken(board: Board): string {
   return t;
 }
 
-export type Verdict =
-  | { ok: true; via: 'cookie' | 'bearer' | 'query' }
-  | { ok: false; status: number; message: string };
+export type Verdict = { ok: true; via: 'cookie' | 'bearer' | 'query' } | { ok: false; status: number; message: string };
 
 const same = (a: string, b: string) => {
   const x = Buffer.from(a);
@@ -84,7 +84,11 @@ export class Guard {
   /** Is this request allowed to read? (Host first, then the token.) */
   check(req: IncomingMessage, url: URL): Verdict {
     if (!this.hostAllowed(req)) {
-      return { ok: false, status: 421, message: `refused: Host ${JSON.stringify(String(req.headers.host ?? ''))} is not the address this board is served on` };
+      return {
+        ok: false,
+        status: 421,
+        message: `refused: Host ${JSON.stringify(String(req.headers.host ?? ''))} is not the address this board is served on`,
+      };
     }
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ') && same(auth.slice(7).trim(), this.token)) return { ok: true, via: 'bearer' };
@@ -92,19 +96,34 @@ export class Guard {
     if (c && same(c, this.token)) return { ok: true, via: 'cookie' };
     const q = url.searchParams.get('token');
     if (q && req.method === 'GET' && same(q, this.token)) return { ok: true, via: 'query' };
-    return { ok: false, status: 401, message: 'the board token is required: open the URL `board web` printed (it carries the token), or send `Authorization: Bearer TOKEN`' };
+    return {
+      ok: false,
+      status: 401,
+      message:
+        'the board token is required: open the URL `board web` printed (it carries the token), or send `Authorization: Bearer TOKEN`',
+    };
   }
 
   /** May this request change something? (Browsers: same origin and the CSRF token.) */
   checkWrite(req: IncomingMessage, via: 'cookie' | 'bearer' | 'query'): Verdict {
     if (via === 'bearer') return { ok: true, via };
-    if (via === 'query') return { ok: false, status: 403, message: 'refused: a change needs the cookie or the Bearer token, not a token in the URL' };
+    if (via === 'query')
+      return {
+        ok: false,
+        status: 403,
+        message: 'refused: a change needs the cookie or the Bearer token, not a token in the URL',
+      };
     const origin = String(req.headers.origin ?? '');
     if (origin !== `http://${req.headers.host}`) {
-      return { ok: false, status: 403, message: `refused: a change must come from the board's own page (Origin ${JSON.stringify(origin)})` };
+      return {
+        ok: false,
+        status: 403,
+        message: `refused: a change must come from the board's own page (Origin ${JSON.stringify(origin)})`,
+      };
     }
     const t = req.headers['x-csrf-token'];
-    if (typeof t !== 'string' || !same(t, this.csrf)) return { ok: false, status: 403, message: 'refused: missing or wrong CSRF token (reload the page)' };
+    if (typeof t !== 'string' || !same(t, this.csrf))
+      return { ok: false, status: 403, message: 'refused: missing or wrong CSRF token (reload the page)' };
     return { ok: true, via };
   }
 

@@ -85,7 +85,10 @@ export class LiveBoard {
     this.watch(this.board.ticketsDir, (n) => this.onTicketName(n));
     this.watch(this.board.rejectedDir, (n) => this.onRejectedName(n));
     this.watch(this.board.inboxDir, () => this.syncInboxes());
-    this.watch(this.board.root, (n) => { if (n === 'board.yaml' || n === null) this.onConfig(); if (n === 'inbox' || n === 'tickets' || n === 'rejected') this.restartWatches(); });
+    this.watch(this.board.root, (n) => {
+      if (n === 'board.yaml' || n === null) this.onConfig();
+      if (n === 'inbox' || n === 'tickets' || n === 'rejected') this.restartWatches();
+    });
     this.syncInboxes();
   }
 
@@ -149,8 +152,13 @@ export class LiveBoard {
   /** As `board list --all --json`: plan order, files that cannot be read left out. */
   allTickets(): TicketJson[] {
     const out = [...this.tickets.values()].filter((t) => !this.broken.has(t.id)).map((t) => this.ticketJson(t));
-    return out.sort((a, b) =>
-      (a.wave ?? Infinity) - (b.wave ?? Infinity) || a.priority - b.priority || (a.created ?? '').localeCompare(b.created ?? '') || a.id.localeCompare(b.id));
+    return out.sort(
+      (a, b) =>
+        (a.wave ?? Infinity) - (b.wave ?? Infinity) ||
+        a.priority - b.priority ||
+        (a.created ?? '').localeCompare(b.created ?? '') ||
+        a.id.localeCompare(b.id),
+    );
   }
 
   brokenFiles(): BrokenFile[] {
@@ -162,20 +170,29 @@ export class LiveBoard {
   }
 
   dependents(id: string): string[] {
-    return [...this.tickets.values()].filter((t) => t.deps.includes(id)).map((t) => t.id).sort();
+    return [...this.tickets.values()]
+      .filter((t) => t.deps.includes(id))
+      .map((t) => t.id)
+      .sort();
   }
 
   /* --------------------------------------------------------------- watching ---- */
 
   private watch(dir: string, onName: (n: string | null) => void): void {
     if (this.watches.has(dir)) return;
-    const w = new DirWatch(dir, onName, () => { this.watches.delete(dir); });
+    const w = new DirWatch(dir, onName, () => {
+      this.watches.delete(dir);
+    });
     if (w.start()) this.watches.set(dir, w);
   }
 
   /** A watched folder was made or replaced: watch it again and read it once. */
   private restartWatches(): void {
-    for (const [dir, w] of this.watches) if (!w.healthy()) { w.close(); this.watches.delete(dir); }
+    for (const [dir, w] of this.watches)
+      if (!w.healthy()) {
+        w.close();
+        this.watches.delete(dir);
+      }
     this.watch(this.board.ticketsDir, (n) => this.onTicketName(n));
     this.watch(this.board.rejectedDir, (n) => this.onRejectedName(n));
     this.watch(this.board.inboxDir, () => this.syncInboxes());
@@ -196,7 +213,8 @@ export class LiveBoard {
 
   private onTicketName(name: string | null): void {
     if (name === null) {
-      for (const n of readdirSafe(this.board.ticketsDir)) if (n.endsWith('.md')) this.pendingTickets.add(n.slice(0, -3));
+      for (const n of readdirSafe(this.board.ticketsDir))
+        if (n.endsWith('.md')) this.pendingTickets.add(n.slice(0, -3));
       for (const id of this.tickets.keys()) this.pendingTickets.add(id);
     } else if (name.endsWith('.md') && !name.startsWith('.')) this.pendingTickets.add(name.slice(0, -3));
     else return;
@@ -217,7 +235,16 @@ export class LiveBoard {
         const { ticket, problems } = parseTicketText(readBoardFile(path, { display }), id, display);
         this.tickets.set(id, ticket);
         if (problems.length) {
-          const b = { file: display, id, error: { kind: 'invalid', message: `${display}: ${problems[0].message}`, field: problems[0].field, hint: problems[0].hint } };
+          const b = {
+            file: display,
+            id,
+            error: {
+              kind: 'invalid',
+              message: `${display}: ${problems[0].message}`,
+              field: problems[0].field,
+              hint: problems[0].hint,
+            },
+          };
           this.broken.set(id, b);
           changedBroken.push(b);
         } else this.broken.delete(id);
@@ -327,7 +354,15 @@ export function readRefusal(board: Board, reasonName: string): Refusal | null {
     return null;
   }
   const s = (k: string) => (data[k] === undefined || data[k] === null ? null : String(data[k]));
-  return { name: reasonName.slice(0, -'.reason'.length), reason: s('reason') ?? '?', hint: s('hint'), from: s('from'), file: s('file'), id: s('id'), at: s('at') };
+  return {
+    name: reasonName.slice(0, -'.reason'.length),
+    reason: s('reason') ?? '?',
+    hint: s('hint'),
+    from: s('from'),
+    file: s('file'),
+    id: s('id'),
+    at: s('at'),
+  };
 }
 
 /** Every refusal kept in rejected/, newest first. */

@@ -42,10 +42,18 @@ export async function startWeb(o: WebOptions): Promise<RunningWeb> {
     const running = await daemon.queryInstance(board);
     if (running) watcher = running.pid;
     else {
-      const [{ WatchHost }, { loadPlugins }] = await Promise.all([import('../watch/host.js'), import('../watch/plugins.js')]);
+      const [{ WatchHost }, { loadPlugins }] = await Promise.all([
+        import('../watch/host.js'),
+        import('../watch/plugins.js'),
+      ]);
       const started = new Date().toISOString();
       let wh: InstanceType<typeof WatchHost> | undefined;
-      const got = await daemon.acquireInstance(board, () => ({ pid: process.pid, started, board: board.root, state: wh?.state ?? 'starting' }));
+      const got = await daemon.acquireInstance(board, () => ({
+        pid: process.pid,
+        started,
+        board: board.root,
+        state: wh?.state ?? 'starting',
+      }));
       if ('running' in got) watcher = got.running.pid;
       else {
         wh = new WatchHost({ board, plugins: await loadPlugins(), onEvent: (ev) => live.emit('watch', ev) });
@@ -87,11 +95,12 @@ export async function startWeb(o: WebOptions): Promise<RunningWeb> {
     watcher,
     server,
     live,
-    stop: (reason = 'stopped') => (stopping ??= (async () => {
-      await server.close();
-      if (stopWatcher) await stopWatcher(reason);
-      live.close();
-    })()),
+    stop: (reason = 'stopped') =>
+      (stopping ??= (async () => {
+        await server.close();
+        if (stopWatcher) await stopWatcher(reason);
+        live.close();
+      })()),
   };
 }
 

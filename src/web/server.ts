@@ -26,7 +26,8 @@ const MAX_BACKLOG = 16 << 20;
 const STATUS_OF: Record<string, number> = { usage: 400, invalid: 400, not_found: 404, conflict: 409, internal: 500 };
 
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
@@ -40,7 +41,12 @@ interface Asset {
   etag: string;
 }
 
-const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', html: 'text/html; charset=utf-8', svg: 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  svg: 'image/svg+xml',
+};
 
 export const ASSET_NAMES = ['app.js', 'app.css', 'graph.js', 'favicon.svg'];
 
@@ -48,7 +54,12 @@ function loadAssets(): Map<string, Asset> {
   const out = new Map<string, Asset>();
   for (const name of ASSET_NAMES) {
     const body = readFileSync(packagePath('src', 'web', 'assets', name));
-    out.set(`/${name}`, { type: TYPES[name.split('.').pop()!], body, gz: gzipSync(body), etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"` });
+    out.set(`/${name}`, {
+      type: TYPES[name.split('.').pop()!],
+      body,
+      gz: gzipSync(body),
+      etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`,
+    });
   }
   return out;
 }
@@ -119,7 +130,11 @@ export class WebServer {
     if (v.via === 'query') {
       // the printed URL: set the cookie and go to the same page without the token in it
       url.searchParams.delete('token');
-      res.writeHead(303, { ...SECURITY_HEADERS, 'Set-Cookie': this.guard.setCookie(), Location: url.pathname + url.search });
+      res.writeHead(303, {
+        ...SECURITY_HEADERS,
+        'Set-Cookie': this.guard.setCookie(),
+        Location: url.pathname + url.search,
+      });
       res.end();
       return;
     }
@@ -134,7 +149,8 @@ export class WebServer {
     if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
       const w = this.guard.checkWrite(req, v.via);
       if (!w.ok) return this.text(res, w.status, w.message);
-      if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return this.text(res, 415, 'send JSON (Content-Type: application/json)');
+      if (!String(req.headers['content-type'] ?? '').startsWith('application/json'))
+        return this.text(res, 415, 'send JSON (Content-Type: application/json)');
       const body = await readBody(req);
       return this.json(req, res, 200, await this.api.post(url, body));
     }
@@ -143,7 +159,9 @@ export class WebServer {
   }
 
   private sendPage(req: IncomingMessage, res: ServerResponse): void {
-    const html = this.page.replace('{{CSRF}}', escapeHtml(this.guard.csrf)).replace('{{EVENT}}', escapeHtml(this.live.lastId));
+    const html = this.page
+      .replace('{{CSRF}}', escapeHtml(this.guard.csrf))
+      .replace('{{EVENT}}', escapeHtml(this.live.lastId));
     this.send(req, res, 200, 'text/html; charset=utf-8', Buffer.from(html));
   }
 
@@ -154,14 +172,34 @@ export class WebServer {
       return;
     }
     const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Cache-Control': 'no-cache', ETag: a.etag, 'Content-Type': a.type, ...(gz ? { 'Content-Encoding': 'gzip' } : {}), Vary: 'Accept-Encoding' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Cache-Control': 'no-cache',
+      ETag: a.etag,
+      'Content-Type': a.type,
+      ...(gz ? { 'Content-Encoding': 'gzip' } : {}),
+      Vary: 'Accept-Encoding',
+    });
     res.end(req.method === 'HEAD' ? undefined : gz ? a.gz : a.body);
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: Buffer, extra: Record<string, string> = {}): void {
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: Buffer,
+    extra: Record<string, string> = {},
+  ): void {
     const gz = body.length > 1024 && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     const out = gz ? gzipSync(body, { level: 4 }) : body;
-    res.writeHead(status, { ...SECURITY_HEADERS, ...extra, 'Content-Type': type, ...(gz ? { 'Content-Encoding': 'gzip' } : {}), Vary: 'Accept-Encoding' });
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      ...extra,
+      'Content-Type': type,
+      ...(gz ? { 'Content-Encoding': 'gzip' } : {}),
+      Vary: 'Accept-Encoding',
+    });
     res.end(req.method === 'HEAD' ? undefined : out);
   }
 
@@ -169,14 +207,24 @@ export class WebServer {
     // the id of the last event already reflected in this answer: the page follows the stream from there
     const text = value instanceof RawJson ? value.text : JSON.stringify(value);
     let gz: Buffer | undefined;
-    if (value instanceof RawJson && text.length > 1024 && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    if (
+      value instanceof RawJson &&
+      text.length > 1024 &&
+      /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
+    ) {
       // the ticket list: compressed once per version, whatever the number of pages loading it
       if (this.gzCache?.text !== text) this.gzCache = { text, gz: gzipSync(text, { level: 4 }) };
       gz = this.gzCache.gz;
     }
     const extra = { 'X-Board-Event-Id': this.live.lastId };
     if (gz) {
-      res.writeHead(status, { ...SECURITY_HEADERS, ...extra, 'Content-Type': 'application/json; charset=utf-8', 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
+      res.writeHead(status, {
+        ...SECURITY_HEADERS,
+        ...extra,
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Encoding': 'gzip',
+        Vary: 'Accept-Encoding',
+      });
       res.end(req.method === 'HEAD' ? undefined : gz);
       return;
     }
@@ -195,7 +243,10 @@ export class WebServer {
     }
     if (e instanceof BoardError) {
       const body = JSON.stringify({ error: e.toJSON() });
-      res.writeHead(STATUS_OF[e.kind] ?? 500, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8' });
+      res.writeHead(STATUS_OF[e.kind] ?? 500, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'application/json; charset=utf-8',
+      });
       res.end(body);
       return;
     }
@@ -206,15 +257,32 @@ export class WebServer {
 
   private stream(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const from = String(req.headers['last-event-id'] ?? url.searchParams.get('since') ?? '');
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     res.socket?.setNoDelay(true);
     let head = 'retry: 1000\n\n';
     const missed = from ? this.live.since(from) : null;
-    if (missed === null) head += frame({ id: this.live.lastId, type: 'reset', data: { reason: from ? 'the events since your last one are not kept (the server restarted, or too many happened)' : 'first connection' } });
+    if (missed === null)
+      head += frame({
+        id: this.live.lastId,
+        type: 'reset',
+        data: {
+          reason: from
+            ? 'the events since your last one are not kept (the server restarted, or too many happened)'
+            : 'first connection',
+        },
+      });
     else for (const e of missed) head += frame(e);
     res.write(head);
     this.clients.add(res);
-    if (!this.heartbeat) this.heartbeat = setInterval(() => { for (const c of this.clients) c.write(': heartbeat\n\n'); }, HEARTBEAT_MS);
+    if (!this.heartbeat)
+      this.heartbeat = setInterval(() => {
+        for (const c of this.clients) c.write(': heartbeat\n\n');
+      }, HEARTBEAT_MS);
     const gone = () => {
       this.clients.delete(res);
       if (!this.clients.size && this.heartbeat) {

@@ -16,14 +16,22 @@ import { ROOT, startWatcherProcess, tempRepo, waitFor, type TempRepo } from '../
 import { removeTmuxDir } from './tmux-dir.js';
 
 function findClaude(): string | null {
-  const candidates = [process.env.RECADO_CLAUDE_BIN, join(ROOT, '.cache', 'claude', 'node_modules', '.bin', 'claude'), join(ROOT, 'node_modules', '.bin', 'claude')];
-  for (const c of candidates) if (c && existsSync(c) && spawnSync(c, ['--version'], { encoding: 'utf8', timeout: 20_000 }).status === 0) return c;
+  const candidates = [
+    process.env.RECADO_CLAUDE_BIN,
+    join(ROOT, '.cache', 'claude', 'node_modules', '.bin', 'claude'),
+    join(ROOT, 'node_modules', '.bin', 'claude'),
+  ];
+  for (const c of candidates)
+    if (c && existsSync(c) && spawnSync(c, ['--version'], { encoding: 'utf8', timeout: 20_000 }).status === 0) return c;
   const r = spawnSync('sh', ['-c', 'command -v claude'], { encoding: 'utf8' });
   return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
 }
 const CLAUDE = findClaude();
 const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
-if (!CLAUDE) console.warn('agents-claude.test.ts: no Claude Code CLI found (RECADO_CLAUDE_BIN, .cache/claude, PATH): the real-CLI tests are skipped');
+if (!CLAUDE)
+  console.warn(
+    'agents-claude.test.ts: no Claude Code CLI found (RECADO_CLAUDE_BIN, .cache/claude, PATH): the real-CLI tests are skipped',
+  );
 
 let repo: TempRepo | undefined;
 let socket: string | undefined;
@@ -49,38 +57,82 @@ afterEach(async () => {
   repo = undefined;
   if (home) rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   // Claude Code keeps a folder of its own in TMPDIR
-  if (CLAUDE && process.getuid) rmSync(join(tmpdir(), `claude-${process.getuid()}`), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  if (CLAUDE && process.getuid)
+    rmSync(join(tmpdir(), `claude-${process.getuid()}`), {
+      recursive: true,
+      force: true,
+      maxRetries: 5,
+      retryDelay: 200,
+    });
   home = undefined;
 });
 
-interface Req { body: Record<string, unknown>; text: string }
+interface Req {
+  body: Record<string, unknown>;
+  text: string;
+}
 
 /** A scripted Messages API: answers each streaming request with what `reply` gives. */
-async function messagesApi(reply: (req: Req, n: number) => { text?: string; tool?: { name: string; input: unknown } }): Promise<{ port: number; requests: Req[] }> {
+async function messagesApi(
+  reply: (req: Req, n: number) => { text?: string; tool?: { name: string; input: unknown } },
+): Promise<{ port: number; requests: Req[] }> {
   const requests: Req[] = [];
   let toolN = 0;
   server = createServer((req, res) => {
     let buf = '';
     req.on('data', (d) => (buf += d));
     req.on('end', () => {
-      if (!req.url?.startsWith('/v1/messages')) { res.writeHead(404).end('{}'); return; }
+      if (!req.url?.startsWith('/v1/messages')) {
+        res.writeHead(404).end('{}');
+        return;
+      }
       let body: Record<string, unknown> = {};
-      try { body = JSON.parse(buf); } catch { /* empty */ }
+      try {
+        body = JSON.parse(buf);
+      } catch {
+        /* empty */
+      }
       const r: Req = { body, text: buf };
       requests.push(r);
       const out = reply(r, requests.length);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const ev = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-      ev('message_start', { message: { id: `msg_${requests.length}`, type: 'message', role: 'assistant', model: String(body.model ?? 'claude'), content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } } });
+      const ev = (type: string, data: Record<string, unknown>) =>
+        res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+      ev('message_start', {
+        message: {
+          id: `msg_${requests.length}`,
+          type: 'message',
+          role: 'assistant',
+          model: String(body.model ?? 'claude'),
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 10, output_tokens: 1 },
+        },
+      });
       if (out.tool) {
-        ev('content_block_start', { index: 0, content_block: { type: 'tool_use', id: `toolu_${++toolN}_${randomBytes(4).toString('hex')}`, name: out.tool.name, input: {} } });
-        ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(out.tool.input) } });
+        ev('content_block_start', {
+          index: 0,
+          content_block: {
+            type: 'tool_use',
+            id: `toolu_${++toolN}_${randomBytes(4).toString('hex')}`,
+            name: out.tool.name,
+            input: {},
+          },
+        });
+        ev('content_block_delta', {
+          index: 0,
+          delta: { type: 'input_json_delta', partial_json: JSON.stringify(out.tool.input) },
+        });
       } else {
         ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
         ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: out.text ?? 'ok' } });
       }
       ev('content_block_stop', { index: 0 });
-      ev('message_delta', { delta: { stop_reason: out.tool ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } });
+      ev('message_delta', {
+        delta: { stop_reason: out.tool ? 'tool_use' : 'end_turn', stop_sequence: null },
+        usage: { output_tokens: 5 },
+      });
       ev('message_stop', {});
       res.end();
     });
@@ -98,11 +150,14 @@ describe.skipIf(!CLAUDE || !HAVE_TMUX)('kind: claude with the real Claude Code C
     home = realpathSync(mkdtempSync(join(tmpdir(), 'recado-claude-home-')));
     socket = `recado-claude-${process.pid}-${randomBytes(4).toString('hex')}`;
     const key = 'sk-ant-dummy-0123456789abcdefghij';
-    writeFileSync(join(home, '.claude.json'), JSON.stringify({
-      hasCompletedOnboarding: true,
-      customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
-      projects: { [r.dir]: { hasTrustDialogAccepted: true } },
-    }));
+    writeFileSync(
+      join(home, '.claude.json'),
+      JSON.stringify({
+        hasCompletedOnboarding: true,
+        customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
+        projects: { [r.dir]: { hasTrustDialogAccepted: true } },
+      }),
+    );
     mkdirSync(join(home, '.claude'), { recursive: true });
 
     const api = await messagesApi((req) => {
@@ -113,16 +168,21 @@ describe.skipIf(!CLAUDE || !HAVE_TMUX)('kind: claude with the real Claude Code C
       return { tool: { name: 'Bash', input: { command: 'touch made-by-claude.txt', description: 'create a file' } } };
     });
     for (const n of ['ana', 'olga']) expect(r.board(['agent', 'add', n]).code).toBe(0);
-    const yaml = r.read('.board', 'board.yaml').replace(/^agents:[\s\S]*$/m, [
-      'agents:',
-      '  ana:',
-      '    kind: claude',
-      `    command: ${JSON.stringify(`${CLAUDE} --permission-mode default "$(cat "$BOARD_PROMPT_FILE")"`)}`,
-      '  olga:',
-      '    kind: generic',
-      '    command: sleep 600',
-      '',
-    ].join('\n'));
+    const yaml = r
+      .read('.board', 'board.yaml')
+      .replace(
+        /^agents:[\s\S]*$/m,
+        [
+          'agents:',
+          '  ana:',
+          '    kind: claude',
+          `    command: ${JSON.stringify(`${CLAUDE} --permission-mode default "$(cat "$BOARD_PROMPT_FILE")"`)}`,
+          '  olga:',
+          '    kind: generic',
+          '    command: sleep 600',
+          '',
+        ].join('\n'),
+      );
     writeFileSync(r.path('.board', 'board.yaml'), yaml);
     const env = {
       BOARD_TMUX_SOCKET: socket,
@@ -136,7 +196,13 @@ describe.skipIf(!CLAUDE || !HAVE_TMUX)('kind: claude with the real Claude Code C
     };
     const w = startWatcherProcess(r.dir, { env, track: procs });
     await w.until((e) => e.type === 'ready', 30_000);
-    const state = () => { try { return JSON.parse(r.read('.board', 'run', 'agents', 'ana.json')); } catch { return null; } };
+    const state = () => {
+      try {
+        return JSON.parse(r.read('.board', 'run', 'agents', 'ana.json'));
+      } catch {
+        return null;
+      }
+    };
     const tmux = (...a: string[]) => spawnSync('tmux', ['-L', socket!, ...a], { encoding: 'utf8' });
 
     const up = r.board(['up', 'ana', '--json'], { env });
@@ -153,12 +219,21 @@ describe.skipIf(!CLAUDE || !HAVE_TMUX)('kind: claude with the real Claude Code C
     await waitFor(() => state()?.state === 'waiting', 60_000);
     // approve the tool: the turn goes on, ends, and the Stop hook carries the recado into the next request
     tmux('send-keys', '-t', target, 'Enter');
-    await waitFor(() => api.requests.some((q) => q.text.includes('Stop hook feedback') && q.text.includes('the schema changed')), 60_000);
+    await waitFor(
+      () => api.requests.some((q) => q.text.includes('Stop hook feedback') && q.text.includes('the schema changed')),
+      60_000,
+    );
     await waitFor(() => state()?.state === 'idle', 60_000);
     // an idle claude is woken by the fixed notice, and sends a request with the recado
     const before = api.requests.length;
     expect(r.board(['send', 'ana', 'please rebase', '--subject', 'rebase', '--as', 'olga'], { env }).code).toBe(0);
-    await waitFor(() => api.requests.slice(before).some((q) => q.text.includes('recado: 1 new for ana') && q.text.includes('please rebase')), 60_000);
+    await waitFor(
+      () =>
+        api.requests
+          .slice(before)
+          .some((q) => q.text.includes('recado: 1 new for ana') && q.text.includes('please rebase')),
+      60_000,
+    );
     await w.until((e) => e.type === 'woken' && e.agent === 'ana', 60_000);
   }, 300_000);
 });

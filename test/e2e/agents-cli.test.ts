@@ -15,7 +15,8 @@ afterEach(() => {
 
 const hook = (r: TempRepo, agent: string, input: Record<string, unknown>) =>
   r.board(['hook', 'claude', '--json'], { env: { BOARD_AGENT: agent }, input: JSON.stringify(input) });
-const state = (r: TempRepo, agent: string) => JSON.parse(r.read('.board', 'run', 'agents', `${agent}.json`)) as Record<string, unknown>;
+const state = (r: TempRepo, agent: string) =>
+  JSON.parse(r.read('.board', 'run', 'agents', `${agent}.json`)) as Record<string, unknown>;
 
 describe('live state from hooks', () => {
   it('SessionStart, UserPromptSubmit, PreToolUse, a permission Notification, Stop move the state; status --json shows it', () => {
@@ -28,10 +29,17 @@ describe('live state from hooks', () => {
     expect(state(r, 'ana')).toMatchObject({ state: 'working', tool: null });
     hook(r, 'ana', { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } });
     expect(state(r, 'ana')).toMatchObject({ state: 'working', tool: 'Bash' });
-    hook(r, 'ana', { hook_event_name: 'Notification', notification_type: 'permission_prompt', message: 'Claude needs your permission to use Bash' });
+    hook(r, 'ana', {
+      hook_event_name: 'Notification',
+      notification_type: 'permission_prompt',
+      message: 'Claude needs your permission to use Bash',
+    });
     expect(state(r, 'ana')).toMatchObject({ state: 'waiting', detail: 'permission_prompt' });
     const st = JSON.parse(r.board(['status', '--json']).stdout);
-    expect(st.agents.find((a: { name: string }) => a.name === 'ana').state).toMatchObject({ state: 'waiting', detail: 'permission_prompt' });
+    expect(st.agents.find((a: { name: string }) => a.name === 'ana').state).toMatchObject({
+      state: 'waiting',
+      detail: 'permission_prompt',
+    });
     expect(st.needs_you.agents).toEqual([expect.objectContaining({ name: 'ana', state: 'waiting' })]);
     const human = r.board(['status']).stdout;
     expect(human.split('\n')[0]).toBe('Needs you');
@@ -130,14 +138,28 @@ describe('board review', () => {
     const to = r.board(['review', id, '--to', 'rev', '--as', 'ana', '--json']);
     expect(to.code, to.stderr).toBe(0);
     expect(JSON.parse(to.stdout)).toMatchObject({ status: 'review', assignee: 'rev', claim: 'rev', told: ['rev'] });
-    expect(JSON.parse(r.board(['inbox', '--as', 'rev', '--json']).stdout)[0]).toMatchObject({ from: 'board', subject: `please review ${id}` });
-    expect(JSON.parse(r.board(['status', '--json']).stdout).needs_you.review).toEqual([{ id, title: 'Feature', assignee: 'rev' }]);
+    expect(JSON.parse(r.board(['inbox', '--as', 'rev', '--json']).stdout)[0]).toMatchObject({
+      from: 'board',
+      subject: `please review ${id}`,
+    });
+    expect(JSON.parse(r.board(['status', '--json']).stdout).needs_you.review).toEqual([
+      { id, title: 'Feature', assignee: 'rev' },
+    ]);
     // the author can no longer close it; the reviewer sends it back
     expect(r.board(['close', id, '--as', 'ana']).code).toBe(4);
     const back = r.board(['review', id, '--back', '--note', 'add tests', '--as', 'rev', '--json']);
     expect(back.code, back.stderr).toBe(0);
-    expect(JSON.parse(back.stdout)).toMatchObject({ status: 'in_progress', assignee: 'ana', claim: 'ana', told: ['ana'] });
-    expect(JSON.parse(r.board(['inbox', '--as', 'ana', '--json']).stdout).find((m: { subject: string }) => m.subject.includes('back from review')).body).toContain('add tests');
+    expect(JSON.parse(back.stdout)).toMatchObject({
+      status: 'in_progress',
+      assignee: 'ana',
+      claim: 'ana',
+      told: ['ana'],
+    });
+    expect(
+      JSON.parse(r.board(['inbox', '--as', 'ana', '--json']).stdout).find((m: { subject: string }) =>
+        m.subject.includes('back from review'),
+      ).body,
+    ).toContain('add tests');
     // again to review; this time the reviewer closes it without --force
     expect(r.board(['review', id, '--to', 'rev', '--as', 'ana']).code).toBe(0);
     const close = r.board(['close', id, '--as', 'rev']);

@@ -60,18 +60,29 @@ function setup(agents: Record<string, Record<string, string>>, extraYaml = ''): 
     const lines = ['agents:'];
     for (const [name, fields] of Object.entries(agents)) {
       lines.push(`  ${name}:`);
-      for (const [k, v] of Object.entries({ kind: 'claude', command: `node ${STANDIN}`, ...fields })) lines.push(`    ${k}: ${JSON.stringify(v)}`);
+      for (const [k, v] of Object.entries({ kind: 'claude', command: `node ${STANDIN}`, ...fields }))
+        lines.push(`    ${k}: ${JSON.stringify(v)}`);
     }
     return lines.join('\n') + `\nprograms: [standin]\n${extraYaml}`;
   });
   writeFileSync(r.path('.board', 'board.yaml'), yaml);
   return {
-    r, env, log,
-    entries: (agent) => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => !agent || e.agent === agent),
+    r,
+    env,
+    log,
+    entries: (agent) =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((e) => !agent || e.agent === agent),
     tmux: (...args) => spawnSync('tmux', ['-L', socket!, ...args], { encoding: 'utf8' }),
     state: (agent) => {
       try {
-        return JSON.parse(readFileSync(r.path('.board', 'run', 'agents', `${agent}.json`), 'utf8')) as Record<string, unknown>;
+        return JSON.parse(readFileSync(r.path('.board', 'run', 'agents', `${agent}.json`), 'utf8')) as Record<
+          string,
+          unknown
+        >;
       } catch {
         return null;
       }
@@ -88,14 +99,20 @@ async function until<T>(s: Setup, fn: () => T | undefined | false | null, ms: nu
     const exitLog = s.r.path('.board', 'run', 'agents', 'ana.exit.log');
     if (existsSync(exitLog)) states.push(readFileSync(exitLog, 'utf8'));
     states.push(s.tmux('list-panes', '-a', '-F', '#{pane_id} #{pane_dead} #{pane_pid} #{pane_current_command}').stdout);
-    throw new Error(`${(e as Error).message}\nstates: ${states.join('\n')}\nlog:\n${readFileSync(s.log, 'utf8').slice(-3000)}`);
+    throw new Error(
+      `${(e as Error).message}\nstates: ${states.join('\n')}\nlog:\n${readFileSync(s.log, 'utf8').slice(-3000)}`,
+    );
   }
 }
 
 const statusState = (s: Setup, agent: string) => {
   const st = s.r.board(['status', '--json'], { env: s.env });
   expect(st.code, st.stderr).toBe(0);
-  return (JSON.parse(st.stdout).agents as Array<{ name: string; state: { state: string } | null }>).find((a) => a.name === agent)?.state ?? null;
+  return (
+    (JSON.parse(st.stdout).agents as Array<{ name: string; state: { state: string } | null }>).find(
+      (a) => a.name === agent,
+    )?.state ?? null
+  );
 };
 
 describe.skipIf(!HAVE_TMUX)('board up with a stand-in agent', () => {
@@ -104,10 +121,21 @@ describe.skipIf(!HAVE_TMUX)('board up with a stand-in agent', () => {
     const up = s.r.board(['up', '--json', '--no-watch'], { env: s.env });
     expect(up.code, up.stderr).toBe(0);
     const j = JSON.parse(up.stdout);
-    expect(j.agents.map((a: { agent: string; action: string }) => [a.agent, a.action])).toEqual([['ana', 'started'], ['bob', 'started']]);
+    expect(j.agents.map((a: { agent: string; action: string }) => [a.agent, a.action])).toEqual([
+      ['ana', 'started'],
+      ['bob', 'started'],
+    ]);
     expect(j.agents[0].hooks).toBe(s.r.path('.claude', 'settings.local.json'));
     const settings = JSON.parse(s.r.read('.claude', 'settings.local.json'));
-    expect(Object.keys(settings.hooks).sort()).toEqual(['Notification', 'PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'Stop', 'UserPromptSubmit']);
+    expect(Object.keys(settings.hooks).sort()).toEqual([
+      'Notification',
+      'PostToolUse',
+      'PreToolUse',
+      'SessionEnd',
+      'SessionStart',
+      'Stop',
+      'UserPromptSubmit',
+    ]);
 
     // the program got its prompt and its environment, and runs in a window named after the agent
     await until(s, () => s.entries('ana').some((e) => e.started), 20_000);
@@ -120,8 +148,18 @@ describe.skipIf(!HAVE_TMUX)('board up with a stand-in agent', () => {
     expect(windows).toMatch(/^bob standin$/m);
 
     // its hooks drove the state: working during the opening turn, idle after Stop
-    await until(s, () => s.state('ana')?.state === 'idle' && s.state('ana')?.event === 'Stop' && s.entries('ana').some((e) => e.idle), 20_000);
-    expect(s.entries('ana').filter((e) => e.event).map((e) => e.event)).toEqual(['SessionStart', 'UserPromptSubmit', 'Stop']);
+    await until(
+      s,
+      () =>
+        s.state('ana')?.state === 'idle' && s.state('ana')?.event === 'Stop' && s.entries('ana').some((e) => e.idle),
+      20_000,
+    );
+    expect(
+      s
+        .entries('ana')
+        .filter((e) => e.event)
+        .map((e) => e.event),
+    ).toEqual(['SessionStart', 'UserPromptSubmit', 'Stop']);
     expect(statusState(s, 'ana')).toMatchObject({ state: 'idle' });
 
     // a long turn: working with its last tool
@@ -143,10 +181,18 @@ describe.skipIf(!HAVE_TMUX)('board up with a stand-in agent', () => {
     expect(s.entries('ana').filter((e) => e.started)).toHaveLength(1);
 
     // down: interrupted, window closed, state stopped
-    const pid = Number(s.tmux('display-message', '-p', '-t', String(s.state('ana')!.target), '#{pane_pid}').stdout.trim());
+    const pid = Number(
+      s.tmux('display-message', '-p', '-t', String(s.state('ana')!.target), '#{pane_pid}').stdout.trim(),
+    );
     const down = s.r.board(['down', 'ana', '--json'], { env: s.env });
     expect(down.code, down.stderr).toBe(0);
-    if (JSON.parse(down.stdout).agents[0].how !== 'SIGINT') console.log(pid, down.stdout, spawnSync('ps', ['-o', 'pid,stat,cmd', '-p', String(pid)], { encoding: 'utf8' }).stdout, readFileSync(s.log, 'utf8').slice(-1500));
+    if (JSON.parse(down.stdout).agents[0].how !== 'SIGINT')
+      console.log(
+        pid,
+        down.stdout,
+        spawnSync('ps', ['-o', 'pid,stat,cmd', '-p', String(pid)], { encoding: 'utf8' }).stdout,
+        readFileSync(s.log, 'utf8').slice(-1500),
+      );
     expect(JSON.parse(down.stdout).agents[0]).toMatchObject({ agent: 'ana', action: 'stopped' });
     expect(['SIGINT', 'SIGTERM', 'SIGKILL']).toContain(JSON.parse(down.stdout).agents[0].how);
     expect(s.tmux('list-windows', '-a', '-F', '#{window_name}').stdout).not.toMatch(/^ana$/m);
@@ -167,66 +213,112 @@ describe.skipIf(!HAVE_TMUX)('board up with a stand-in agent', () => {
     s.tmux('send-keys', '-t', `=${session}:=ana`, '-l', 'work 4000');
     s.tmux('send-keys', '-t', `=${session}:=ana`, 'Enter');
     await until(s, () => s.state('ana')?.state === 'working', 10_000);
-    expect(s.r.board(['send', 'ana', 'the API is ready', '--subject', 'API', '--as', 'olga'], { env: s.env }).code).toBe(0);
+    expect(
+      s.r.board(['send', 'ana', 'the API is ready', '--subject', 'API', '--as', 'olga'], { env: s.env }).code,
+    ).toBe(0);
     await until(s, () => s.entries('ana').some((e) => e.continued), 20_000);
     const cont = s.entries('ana').find((e) => e.continued)!;
     expect(cont.reason).toContain('the API is ready');
     await until(s, () => s.state('ana')?.state === 'idle', 10_000);
     // never typed into while working: the only typed line is the test's own
-    expect(s.entries('ana').filter((e) => e.typed).map((e) => e.typed)).toEqual(['work 4000']);
+    expect(
+      s
+        .entries('ana')
+        .filter((e) => e.typed)
+        .map((e) => e.typed),
+    ).toEqual(['work 4000']);
     expect(s.r.board(['inbox', '--as', 'ana', '--json'], { env: s.env }).stdout.trim()).toBe('[]');
 
     // idle: a recado wakes it with the fixed notice (no text of the sender), and it reads it
     const t0 = Date.now();
-    expect(s.r.board(['send', 'ana', 'please review', '--subject', '"$(touch /tmp/PWNED-up)" now', '--as', 'olga'], { env: s.env }).code).toBe(0);
+    expect(
+      s.r.board(['send', 'ana', 'please review', '--subject', '"$(touch /tmp/PWNED-up)" now', '--as', 'olga'], {
+        env: s.env,
+      }).code,
+    ).toBe(0);
     await until(s, () => s.entries('ana').filter((e) => e.typed).length === 2, 15_000);
     expect(s.entries('ana').filter((e) => e.typed)[1].typed).toBe('recado: 1 new for ana (board inbox)');
-    await until(s, () => s.entries('ana').some((e) => e.event === 'UserPromptSubmit' && String(e.out).includes('please review')), 10_000);
+    await until(
+      s,
+      () => s.entries('ana').some((e) => e.event === 'UserPromptSubmit' && String(e.out).includes('please review')),
+      10_000,
+    );
     await w.until((e) => e.type === 'woken' && e.agent === 'ana', 20_000);
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(existsSync('/tmp/PWNED-up')).toBe(false);
   }, 120_000);
 
   it('never types into a shell, `script` or a program not on the list; no sender text reaches the pane', async () => {
-    const s = setup({ ann: { tmux: 'team:0.0', notify_every: '1s' }, ben: { tmux: 'team:1.0' }, cid: { tmux: 'team:2.0' }, dan: {} });
+    const s = setup({
+      ann: { tmux: 'team:0.0', notify_every: '1s' },
+      ben: { tmux: 'team:1.0' },
+      cid: { tmux: 'team:2.0' },
+      dan: {},
+    });
     rmSync('/tmp/PWNED', { force: true });
-    expect(s.tmux('new-session', '-d', '-s', 'team', '-x', '160', '-y', '30', 'script -q -c bash /dev/null').status).toBe(0);
+    expect(
+      s.tmux('new-session', '-d', '-s', 'team', '-x', '160', '-y', '30', 'script -q -c bash /dev/null').status,
+    ).toBe(0);
     expect(s.tmux('new-window', '-t', 'team', 'bash').status).toBe(0);
     expect(s.tmux('new-window', '-t', 'team', 'cat').status).toBe(0);
     const w = startWatcherProcess(s.r.dir, { env: s.env, track: procs });
     await w.until((e) => e.type === 'ready', 20_000);
-    writeFileSync(s.r.path('.board', 'outbox', 'dan', 'm.md'), '---\nto: [ann, ben, cid]\nsubject: "\\"$(touch /tmp/PWNED)\\""\n---\n`touch /tmp/PWNED`\n');
+    writeFileSync(
+      s.r.path('.board', 'outbox', 'dan', 'm.md'),
+      '---\nto: [ann, ben, cid]\nsubject: "\\"$(touch /tmp/PWNED)\\""\n---\n`touch /tmp/PWNED`\n',
+    );
     for (const a of ['ann', 'ben', 'cid']) await w.until((e) => e.type === 'notified' && e.agent === a, 20_000);
     const notified = w.events().filter((e) => e.type === 'notified');
     for (const e of notified) expect(e.how, String(e.agent)).toBe('message');
     expect(notified.find((e) => e.agent === 'ann')!.command).toBe('script');
     await new Promise((res) => setTimeout(res, 1500)); // a shell would have run it by now
     expect(existsSync('/tmp/PWNED')).toBe(false);
-    for (const p of ['team:0.0', 'team:1.0', 'team:2.0']) expect(s.tmux('capture-pane', '-p', '-t', p).stdout).not.toContain('recado');
+    for (const p of ['team:0.0', 'team:1.0', 'team:2.0'])
+      expect(s.tmux('capture-pane', '-p', '-t', p).stdout).not.toContain('recado');
   }, 60_000);
 
   it('a killed agent is reported and restarted with a recovery prompt (restart: on-failure)', async () => {
-    const s = setup({ ana: { restart: 'on-failure' }, olga: { role: 'orchestrator', kind: 'generic', command: 'sleep 600' } });
+    const s = setup({
+      ana: { restart: 'on-failure' },
+      olga: { role: 'orchestrator', kind: 'generic', command: 'sleep 600' },
+    });
     // the watcher that board up would start (its check stands behind tmux's pane-died hook)
     const w = startWatcherProcess(s.r.dir, { env: s.env, track: procs });
     await w.until((e) => e.type === 'ready', 30_000);
     expect(s.r.board(['up', 'ana', '--json'], { env: s.env }).code).toBe(0);
     await until(s, () => s.state('ana')?.state === 'idle' && s.entries('ana').some((e) => e.idle), 20_000);
-    const pid = Number(s.tmux('display-message', '-p', '-t', String(s.state('ana')!.target), '#{pane_pid}').stdout.trim());
+    const pid = Number(
+      s.tmux('display-message', '-p', '-t', String(s.state('ana')!.target), '#{pane_pid}').stdout.trim(),
+    );
     process.kill(pid, 'SIGKILL');
     await until(s, () => s.entries('ana').filter((e) => e.started).length === 2, 20_000);
     const second = s.entries('ana').filter((e) => e.started)[1];
     expect(second.prompt).toBeDefined();
     expect(readFileSync(s.r.path('.board', 'run', 'agents', 'ana.prompt.md'), 'utf8')).toContain('## Recovery');
     expect((s.state('ana')!.restarts as string[]).length).toBe(1);
-    const reported = () => (JSON.parse(s.r.board(['inbox', '--as', 'olga', '--json']).stdout) as Array<{ from: string; subject: string }>).some((m) => m.from === 'board' && /ana was killed by signal 9/.test(m.subject));
+    const reported = () =>
+      (
+        JSON.parse(s.r.board(['inbox', '--as', 'olga', '--json']).stdout) as Array<{ from: string; subject: string }>
+      ).some((m) => m.from === 'board' && /ana was killed by signal 9/.test(m.subject));
     try {
       await until(s, reported, 30_000);
     } catch (e) {
-      const inboxes = ['olga', 'test-person'].map((n) => `${n}: ${s.r.board(['inbox', '--as', n, '--json', '--all']).stdout}`);
-      throw new Error(`${(e as Error).message}\nwatcher: ${w.events().filter((x) => x.type === 'agent_exit' || x.type === 'delivered').map((x) => JSON.stringify(x)).join('\n')}\n${inboxes.join('\n')}`);
+      const inboxes = ['olga', 'test-person'].map(
+        (n) => `${n}: ${s.r.board(['inbox', '--as', n, '--json', '--all']).stdout}`,
+      );
+      throw new Error(
+        `${(e as Error).message}\nwatcher: ${w
+          .events()
+          .filter((x) => x.type === 'agent_exit' || x.type === 'delivered')
+          .map((x) => JSON.stringify(x))
+          .join('\n')}\n${inboxes.join('\n')}`,
+      );
     }
-    await until(s, () => s.state('ana')?.state === 'idle' && s.entries('ana').filter((e) => e.idle).length === 2, 20_000);
+    await until(
+      s,
+      () => s.state('ana')?.state === 'idle' && s.entries('ana').filter((e) => e.idle).length === 2,
+      20_000,
+    );
 
     // an exit 0 is not a failure: stopped, not restarted
     s.tmux('send-keys', '-t', String(s.state('ana')!.target), '-l', 'exit 0');

@@ -40,14 +40,28 @@ describe('a refused hand claim in the audit trail', () => {
     writeFileSync(`${file}.swp`, claimed);
     renameSync(`${file}.swp`, file);
     await w.until((e) => e.type === 'edit_refused' && e.id === id);
-    const commit = await w.until((e) => e.type === 'commit' && /refused hand claim by ana; restored/.test(String(e.subject)), 30_000).catch((e) => { console.log(w.events().slice(n).map((x) => JSON.stringify(x)).join('\n')); throw e; });
+    const commit = await w
+      .until((e) => e.type === 'commit' && /refused hand claim by ana; restored/.test(String(e.subject)), 30_000)
+      .catch((e) => {
+        console.log(
+          w
+            .events()
+            .slice(n)
+            .map((x) => JSON.stringify(x))
+            .join('\n'),
+        );
+        throw e;
+      });
     expect(commit.subject).toBe(`board(${id}): refused hand claim by ana; restored`);
     // let everything the refusal caused be committed, then read the whole trail
     await waitFor(() => readFileSync(file, 'utf8') === text);
     const log = git(['log', '--format=%s%n%b', 'recado'], repo.dir);
     expect(log).not.toMatch(/claimed by ana/);
     // no announcement: the only recado about it is the refusal to its author
-    const about = w.events().slice(n).filter((e) => e.type === 'delivered' && String(e.subject).includes(id));
+    const about = w
+      .events()
+      .slice(n)
+      .filter((e) => e.type === 'delivered' && String(e.subject).includes(id));
     expect(about.map((e) => e.to)).toEqual([['ana']]);
     expect(String(about[0].id)).toMatch(/^board-refused-/);
   });

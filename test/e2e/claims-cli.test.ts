@@ -29,8 +29,33 @@ describe('claim, renew, release', () => {
     const r = repo.board(['claim', id, '--as', 'alice', '--json']);
     expect(r.code).toBe(0);
     const t = JSON.parse(r.stdout);
-    expect(Object.keys(t)).toEqual(expect.arrayContaining(['id', 'title', 'status', 'assignee', 'deps', 'locks', 'labels', 'priority', 'claim', 'created', 'updated', 'wave', 'ready', 'blocked_by', 'body']));
-    expect(t).toMatchObject({ id, status: 'in_progress', claim: { by: 'alice' }, updated_by: 'alice', wave: 1, ready: false });
+    expect(Object.keys(t)).toEqual(
+      expect.arrayContaining([
+        'id',
+        'title',
+        'status',
+        'assignee',
+        'deps',
+        'locks',
+        'labels',
+        'priority',
+        'claim',
+        'created',
+        'updated',
+        'wave',
+        'ready',
+        'blocked_by',
+        'body',
+      ]),
+    );
+    expect(t).toMatchObject({
+      id,
+      status: 'in_progress',
+      claim: { by: 'alice' },
+      updated_by: 'alice',
+      wave: 1,
+      ready: false,
+    });
     const lease = Date.parse(t.claim.expires) - before;
     expect(lease).toBeGreaterThan(29 * 60_000);
     expect(lease).toBeLessThan(31 * 60_000);
@@ -39,7 +64,9 @@ describe('claim, renew, release', () => {
     expect(text).toMatch(/\nstatus: in_progress\n/);
     expect(text).toMatch(/\nclaim:\n {2}by: alice\n {2}at: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n {2}expires: /);
     const human = repo.board(['claim', id, '--as', 'alice']);
-    expect(human.stdout).toMatch(new RegExp(`^renewed ${id}: alice until .*Z \\((?:\\d+h)?(?:\\d+m)?(?:\\d+s)? left\\)\\n$`));
+    expect(human.stdout).toMatch(
+      new RegExp(`^renewed ${id}: alice until .*Z \\((?:\\d+h)?(?:\\d+m)?(?:\\d+s)? left\\)\\n$`),
+    );
   });
 
   it('a second claimer gets exit 4 naming the holder and since when', () => {
@@ -47,9 +74,15 @@ describe('claim, renew, release', () => {
     const first = JSON.parse(repo.board(['claim', id, '--as', 'alice', '--json']).stdout);
     const r = repo.board(['claim', id, '--as', 'bob']);
     expect(r.code).toBe(4);
-    expect(r.stderr).toBe(`board: ${id} is claimed by alice since ${first.claim.at}\n  hint: wait until the lease ends at ${first.claim.expires}, or ask alice (board send alice ...)\n`);
+    expect(r.stderr).toBe(
+      `board: ${id} is claimed by alice since ${first.claim.at}\n  hint: wait until the lease ends at ${first.claim.expires}, or ask alice (board send alice ...)\n`,
+    );
     const j = repo.board(['claim', id, '--as', 'bob', '--json']);
-    expect(errorOf(j)).toMatchObject({ kind: 'conflict', exit: 4, data: { holder: 'alice', since: first.claim.at, expires: first.claim.expires } });
+    expect(errorOf(j)).toMatchObject({
+      kind: 'conflict',
+      exit: 4,
+      data: { holder: 'alice', since: first.claim.at, expires: first.claim.expires },
+    });
   });
 
   it('--lease takes seconds or a duration; board.yaml lease: sets the default; a bad one is exit 2', () => {
@@ -107,7 +140,11 @@ describe('claim, renew, release', () => {
     repo.board(['claim', id, '--as', 'alice']);
     const bob = repo.board(['release', id, '--as', 'bob']);
     expect(bob.code).toBe(4);
-    expect(bob.stderr).toMatch(new RegExp(`^board: ${id} is claimed by alice since \\S+Z\\n  hint: only alice can release it before \\S+Z; people can use --force`));
+    expect(bob.stderr).toMatch(
+      new RegExp(
+        `^board: ${id} is claimed by alice since \\S+Z\\n  hint: only alice can release it before \\S+Z; people can use --force`,
+      ),
+    );
     const r = repo.board(['release', id, '--as', 'alice']);
     expect(r.stdout).toBe(`released ${id} (was held by alice); status todo\n`);
     expect(show(id)).toMatchObject({ status: 'todo', claim: null, ready: true });
@@ -142,7 +179,10 @@ describe('claim, renew, release', () => {
     expect(show(d).wave).toBe(2);
     const w = repo.board(['claim', d, '--as', 'alice', '--json']);
     expect(w.code).toBe(4);
-    expect(errorOf(w)).toMatchObject({ message: `${d} is in wave 2, which is not open (open wave: 1)`, data: { reason: 'wave', wave: 2, open: 1 } });
+    expect(errorOf(w)).toMatchObject({
+      message: `${d} is in wave 2, which is not open (open wave: 1)`,
+      data: { reason: 'wave', wave: 2, open: 1 },
+    });
     expect(repo.board(['claim', c, '--as', 'alice']).code).toBe(0);
   });
 
@@ -153,8 +193,17 @@ describe('claim, renew, release', () => {
     const r = repo.board(['claim', b, '--as', 'bob', '--json']);
     expect(r.code).toBe(4);
     const e = errorOf(r);
-    expect(e.message).toMatch(new RegExp(`^${b} overlaps ${a}, claimed by alice since \\S+: src/\\*\\*/\\*\\.ts / src/auth/\\*\\* \\(e\\.g\\. src/auth/x\\.ts\\)$`));
-    expect(e.data).toMatchObject({ reason: 'reserved', ticket: a, holder: 'alice', patterns: [{ mine: 'src/**/*.ts', theirs: 'src/auth/**' }] });
+    expect(e.message).toMatch(
+      new RegExp(
+        `^${b} overlaps ${a}, claimed by alice since \\S+: src/\\*\\*/\\*\\.ts / src/auth/\\*\\* \\(e\\.g\\. src/auth/x\\.ts\\)$`,
+      ),
+    );
+    expect(e.data).toMatchObject({
+      reason: 'reserved',
+      ticket: a,
+      holder: 'alice',
+      patterns: [{ mine: 'src/**/*.ts', theirs: 'src/auth/**' }],
+    });
     // the holder of the other ticket may take it (an agent does not conflict with itself)
     expect(repo.board(['claim', b, '--as', 'alice']).code).toBe(0);
   });
@@ -188,10 +237,10 @@ describe('board doctor', () => {
 });
 
 describe('board next', () => {
-  it('picks my assigned ticket first, then unassigned by priority; never someone else\'s; exit 3 when nothing is left', () => {
+  it("picks my assigned ticket first, then unassigned by priority; never someone else's; exit 3 when nothing is left", () => {
     const low = newTicket('low', '--priority', '3');
     const high = newTicket('high', '--priority', '0');
-    newTicket('bob\'s', '--priority', '0', '--assignee', 'bob');
+    newTicket("bob's", '--priority', '0', '--assignee', 'bob');
     const mine = newTicket('mine', '--priority', '4', '--assignee', 'alice');
     const picks = [1, 2, 3].map(() => JSON.parse(repo.board(['next', '--as', 'alice', '--json']).stdout).id);
     expect(picks).toEqual([mine, high, low]);
@@ -205,12 +254,14 @@ describe('board next', () => {
 });
 
 describe('check-paths', () => {
-  it('exit 4 for a file reserved by another agent\'s claim, naming ticket, holder, since and pattern', () => {
+  it("exit 4 for a file reserved by another agent's claim, naming ticket, holder, since and pattern", () => {
     const id = newTicket('auth', '--locks', 'src/auth/**');
     const claim = JSON.parse(repo.board(['claim', id, '--as', 'alice', '--json']).stdout).claim;
     const r = repo.board(['check-paths', 'src/auth/login.ts', 'README.md', '--as', 'bob']);
     expect(r.code).toBe(4);
-    expect(r.stderr).toBe(`board: src/auth/login.ts is reserved by ${id}, claimed by alice since ${claim.at} (until ${claim.expires}; pattern src/auth/**)\n`);
+    expect(r.stderr).toBe(
+      `board: src/auth/login.ts is reserved by ${id}, claimed by alice since ${claim.at} (until ${claim.expires}; pattern src/auth/**)\n`,
+    );
     const j = repo.board(['check-paths', 'src/auth/login.ts', 'README.md', '--as', 'bob', '--json']);
     expect(j.code).toBe(4);
     expect(JSON.parse(j.stdout)).toEqual({
@@ -218,7 +269,16 @@ describe('check-paths', () => {
       actor: 'bob',
       checked: 2,
       outside: [],
-      reserved: [{ file: 'src/auth/login.ts', ticket: id, holder: 'alice', since: claim.at, expires: claim.expires, pattern: 'src/auth/**' }],
+      reserved: [
+        {
+          file: 'src/auth/login.ts',
+          ticket: id,
+          holder: 'alice',
+          since: claim.at,
+          expires: claim.expires,
+          pattern: 'src/auth/**',
+        },
+      ],
     });
     const own = repo.board(['check-paths', 'src/auth/login.ts', '--as', 'alice']);
     expect([own.code, own.stdout]).toEqual([0, 'ok: 1 file checked, none reserved by another agent\n']);
@@ -231,7 +291,9 @@ describe('check-paths', () => {
     const id = newTicket('auth', '--locks', 'src/auth/**');
     repo.board(['claim', id, '--as', 'alice']);
     repo.write('src/auth/.keep', '');
-    const r = repo.board(['check-paths', 'login.ts', '../../README.md', '/etc/passwd', '--as', 'bob', '--json'], { cwd: repo.path('src', 'auth') });
+    const r = repo.board(['check-paths', 'login.ts', '../../README.md', '/etc/passwd', '--as', 'bob', '--json'], {
+      cwd: repo.path('src', 'auth'),
+    });
     expect(r.code).toBe(4);
     const out = JSON.parse(r.stdout);
     expect(out.reserved.map((x: { file: string }) => x.file)).toEqual(['src/auth/login.ts']);
@@ -249,7 +311,11 @@ describe('check-paths', () => {
 
 describe('the pre-commit hook', () => {
   function commitIn(dir: string, agent: string, ...extra: string[]) {
-    return spawnSync('git', ['commit', '-q', '-m', 'change', ...extra], { cwd: dir, encoding: 'utf8', env: { ...process.env, BOARD_AGENT: agent, NO_COLOR: '1' } });
+    return spawnSync('git', ['commit', '-q', '-m', 'change', ...extra], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, BOARD_AGENT: agent, NO_COLOR: '1' },
+    });
   }
 
   it('refuses a commit of a reserved file in a linked worktree, names the holder; --no-verify passes', () => {
@@ -295,7 +361,9 @@ describe('the pre-commit hook', () => {
     chmodSync(hook, 0o755);
     const refused = repo.board(['hooks', 'install']);
     expect(refused.code).toBe(4);
-    expect(refused.stderr).toMatch(/a pre-commit hook already exists at .*pre-commit; it was left untouched\n {2}hint: run `board hooks install --chain`/);
+    expect(refused.stderr).toMatch(
+      /a pre-commit hook already exists at .*pre-commit; it was left untouched\n {2}hint: run `board hooks install --chain`/,
+    );
     expect(readFileSync(hook, 'utf8')).toMatch(/previous hook ran/);
 
     const chained = repo.board(['hooks', 'install', '--chain']);

@@ -20,7 +20,8 @@ beforeEach(() => {
   repo = tempRepo();
 });
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
+  for (const c of children.splice(0))
+    if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
   repo.cleanup();
 });
 
@@ -73,9 +74,13 @@ function plantStaleLock(key: string) {
 
 /** A real process takes the lock, and is killed with SIGKILL while holding it. */
 async function killedHolder(key: string): Promise<string> {
-  const child = spawn(process.execPath, [join(ROOT, 'test', 'fixtures', 'hold-lock.mjs'), join(repo.dir, '.board'), key], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'test', 'fixtures', 'hold-lock.mjs'), join(repo.dir, '.board'), key],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -160,7 +165,9 @@ describe('reservations: claimers of different tickets whose locks overlap', () =
       const globs = ['src/**', 'src/a/*.ts', 'src/a/x.ts', '**/*.ts', 'src/{a,b}/**', 'src/a/[xy].ts'];
       const ids = globs.map((g, i) => newTicket(`overlap ${round}.${i}`, ['--locks', g]));
       if (round === n - 1) plantStaleLock('_reservations'); // the turn's own lock left stale
-      const results = await Promise.all(ids.map((id, i) => repo.boardAsync(['claim', id, '--as', `dev${i}`, '--json'])));
+      const results = await Promise.all(
+        ids.map((id, i) => repo.boardAsync(['claim', id, '--as', `dev${i}`, '--json'])),
+      );
       const winners = results.filter((r) => r.code === 0);
       expect(winners).toHaveLength(1);
       for (const r of results.filter((x) => x.code !== 0)) {
@@ -174,7 +181,9 @@ describe('reservations: claimers of different tickets whose locks overlap', () =
   });
 
   it('tickets whose locks do not overlap are claimed side by side', async () => {
-    const ids = ['src/a/**', 'src/b/**', 'docs/*.md', 'test/**/*.test.ts'].map((g, i) => newTicket(`apart ${i}`, ['--locks', g]));
+    const ids = ['src/a/**', 'src/b/**', 'docs/*.md', 'test/**/*.test.ts'].map((g, i) =>
+      newTicket(`apart ${i}`, ['--locks', g]),
+    );
     const results = await Promise.all(ids.map((id, i) => repo.boardAsync(['claim', id, '--as', `dev${i}`])));
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
   });
@@ -184,7 +193,9 @@ describe('board next', () => {
   it('8 concurrent `next` over 3 ready tickets: 3 distinct winners, 5 x exit 3', async () => {
     const ids = [newTicket('one'), newTicket('two'), newTicket('three')];
     newTicket('later', ['--deps', ids[0]]); // not ready: waits on one
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => repo.boardAsync(['next', '--as', `worker${i}`, '--json'])));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => repo.boardAsync(['next', '--as', `worker${i}`, '--json'])),
+    );
     const winners = results.filter((r) => r.code === 0).map((r) => JSON.parse(r.stdout));
     expect(winners.map((w) => w.id).sort()).toEqual([...ids].sort());
     for (const w of winners) expect(w.status).toBe('in_progress');

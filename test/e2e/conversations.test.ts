@@ -36,7 +36,12 @@ function repoWithCommit(): TempRepo {
   return r;
 }
 
-const md = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.md')).sort() : []);
+const md = (dir: string) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => n.endsWith('.md'))
+        .sort()
+    : [];
 
 describe('board agent add --worktree', () => {
   it('creates a worktree on board/NAME whose commands use the main board; remove offers to remove it', () => {
@@ -54,7 +59,15 @@ describe('board agent add --worktree', () => {
     const add = r.board(['agent', 'add', 'ana', '--role', 'backend', '--worktree', '--json']);
     expect(add.code).toBe(0);
     const info = JSON.parse(add.stdout);
-    expect(info).toMatchObject({ name: 'ana', added: true, role: 'backend', worktree: wt, worktree_path: wt, branch: 'board/ana', worktree_action: 'created' });
+    expect(info).toMatchObject({
+      name: 'ana',
+      added: true,
+      role: 'backend',
+      worktree: wt,
+      worktree_path: wt,
+      branch: 'board/ana',
+      worktree_action: 'created',
+    });
     expect(r.read('.board', 'board.yaml')).toMatch(/ {2}ana:\n {4}role: backend\n {4}worktree: .*-ana\n/);
     expect(git(['rev-parse', '--abbrev-ref', 'HEAD'], wt).trim()).toBe('board/ana');
     expect(git(['rev-parse', 'HEAD'], wt)).toBe(git(['rev-parse', 'HEAD'], r.dir));
@@ -80,14 +93,23 @@ describe('board agent add --worktree', () => {
     // a worktree folder deleted by hand: doctor says so, and adding it again makes it again
     rmSync(r.path('trees', 'bob'), { recursive: true, force: true });
     const doctor = JSON.parse(r.board(['doctor', '--json']).stdout);
-    expect(doctor.problems).toContainEqual(expect.objectContaining({ severity: 'warning', field: 'agents.bob.worktree', message: expect.stringMatching(/bob's worktree .*trees\/bob does not exist/) }));
+    expect(doctor.problems).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        field: 'agents.bob.worktree',
+        message: expect.stringMatching(/bob's worktree .*trees\/bob does not exist/),
+      }),
+    );
     expect(r.board(['agent', 'add', 'bob', '--worktree', 'trees/bob']).code).toBe(0);
     expect(existsSync(r.path('trees', 'bob', '.git'))).toBe(true);
     const prompt = r.board(['prompt', 'bob']).stdout;
     expect(prompt).toContain(`${r.path('trees', 'bob')}\` (your own git worktree, on branch \`board/bob\``);
 
     // the audit branch is never checked out in a worktree
-    const branches = git(['worktree', 'list', '--porcelain'], r.dir).split('\n').filter((l) => l.startsWith('branch ')).sort();
+    const branches = git(['worktree', 'list', '--porcelain'], r.dir)
+      .split('\n')
+      .filter((l) => l.startsWith('branch '))
+      .sort();
     expect(branches).toEqual(['branch refs/heads/board/ana', 'branch refs/heads/board/bob', 'branch refs/heads/main']);
 
     // remove: a dirty worktree is refused (nothing removed), then removed with --force
@@ -124,7 +146,16 @@ describe('board prompt', () => {
     expect(r.board(['agent', 'add', 'bob']).code).toBe(0);
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const t = r.board(['new', `Ticket number ${i} with a title long enough to need cutting down to size, really`, '--assignee', 'ana', '--as', 'bob', '--priority', String(i % 5)]);
+      const t = r.board([
+        'new',
+        `Ticket number ${i} with a title long enough to need cutting down to size, really`,
+        '--assignee',
+        'ana',
+        '--as',
+        'bob',
+        '--priority',
+        String(i % 5),
+      ]);
       ids.push(t.stdout.trim());
     }
     r.board(['new', 'Not hers', '--assignee', 'bob', '--as', 'bob']);
@@ -151,7 +182,11 @@ describe('board prompt', () => {
     expect(text).toMatch(/Open wave: 1 of 1 \(0 of 11 tickets done\)/);
     expect(wordCount(text)).toBeLessThan(700);
     expect(out.stderr).toBe('');
-    expect(JSON.parse(r.board(['prompt', 'ana', '--json']).stdout)).toMatchObject({ agent: 'ana', board: root, tickets: expect.any(Array) });
+    expect(JSON.parse(r.board(['prompt', 'ana', '--json']).stdout)).toMatchObject({
+      agent: 'ana',
+      board: root,
+      tickets: expect.any(Array),
+    });
 
     // every `board CMD ...` the prompt names exists, with the options it shows
     const snippets = [...text.matchAll(/`(board [^`]+)`/g)].map((m) => m[1]);
@@ -177,11 +212,23 @@ describe('board hook claude', () => {
     for (const a of ['ana', 'bob']) expect(r.board(['agent', 'add', a]).code).toBe(0);
     expect(r.board(['hook', 'claude', '--as', 'ana'])).toMatchObject({ code: 0, stdout: '' });
 
-    r.board(['send', 'ana', 'The contract is in docs/api.md\nsecond line', '--subject', 'API contract ready', '--ticket', 'T-1', '--as', 'bob']);
+    r.board([
+      'send',
+      'ana',
+      'The contract is in docs/api.md\nsecond line',
+      '--subject',
+      'API contract ready',
+      '--ticket',
+      'T-1',
+      '--as',
+      'bob',
+    ]);
     const first = r.board(['hook', 'claude', '--as', 'ana']);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('You (ana) have 1 new recado');
-    expect(first.stdout).toMatch(/--- recado \S+ from bob, sent \S+Z, ticket T-1\nSubject: API contract ready\n> The contract is in docs\/api.md\n> second line\n/);
+    expect(first.stdout).toMatch(
+      /--- recado \S+ from bob, sent \S+Z, ticket T-1\nSubject: API contract ready\n> The contract is in docs\/api.md\n> second line\n/,
+    );
     expect(first.stdout).toContain(`${r.path('.board', 'outbox', 'ana')}/`);
     expect(md(r.path('.board', 'inbox', 'ana', 'new'))).toEqual([]);
     expect(md(r.path('.board', 'inbox', 'ana', 'cur'))).toHaveLength(1);
@@ -189,7 +236,9 @@ describe('board hook claude', () => {
 
     // the JSON form, with the event name from the hook input on stdin
     r.board(['send', 'ana', 'hello', '--as', 'bob']);
-    const json = r.board(['hook', 'claude', '--as', 'ana', '--json'], { input: JSON.stringify({ hook_event_name: 'SessionStart', session_id: 'x', source: 'startup' }) });
+    const json = r.board(['hook', 'claude', '--as', 'ana', '--json'], {
+      input: JSON.stringify({ hook_event_name: 'SessionStart', session_id: 'x', source: 'startup' }),
+    });
     expect(json.code).toBe(0);
     const out = JSON.parse(json.stdout);
     expect(Object.keys(out)).toEqual(['hookSpecificOutput']);
@@ -199,12 +248,23 @@ describe('board hook claude', () => {
     // many recados, two hooks at once: every recado printed by exactly one of them, within the size budget
     const sent: string[] = [];
     for (let i = 0; i < 24; i++) {
-      const s = r.board(['send', 'ana', `recado number ${i}\n${'x'.repeat(900)}`, '--subject', `number ${i}`, '--as', 'bob']);
+      const s = r.board([
+        'send',
+        'ana',
+        `recado number ${i}\n${'x'.repeat(900)}`,
+        '--subject',
+        `number ${i}`,
+        '--as',
+        'bob',
+      ]);
       sent.push(s.stdout.trim());
     }
     const seen: string[] = [];
     for (let round = 0; round < 10 && seen.length < sent.length; round++) {
-      const [a, b] = await Promise.all([boardAsync(['hook', 'claude', '--as', 'ana'], { cwd: r.dir }), boardAsync(['hook', 'claude', '--as', 'ana'], { cwd: r.dir })]);
+      const [a, b] = await Promise.all([
+        boardAsync(['hook', 'claude', '--as', 'ana'], { cwd: r.dir }),
+        boardAsync(['hook', 'claude', '--as', 'ana'], { cwd: r.dir }),
+      ]);
       for (const x of [a, b]) {
         expect(x.code).toBe(0);
         expect(x.stdout.length).toBeLessThan(10_000);
@@ -219,13 +279,33 @@ describe('board hook claude', () => {
   }, 180_000); // some 60 board processes: slow on a loaded machine
 
   it('keeps the text within the budget and says how many are left (pure)', () => {
-    const rec = (i: number): RecadoJson => ({ id: `id${i}`, from: 'bob', to: ['ana'], subject: `s${i}`, ticket: null, reply_to: null, sent: '2026-01-01T00:00:00Z', body: 'y'.repeat(3000), read: false, extra: {} });
-    const out = hookText([rec(1), rec(2), rec(3), rec(4)], { agent: 'ana', inboxCur: '/b/inbox/ana/cur', outbox: '/b/outbox/ana' });
+    const rec = (i: number): RecadoJson => ({
+      id: `id${i}`,
+      from: 'bob',
+      to: ['ana'],
+      subject: `s${i}`,
+      ticket: null,
+      reply_to: null,
+      sent: '2026-01-01T00:00:00Z',
+      body: 'y'.repeat(3000),
+      read: false,
+      extra: {},
+    });
+    const out = hookText([rec(1), rec(2), rec(3), rec(4)], {
+      agent: 'ana',
+      inboxCur: '/b/inbox/ana/cur',
+      outbox: '/b/outbox/ana',
+    });
     expect(out.shown).toEqual(['id1', 'id2']);
     expect(out.left).toBe(2);
     expect(out.text.length).toBeLessThan(9000);
     expect(out.text).toMatch(/2 more unread recados will follow/);
-    const huge = hookText([{ ...rec(9), body: 'z'.repeat(50_000) }], { agent: 'ana', inboxCur: '/c', outbox: '/o', pathOf: (id) => `/c/${id}.md` });
+    const huge = hookText([{ ...rec(9), body: 'z'.repeat(50_000) }], {
+      agent: 'ana',
+      inboxCur: '/c',
+      outbox: '/o',
+      pathOf: (id) => `/c/${id}.md`,
+    });
     expect(huge.shown).toEqual(['id9']);
     expect(huge.text.length).toBeLessThan(9000);
     expect(huge.text).toContain('the whole recado is /c/id9.md');
@@ -235,7 +315,11 @@ describe('board hook claude', () => {
 describe('board status', () => {
   it('--json: waves, agents with claims, leases, unread and last activity, and the watcher', async () => {
     const r = repoWithCommit();
-    for (const [a, role] of [['ana', 'backend'], ['bob', 'frontend']]) expect(r.board(['agent', 'add', a, '--role', role]).code).toBe(0);
+    for (const [a, role] of [
+      ['ana', 'backend'],
+      ['bob', 'frontend'],
+    ])
+      expect(r.board(['agent', 'add', a, '--role', role]).code).toBe(0);
     const a1 = r.board(['new', 'First', '--as', 'bob']).stdout.trim();
     const a2 = r.board(['new', 'Second', '--as', 'bob']).stdout.trim();
     r.board(['new', 'Third', '--deps', a1, '--as', 'bob']);
@@ -245,14 +329,36 @@ describe('board status', () => {
     r.board(['send', 'ana', 'again', '--as', 'bob']);
 
     let s = JSON.parse(r.board(['status', '--json']).stdout);
-    expect(Object.keys(s)).toEqual(['board', 'policy', 'open', 'waves', 'tickets', 'agents', 'watcher', 'needs_you', 'integration']);
+    expect(Object.keys(s)).toEqual([
+      'board',
+      'policy',
+      'open',
+      'waves',
+      'tickets',
+      'agents',
+      'watcher',
+      'needs_you',
+      'integration',
+    ]);
     expect(s.board).toBe(r.path('.board'));
     expect(s).toMatchObject({ policy: 'strict', open: 1 });
-    expect(s.waves).toEqual([{ wave: 1, tickets: [a1, a2].sort(), done: 0, total: 2 }, { wave: 2, tickets: [expect.any(String)], done: 0, total: 1 }]);
+    expect(s.waves).toEqual([
+      { wave: 1, tickets: [a1, a2].sort(), done: 0, total: 2 },
+      { wave: 2, tickets: [expect.any(String)], done: 0, total: 1 },
+    ]);
     expect(s.tickets).toEqual({ total: 3, todo: 1, in_progress: 2, review: 0, done: 0, cancelled: 0 });
     expect(s.agents.map((a: { name: string }) => a.name)).toEqual(['ana', 'bob', 'zed']);
     const [ana, bob, zed] = s.agents;
-    expect(Object.keys(ana)).toEqual(['name', 'role', 'listed', 'worktree', 'claims', 'unread', 'last_activity', 'state']);
+    expect(Object.keys(ana)).toEqual([
+      'name',
+      'role',
+      'listed',
+      'worktree',
+      'claims',
+      'unread',
+      'last_activity',
+      'state',
+    ]);
     expect(ana).toMatchObject({ role: 'backend', listed: true, worktree: null, unread: 2 });
     expect(ana.claims).toHaveLength(1);
     expect(Object.keys(ana.claims[0])).toEqual(['id', 'title', 'status', 'since', 'expires', 'left_ms', 'expired']);
@@ -262,9 +368,25 @@ describe('board status', () => {
     expect(ana.last_activity).toMatchObject({ what: `claimed ${a1}` });
     expect(bob.last_activity.what).toMatch(/^recado to ana/);
     expect(bob.unread).toBe(0);
-    expect(zed).toMatchObject({ listed: false, role: null, unread: null, claims: [expect.objectContaining({ id: a2 })] });
+    expect(zed).toMatchObject({
+      listed: false,
+      role: null,
+      unread: null,
+      claims: [expect.objectContaining({ id: a2 })],
+    });
     expect(s.watcher).toMatchObject({ running: false, pid: null });
-    expect(Object.keys(s.watcher)).toEqual(['running', 'pid', 'since', 'state', 'last_event', 'heartbeat', 'delivered', 'rejected', 'waiting', 'plugins']);
+    expect(Object.keys(s.watcher)).toEqual([
+      'running',
+      'pid',
+      'since',
+      'state',
+      'last_event',
+      'heartbeat',
+      'delivered',
+      'rejected',
+      'waiting',
+      'plugins',
+    ]);
 
     // reading the inbox is activity too; a running watcher is reported
     r.board(['inbox', '--as', 'ana']);
@@ -301,15 +423,58 @@ describe('status (pure)', () => {
     const base = { deps: [], locks: [], labels: [], priority: 2, assignee: null, extra: {}, body: '' };
     const at = '2026-01-01T10:00:00Z';
     const tickets = [
-      { ...base, id: 'A', title: 'a', status: 'in_progress' as const, claim: { by: 'ana', at, expires: '2026-01-01T10:30:00Z' }, created: at, updated: at, updated_by: 'ana' },
-      { ...base, id: 'B', title: 'b', status: 'done' as const, claim: null, created: at, updated: '2026-01-01T10:01:00Z', updated_by: 'bob' },
-      { ...base, id: 'C', title: 'c', status: 'todo' as const, claim: null, created: '2026-01-01T10:02:00Z', updated: '2026-01-01T10:02:00Z', updated_by: 'cy' },
-      { ...base, id: 'D', title: 'd', status: 'in_progress' as const, claim: { by: 'zed', at, expires: '2026-01-01T10:05:00Z' }, created: at, updated: '2026-01-01T10:03:00Z', updated_by: 'zed' },
+      {
+        ...base,
+        id: 'A',
+        title: 'a',
+        status: 'in_progress' as const,
+        claim: { by: 'ana', at, expires: '2026-01-01T10:30:00Z' },
+        created: at,
+        updated: at,
+        updated_by: 'ana',
+      },
+      {
+        ...base,
+        id: 'B',
+        title: 'b',
+        status: 'done' as const,
+        claim: null,
+        created: at,
+        updated: '2026-01-01T10:01:00Z',
+        updated_by: 'bob',
+      },
+      {
+        ...base,
+        id: 'C',
+        title: 'c',
+        status: 'todo' as const,
+        claim: null,
+        created: '2026-01-01T10:02:00Z',
+        updated: '2026-01-01T10:02:00Z',
+        updated_by: 'cy',
+      },
+      {
+        ...base,
+        id: 'D',
+        title: 'd',
+        status: 'in_progress' as const,
+        claim: { by: 'zed', at, expires: '2026-01-01T10:05:00Z' },
+        created: at,
+        updated: '2026-01-01T10:03:00Z',
+        updated_by: 'zed',
+      },
     ];
     const agent = { role: null, worktree: null, tmux: null, notify: null, notify_every: null, email: null };
     const s = buildStatus({
-      board: '/b', policy: 'strict', open: 1, waves: [], tickets, agents: { ana: agent, bob: agent, cy: agent },
-      unread: new Map([['ana', 2]]), activity: new Map([['bob', [{ at: '2026-01-01T10:01:00Z', what: 'read its inbox' }]]]), watcher: {} as never,
+      board: '/b',
+      policy: 'strict',
+      open: 1,
+      waves: [],
+      tickets,
+      agents: { ana: agent, bob: agent, cy: agent },
+      unread: new Map([['ana', 2]]),
+      activity: new Map([['bob', [{ at: '2026-01-01T10:01:00Z', what: 'read its inbox' }]]]),
+      watcher: {} as never,
       now: new Date('2026-01-01T10:10:00Z'),
     });
     const by = Object.fromEntries(s.agents.map((a) => [a.name, a]));
@@ -317,7 +482,12 @@ describe('status (pure)', () => {
     expect(by.ana.claims[0]).toMatchObject({ id: 'A', left_ms: 20 * 60_000, expired: false });
     expect(by.bob.last_activity!.what).toBe('read its inbox'); // same second as closing B: the later-listed fact wins
     expect(by.cy.last_activity!.what).toBe('created C');
-    expect(by.zed).toMatchObject({ listed: false, unread: null, claims: [{ id: 'D', left_ms: 0, expired: true }], last_activity: { what: 'edited D' } });
+    expect(by.zed).toMatchObject({
+      listed: false,
+      unread: null,
+      claims: [{ id: 'D', left_ms: 0, expired: true }],
+      last_activity: { what: 'edited D' },
+    });
     expect(s.tickets).toEqual({ total: 4, todo: 1, in_progress: 2, review: 0, done: 1, cancelled: 0 });
   });
 });

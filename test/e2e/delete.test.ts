@@ -43,7 +43,7 @@ describe('deleting a ticket', () => {
     expect(inbox.map((r) => r.subject)).toContain(`${id}: deleted by hand; it is back`);
     // the file is back before any commit: the trail holds the recado about it, never a deletion
     await waitFor(() => log().includes(`${id}: deleted by hand; it is back`), 30_000);
-    expect(log()).not.toMatch(new RegExp(`^board\\(${id}\\): deleted`, "m"));
+    expect(log()).not.toMatch(new RegExp(`^board\\(${id}\\): deleted`, 'm'));
   });
 
   it('with board delete: gone for good, and the trail says who', async () => {

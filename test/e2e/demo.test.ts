@@ -67,13 +67,20 @@ describe('board demo', () => {
     expect(summary, 'the demo ran').toBeDefined();
     const plugins = await registeredPlugins();
     if (!featuresOf(plugins).audit && summary!.audit === null) {
-      console.warn(`board demo: the watcher has no git autocommit plugin (plugins: ${plugins.join(', ') || 'none'}), so the check of the audit branch's authors is skipped`);
+      console.warn(
+        `board demo: the watcher has no git autocommit plugin (plugins: ${plugins.join(', ') || 'none'}), so the check of the audit branch's authors is skipped`,
+      );
       ctx.skip();
     }
     expect(summary!.audit).not.toBeNull();
     const log = spawnSync('git', ['log', '--format=%an %s', 'recado'], { cwd: summary!.repo, encoding: 'utf8' });
     expect(log.status).toBe(0);
-    const authors = new Set(log.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0]));
+    const authors = new Set(
+      log.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[0]),
+    );
     for (const who of ['olga', 'ana', 'ben']) expect(authors, `commits by ${who} on the audit branch`).toContain(who);
   });
 });

@@ -8,13 +8,28 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authorFromText, type EditViolation } from '../../src/core/edits.js';
 import { isRecadoId } from '../../src/core/recado.js';
-import { refusalFileName, refusalNotice, refusalReason, refusalRecadoId, type Refusal } from '../../src/core/refusal.js';
+import {
+  refusalFileName,
+  refusalNotice,
+  refusalReason,
+  refusalRecadoId,
+  type Refusal,
+} from '../../src/core/refusal.js';
 import type { Board } from '../../src/store/board.js';
 import { takeVersion, versionKey } from '../../src/store/cas.js';
 import { initBoard } from '../../src/store/init.js';
 import { pruneLocks } from '../../src/store/leftovers.js';
 import { readBoardFileStat } from '../../src/store/read.js';
-import { contentHash, dropReceipt, leaveReceipt, parseReceiptName, pruneReceipts, readReceipt, receiptsDir, receiptsOf } from '../../src/store/receipts.js';
+import {
+  contentHash,
+  dropReceipt,
+  leaveReceipt,
+  parseReceiptName,
+  pruneReceipts,
+  readReceipt,
+  receiptsDir,
+  receiptsOf,
+} from '../../src/store/receipts.js';
 import { createTicket, mutateTicket } from '../../src/store/tickets.js';
 import { expiryRecadoId } from '../../src/watch/leases.js';
 import { tempRepo, type TempRepo } from '../helpers.js';
@@ -32,10 +47,29 @@ describe('authorFromText (front-matter that does not parse)', () => {
 
 describe('the texts of a refusal', () => {
   const v: EditViolation[] = [
-    { rule: 'claim_by_hand', kind: 'conflict', field: 'claim', message: 'the claim of T-1 was changed by hand; claims are written by the board only', hint: 'use board claim T-1 --as NAME' },
-    { rule: 'claim_respected', kind: 'conflict', field: 'claim', message: 'T-1 is claimed by alice since X; bob cannot change its claim' },
+    {
+      rule: 'claim_by_hand',
+      kind: 'conflict',
+      field: 'claim',
+      message: 'the claim of T-1 was changed by hand; claims are written by the board only',
+      hint: 'use board claim T-1 --as NAME',
+    },
+    {
+      rule: 'claim_respected',
+      kind: 'conflict',
+      field: 'claim',
+      message: 'T-1 is claimed by alice since X; bob cannot change its claim',
+    },
   ];
-  const r: Refusal = { id: 'T-1', file: '.board/tickets/T-1.md', author: 'bob', violations: v, action: 'restored', kept: '.board/rejected/20260101T000000000Z-T-1.md', restored: { updated: '2026-01-01T00:00:00Z', updated_by: 'alice' } };
+  const r: Refusal = {
+    id: 'T-1',
+    file: '.board/tickets/T-1.md',
+    author: 'bob',
+    violations: v,
+    action: 'restored',
+    kept: '.board/rejected/20260101T000000000Z-T-1.md',
+    restored: { updated: '2026-01-01T00:00:00Z', updated_by: 'alice' },
+  };
 
   it('the reason file names the rule, field, author, what was done and every violation', () => {
     const text = refusalReason(r, '2026-01-01T00:00:01.000Z');
@@ -96,7 +130,9 @@ describe('receipts', () => {
     expect(edited.baseHash).toBe(contentHash(created.text));
     expect(contentHash(readBoardFileStat(board.ticketFile('T.1')).text)).toBe(rs[1].hash);
 
-    await expect(mutateTicket(board, 'T.1', { actor: 'ana' }, (_t, e) => e.set('status', 'doing'))).rejects.toThrow(/unknown status/);
+    await expect(mutateTicket(board, 'T.1', { actor: 'ana' }, (_t, e) => e.set('status', 'doing'))).rejects.toThrow(
+      /unknown status/,
+    );
     expect(receiptsOf(board, 'T.1')).toHaveLength(2);
     expect(receiptsOf(board, 'T')).toEqual([]); // another id's prefix
   });
@@ -138,13 +174,15 @@ describe('leftovers of killed processes under .board/locks/', () => {
   it('removes abandoned locks and tokens of replaced versions, never what may be held', () => {
     createTicket(board, { id: 'T-1', title: 'One' }, 'ana');
     const L = (n: string) => join(board.locksDir, n);
-    for (const n of ['ticket-T-1.lock', 'ticket-T-9.lock', 'future.lock', 'T-1.cas', 'T-9.cas']) mkdirSync(L(n), { recursive: true });
+    for (const n of ['ticket-T-1.lock', 'ticket-T-9.lock', 'future.lock', 'T-1.cas', 'T-9.cas'])
+      mkdirSync(L(n), { recursive: true });
     at(L('ticket-T-9.lock'), -2 * 3_600_000); // killed two hours ago
     at(L('future.lock'), 2 * 3_600_000); // dated ahead: the clock was set back
     // T-1: a token of its current version (maybe held), and stale ones of versions long replaced
     const { text, stat } = readBoardFileStat(board.ticketFile('T-1'));
     const current = versionKey(text, stat);
-    for (const n of [current, `${current}~1`, 'oldkey', 'oldkey~1', 'recent']) writeFileSync(join(L('T-1.cas'), n), '1\n');
+    for (const n of [current, `${current}~1`, 'oldkey', 'oldkey~1', 'recent'])
+      writeFileSync(join(L('T-1.cas'), n), '1\n');
     for (const n of [current, `${current}~1`, 'oldkey', 'oldkey~1']) at(join(L('T-1.cas'), n), -5 * 60_000);
     at(L('T-9.cas'), -2 * 3_600_000);
 

@@ -39,7 +39,13 @@ afterEach(async () => {
 
 const file = () => board.ticketFile('T-1');
 const read = () => readFileSync(file(), 'utf8');
-const receipts = () => { try { return readdirSync(receiptsDir(board)).filter((n) => !n.endsWith('.seen')); } catch { return []; } };
+const receipts = () => {
+  try {
+    return readdirSync(receiptsDir(board)).filter((n) => !n.endsWith('.seen'));
+  } catch {
+    return [];
+  }
+};
 const decided = () => waitFor(() => log.find((e) => e.type === 'edit_accepted' || e.type === 'edit_refused'));
 const CLAIM = 'claim:\n  by: alice\n  at: 2026-01-01T00:00:00Z\n  expires: 2099-01-01T00:00:00Z\n';
 
@@ -50,10 +56,13 @@ function boardWrite(text: string, base: string): void {
 }
 
 /** The ticket claimed by alice, as the board would write it. */
-const claimed = (l: string) => l.replace('status: todo', 'status: in_progress').replace('updated_by: carol', `updated_by: alice\n${CLAIM.trimEnd()}`);
+const claimed = (l: string) =>
+  l
+    .replace('status: todo', 'status: in_progress')
+    .replace('updated_by: carol', `updated_by: alice\n${CLAIM.trimEnd()}`);
 
 describe('a board write and a hand edit seen as one change', () => {
-  it('the holder\'s note right after its claim stands: it is judged against the board\'s version', async () => {
+  it("the holder's note right after its claim stands: it is judged against the board's version", async () => {
     const l = read();
     await waitFor(() => host!.tickets.get('T-1'));
     const x = claimed(l);
@@ -76,18 +85,28 @@ describe('a board write and a hand edit seen as one change', () => {
     expect(ev).toMatchObject({ type: 'edit_refused', id: 'T-1', author: 'bob', action: 'restored' });
     expect(ev.rules).toContain('claim_by_hand');
     // only the refused fields go back: the claim (and status) of x, with bob's note kept
-    await waitFor(() => read().includes(CLAIM) && read().includes('note by bob') && read().includes('status: in_progress'));
+    await waitFor(
+      () => read().includes(CLAIM) && read().includes('note by bob') && read().includes('status: in_progress'),
+    );
     expect(readFileSync(join(repo.dir, String(ev.kept)), 'utf8')).toBe(y);
   });
 
   it('a board write made on top of a forged claim does not launder it', async () => {
     const l = read();
-    const y = l.replace('status: todo', 'status: in_progress').replace('updated_by: carol', `updated_by: bob\n${CLAIM.replace('alice', 'bob').trimEnd()}`);
+    const y = l
+      .replace('status: todo', 'status: in_progress')
+      .replace('updated_by: carol', `updated_by: bob\n${CLAIM.replace('alice', 'bob').trimEnd()}`);
     const x = y.replace('priority: 2', 'priority: 1');
     writeFileSync(file(), y); // by hand, never seen by the watcher
     boardWrite(x, y); // a board command on top of it
     const ev = await decided();
-    expect(ev).toMatchObject({ type: 'edit_refused', id: 'T-1', action: 'restored', board_write: 'bob', author: 'bob' });
+    expect(ev).toMatchObject({
+      type: 'edit_refused',
+      id: 'T-1',
+      action: 'restored',
+      board_write: 'bob',
+      author: 'bob',
+    });
     expect(ev.rules).toEqual(['claim_by_hand']);
     await waitFor(() => read() === l);
     expect(readFileSync(join(repo.dir, String(ev.kept)), 'utf8')).toBe(y); // the hand edit itself is kept
@@ -104,7 +123,7 @@ describe('a board write and a hand edit seen as one change', () => {
     expect(read()).toBe(x);
   });
 
-  it('two board writes seen as one are both the board\'s', async () => {
+  it("two board writes seen as one are both the board's", async () => {
     const l = read();
     const x1 = claimed(l);
     const x2 = x1.replace('priority: 2', 'priority: 0');

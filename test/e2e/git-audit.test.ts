@@ -50,8 +50,8 @@ function setAgents(r: TempRepo, yaml: string) {
 
 const auditCommits = (r: TempRepo, branch = 'recado') => git(['rev-list', branch], r.dir).split('\n').filter(Boolean);
 
-describe('board commits and the user\'s work', () => {
-  it('never touch the user\'s index, HEAD or files, and hold only .board/ paths', async () => {
+describe("board commits and the user's work", () => {
+  it("never touch the user's index, HEAD or files, and hold only .board/ paths", async () => {
     const r = repoWithUserWork();
     const init = r.board(['init']);
     expect(init.code).toBe(0);
@@ -78,7 +78,10 @@ describe('board commits and the user\'s work', () => {
     audit.record({ path: r.path('.board/inbox/bob/cur/m1.md'), author: 'bob' });
     const flushed = await audit.close();
     expect(flushed.ok).toBe(true);
-    expect(flushed.commits.map((c) => `${c.author}: ${c.subject}`)).toEqual([`carol: board(${id}): notes added`, 'bob: board: bob read a recado (x2)']);
+    expect(flushed.commits.map((c) => `${c.author}: ${c.subject}`)).toEqual([
+      `carol: board(${id}): notes added`,
+      'bob: board: bob read a recado (x2)',
+    ]);
 
     // the user's side is byte-identical
     expect(snapshot(r)).toEqual(before);
@@ -87,7 +90,9 @@ describe('board commits and the user\'s work', () => {
     const commits = auditCommits(r);
     expect(commits.length).toBeGreaterThanOrEqual(3);
     for (const c of commits) {
-      const paths = git(['diff-tree', '--no-commit-id', '--name-only', '-r', '--root', c], r.dir).split('\n').filter(Boolean);
+      const paths = git(['diff-tree', '--no-commit-id', '--name-only', '-r', '--root', c], r.dir)
+        .split('\n')
+        .filter(Boolean);
       expect(paths.length).toBeGreaterThan(0);
       for (const p of paths) expect(p).toMatch(/^\.board\/(?!tmp\/|locks\/|run\/)/);
     }
@@ -106,12 +111,16 @@ describe('board commits and the user\'s work', () => {
     expect(carolBodies).toContain('\n- recado from carol in outbox\n');
     expect(carolBodies).toContain('\n- recado carol -> bob\n');
     expect(who).toMatch(/^bob <bob@board>\|recado <board@localhost>\|board: bob read a recado \(x2\)$/m);
-    expect(who).toMatch(new RegExp(`^carol <carol@example\\.org>\\|recado <board@localhost>\\|board\\(${id}\\): notes added$`, 'm'));
+    expect(who).toMatch(
+      new RegExp(`^carol <carol@example\\.org>\\|recado <board@localhost>\\|board\\(${id}\\): notes added$`, 'm'),
+    );
     for (const line of who.split('\n').filter(Boolean)) expect(line).toContain('|recado <board@localhost>|');
 
     // git status shows the user's work and nothing of the board
     const status = git(['status', '--porcelain'], r.dir);
-    expect(status.split('\n').filter(Boolean).sort()).toEqual(['?? untracked.txt', 'M  code.txt', ' M other.txt'].sort());
+    expect(status.split('\n').filter(Boolean).sort()).toEqual(
+      ['?? untracked.txt', 'M  code.txt', ' M other.txt'].sort(),
+    );
   });
 
   it('a burst is a handful of commits: one per author per batch', async () => {
@@ -133,8 +142,15 @@ describe('board commits and the user\'s work', () => {
     // one commit per author (the init files are not part of this batch)
     expect(commits.length).toBe(3);
     const log = git(['log', '--format=%an|%s', 'recado'], r.dir).split('\n').filter(Boolean).sort();
-    expect(log).toEqual(['alice|board: recado alice -> dave (x100)', 'bob|board: recado bob -> dave (x100)', 'carol|board: recado carol -> dave (x100)']);
-    expect(git(['ls-tree', '-r', '--name-only', 'recado', '--', '.board/inbox/dave/new'], r.dir).split('\n').filter(Boolean).length).toBe(300);
+    expect(log).toEqual([
+      'alice|board: recado alice -> dave (x100)',
+      'bob|board: recado bob -> dave (x100)',
+      'carol|board: recado carol -> dave (x100)',
+    ]);
+    expect(
+      git(['ls-tree', '-r', '--name-only', 'recado', '--', '.board/inbox/dave/new'], r.dir).split('\n').filter(Boolean)
+        .length,
+    ).toBe(300);
 
     // a single change says what happened in the subject
     r.write('.board/tickets/T-1.md', '---\nid: T-1\ntitle: One\nstatus: todo\n---\n');
@@ -149,7 +165,9 @@ describe('board commits and the user\'s work', () => {
     expect(r.board(['commit']).code).toBe(0);
     const agents = ['a1', 'a2', 'a3', 'a4'];
     for (const a of agents) r.write(`.board/outbox/${a}/x.md`, `---\nto: bob\n---\nfrom ${a}\n`);
-    const results = await Promise.all(agents.map((a) => r.boardAsync(['commit', `outbox/${a}/x.md`, '--as', a, '--what', `drop by ${a}`])));
+    const results = await Promise.all(
+      agents.map((a) => r.boardAsync(['commit', `outbox/${a}/x.md`, '--as', a, '--what', `drop by ${a}`])),
+    );
     for (const res of results) expect(res.code, res.stderr).toBe(0);
     const subjects = git(['log', '--format=%an %s', 'recado'], r.dir);
     for (const a of agents) expect(subjects).toContain(`${a} board: drop by ${a}`);
@@ -190,7 +208,9 @@ describe('hooks and failures', () => {
     const ok = await audit.close();
     expect(ok.ok).toBe(true);
     expect(ok.commits.map((c) => c.subject)).toEqual(['board(T-1): created']);
-    expect(git(['log', '-1', '--format=%an|%B', 'recado'], r.dir)).toMatch(/^alice\|board\(T-1\): created\n\nReviewed-by: hook/);
+    expect(git(['log', '-1', '--format=%an|%B', 'recado'], r.dir)).toMatch(
+      /^alice\|board\(T-1\): created\n\nReviewed-by: hook/,
+    );
 
     // git.verify: false: the refusing hook is not run
     writeFileSync(hook, '#!/bin/sh\nexit 1\n');
@@ -200,7 +220,11 @@ describe('hooks and failures', () => {
     const skipped = r.board(['commit', '--json']);
     expect(skipped.code, skipped.stderr).toBe(0);
     // board.yaml by the board, T-2 by its updated_by
-    expect(JSON.parse(skipped.stdout).commits.map((c: { author: string }) => c.author).sort()).toEqual(['bob', 'recado']);
+    expect(
+      JSON.parse(skipped.stdout)
+        .commits.map((c: { author: string }) => c.author)
+        .sort(),
+    ).toEqual(['bob', 'recado']);
   });
 
   it('refuses to commit while the audit branch is checked out somewhere', () => {
@@ -225,16 +249,27 @@ describe('hooks and failures', () => {
 });
 
 describe('board log', () => {
-  it('shows who changed what in a ticket, newest first, and the board\'s commits', () => {
+  it("shows who changed what in a ticket, newest first, and the board's commits", () => {
     const r = tempRepo();
     repos.push(r);
     const id = r.board(['new', 'Login API', '--as', 'alice']).stdout.trim();
     expect(r.board(['commit']).code).toBe(0);
     const file = `.board/tickets/${id}.md`;
     // claim by hand, as an agent with file tools (or `board claim`) would
-    r.write(file, r.read(file).replace('status: todo', 'status: in_progress\nclaim:\n  by: alice\n  at: 2026-11-21T10:00:00Z\n  expires: 2099-01-01T00:00:00Z').replace(/updated_by: .*/, 'updated_by: alice'));
+    r.write(
+      file,
+      r
+        .read(file)
+        .replace(
+          'status: todo',
+          'status: in_progress\nclaim:\n  by: alice\n  at: 2026-11-21T10:00:00Z\n  expires: 2099-01-01T00:00:00Z',
+        )
+        .replace(/updated_by: .*/, 'updated_by: alice'),
+    );
     expect(r.board(['commit', file.slice('.board/'.length), '--as', 'alice']).code).toBe(0);
-    expect(r.board(['edit', id, '--status', 'review', '--add-dep', id === 'T-1' ? 'T-2' : 'T-1', '--as', 'alice']).code).toBe(2); // unknown dep refused
+    expect(
+      r.board(['edit', id, '--status', 'review', '--add-dep', id === 'T-1' ? 'T-2' : 'T-1', '--as', 'alice']).code,
+    ).toBe(2); // unknown dep refused
     expect(r.board(['edit', id, '--status', 'review', '--labels', 'api', '--as', 'alice']).code).toBe(0);
     expect(r.board(['commit']).code).toBe(0);
     expect(r.board(['edit', id, '--assignee', 'bob', '--as', 'carol', '--force']).code).toBe(0);
@@ -250,7 +285,13 @@ describe('board log', () => {
       'alice: created',
     ]);
     expect(entries[2].changes).toEqual(
-      expect.arrayContaining([{ field: 'claim', from: null, to: { by: 'alice', at: '2026-11-21T10:00:00Z', expires: '2099-01-01T00:00:00Z' } }]),
+      expect.arrayContaining([
+        {
+          field: 'claim',
+          from: null,
+          to: { by: 'alice', at: '2026-11-21T10:00:00Z', expires: '2099-01-01T00:00:00Z' },
+        },
+      ]),
     );
     for (const e of entries) {
       expect(Object.keys(e).sort()).toEqual(['author', 'changes', 'commit', 'date', 'email', 'subject', 'what']);
@@ -263,7 +304,11 @@ describe('board log', () => {
     expect(JSON.parse(r.board(['log', id, '--limit', '1', '--json']).stdout)).toHaveLength(1);
 
     const all = JSON.parse(r.board(['log', '--json']).stdout);
-    expect(all[0]).toMatchObject({ author: 'carol', subject: `board(${id}): assigned to bob`, files: [{ status: 'M', path: `tickets/${id}.md` }] });
+    expect(all[0]).toMatchObject({
+      author: 'carol',
+      subject: `board(${id}): assigned to bob`,
+      files: [{ status: 'M', path: `tickets/${id}.md` }],
+    });
     expect(all.at(-1).files.length).toBeGreaterThan(3); // the first commit holds the whole board
 
     const missing = r.board(['log', 'T-nope']);

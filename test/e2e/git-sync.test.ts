@@ -3,7 +3,16 @@
 // told by recado, every recado and new ticket from both sides kept, and byte-identical
 // boards; the users' code branches, index and files are never touched.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,7 +60,11 @@ async function claim(dir: string, id: string, agent: string, at: string) {
   const now = new Date(at);
   await mutateTicket(locateBoard({ cwd: dir }), id, { actor: agent, now }, (_t, e) => {
     e.set('status', 'in_progress');
-    e.set('claim', { by: agent, at, expires: new Date(now.getTime() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    e.set('claim', {
+      by: agent,
+      at,
+      expires: new Date(now.getTime() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
   });
 }
 
@@ -114,7 +127,10 @@ describe('board sync', () => {
     expect(git(['status', '--porcelain'], b)).toBe('');
     expect(git(['rev-parse', 'recado'], b)).toBe(git(['rev-parse', 'recado'], a));
     // and it reads its history
-    expect(JSON.parse(ok(board(['log', 'T-1', '--json'], { cwd: b })).stdout)[0]).toMatchObject({ what: 'created', author: 'ana' });
+    expect(JSON.parse(ok(board(['log', 'T-1', '--json'], { cwd: b })).stdout)[0]).toMatchObject({
+      what: 'created',
+      author: 'ana',
+    });
 
     // a board wiped from the disk (git clean -x, a pull that untracked it) is never recorded as
     // deleted; sync writes it back
@@ -131,7 +147,10 @@ describe('board sync', () => {
     expect(git(['rev-parse', 'recado'], b)).toBe(tip);
   });
 
-  for (const order of [['a', 'b'], ['b', 'a']] as const) {
+  for (const order of [
+    ['a', 'b'],
+    ['b', 'a'],
+  ] as const) {
     it(`two clones that claimed one ticket offline converge (${order[0].toUpperCase()} syncs first)`, async () => {
       const env = setup();
       const c = { a: env.a, b: env.b };
@@ -145,15 +164,27 @@ describe('board sync', () => {
       writeFileSync(t1, readFileSync(t1, 'utf8') + '\nNote from alice.\n');
       ok(board(['new', 'Only on A', '--id', 'T-A', '--as', 'alice'], { cwd: c.a }));
       ok(board(['new', 'Only on B', '--id', 'T-B', '--as', 'bob'], { cwd: c.b }));
-      writeFileSync(join(c.a, '.board', 'inbox', 'bob', 'new', 'from-alice.md'), '---\nid: from-alice\nfrom: alice\nto: bob\nsubject: hi\n---\nfrom A\n');
-      writeFileSync(join(c.b, '.board', 'inbox', 'alice', 'new', 'from-bob.md'), '---\nid: from-bob\nfrom: bob\nto: alice\nsubject: hi\n---\nfrom B\n');
+      writeFileSync(
+        join(c.a, '.board', 'inbox', 'bob', 'new', 'from-alice.md'),
+        '---\nid: from-alice\nfrom: alice\nto: bob\nsubject: hi\n---\nfrom A\n',
+      );
+      writeFileSync(
+        join(c.b, '.board', 'inbox', 'alice', 'new', 'from-bob.md'),
+        '---\nid: from-bob\nfrom: bob\nto: alice\nsubject: hi\n---\nfrom B\n',
+      );
 
       const [first, second] = order;
       ok(board(['sync'], { cwd: c[first] }));
       const merged = ok(board(['sync', '--json'], { cwd: c[second] }));
       const report = JSON.parse(merged.stdout);
       expect(report.action).toBe('merged');
-      expect(report.reconciled).toEqual([{ ticket: 'T-1', winner: { by: 'alice', at: '2026-11-21T10:00:00Z' }, losers: [{ by: 'bob', at: '2026-11-21T10:00:05Z' }] }]);
+      expect(report.reconciled).toEqual([
+        {
+          ticket: 'T-1',
+          winner: { by: 'alice', at: '2026-11-21T10:00:00Z' },
+          losers: [{ by: 'bob', at: '2026-11-21T10:00:05Z' }],
+        },
+      ]);
       expect(report.notified).toEqual(['bob']);
       ok(board(['sync'], { cwd: c[first] }));
       ok(board(['sync'], { cwd: c[second] }));
@@ -176,20 +207,35 @@ describe('board sync', () => {
       expect(show.claim.by).toBe('alice');
 
       // both sides' tickets and recados are kept
-      expect(Object.keys(fa)).toEqual(expect.arrayContaining(['tickets/T-A.md', 'tickets/T-B.md', 'inbox/bob/new/from-alice.md', 'inbox/alice/new/from-bob.md']));
+      expect(Object.keys(fa)).toEqual(
+        expect.arrayContaining([
+          'tickets/T-A.md',
+          'tickets/T-B.md',
+          'inbox/bob/new/from-alice.md',
+          'inbox/alice/new/from-bob.md',
+        ]),
+      );
 
       // the loser was told, once
-      const notices = Object.entries(fa).filter(([p, text]) => p.startsWith('inbox/bob/new/') && text.includes('from: board'));
+      const notices = Object.entries(fa).filter(
+        ([p, text]) => p.startsWith('inbox/bob/new/') && text.includes('from: board'),
+      );
       expect(notices).toHaveLength(1);
       expect(notices[0][1]).toMatch(/ticket: T-1/);
       expect(notices[0][1]).toMatch(/alice claimed it first/);
-      expect(Object.keys(fa).filter((p) => p.startsWith('inbox/alice/new/') && fa[p].includes('from: board'))).toHaveLength(0);
+      expect(
+        Object.keys(fa).filter((p) => p.startsWith('inbox/alice/new/') && fa[p].includes('from: board')),
+      ).toHaveLength(0);
 
       // the history tells the story
-      const log = JSON.parse(ok(board(['log', 'T-1', '--json'], { cwd: c.b })).stdout).map((e: { what: string }) => e.what);
+      const log = JSON.parse(ok(board(['log', 'T-1', '--json'], { cwd: c.b })).stdout).map(
+        (e: { what: string }) => e.what,
+      );
       expect(log.some((w: string) => w.startsWith('claimed by alice'))).toBe(true);
       expect(log.some((w: string) => w.startsWith('claimed by bob'))).toBe(true);
-      expect(log).toContain('sync: claimed on both sides; alice claimed first (2026-11-21T10:00:00Z); undone: bob (2026-11-21T10:00:05Z)');
+      expect(log).toContain(
+        'sync: claimed on both sides; alice claimed first (2026-11-21T10:00:00Z); undone: bob (2026-11-21T10:00:05Z)',
+      );
       expect(log.at(-1)).toBe('created');
 
       // the users' code branches, indexes and files were not touched

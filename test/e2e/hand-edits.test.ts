@@ -20,11 +20,17 @@ describe('hand edits mean what they say', () => {
     writeFileSync(`${file(id)}.swp`, text);
     renameSync(`${file(id)}.swp`, file(id));
   };
-  const show = (id: string) => JSON.parse(repo.board(['show', id, '--json']).stdout) as { status: string; claim: { by: string } | null; body: string };
-  const settled = (id: string) => waitFor(() => {
-    const dir = repo.path('.board', 'run', 'receipts');
-    return !existsSync(dir) || !readdirSync(dir).some((n) => n.startsWith(`${id}.`) && !n.endsWith('.seen'));
-  }, 20_000);
+  const show = (id: string) =>
+    JSON.parse(repo.board(['show', id, '--json']).stdout) as {
+      status: string;
+      claim: { by: string } | null;
+      body: string;
+    };
+  const settled = (id: string) =>
+    waitFor(() => {
+      const dir = repo.path('.board', 'run', 'receipts');
+      return !existsSync(dir) || !readdirSync(dir).some((n) => n.startsWith(`${id}.`) && !n.endsWith('.seen'));
+    }, 20_000);
   const newTicket = (title: string, ...args: string[]) => {
     const r = repo.board(['new', title, '--as', 'carol', ...args]);
     expect(r.code, r.stderr).toBe(0);
@@ -60,7 +66,12 @@ describe('hand edits mean what they say', () => {
     const a = newTicket('Closed with the claim removed');
     expect(repo.board(['claim', a, '--as', 'alice']).code).toBe(0);
     await settled(a);
-    save(a, read(a).replace('status: in_progress', 'status: cancelled').replace(/claim:\n( {2}.*\n)+/, ''));
+    save(
+      a,
+      read(a)
+        .replace('status: in_progress', 'status: cancelled')
+        .replace(/claim:\n( {2}.*\n)+/, ''),
+    );
     await w.until((e) => e.type === 'edit_accepted' && e.id === a);
     expect(show(a)).toMatchObject({ status: 'cancelled', claim: null });
 
@@ -78,7 +89,9 @@ describe('hand edits mean what they say', () => {
     const id = newTicket('Shared');
     expect(repo.board(['claim', id, '--as', 'alice']).code).toBe(0);
     await settled(id);
-    const mixed = read(id).replace('status: in_progress', 'status: review').replace('updated_by: alice', 'updated_by: bob') + '\nNote from bob: see the logs.\n';
+    const mixed =
+      read(id).replace('status: in_progress', 'status: review').replace('updated_by: alice', 'updated_by: bob') +
+      '\nNote from bob: see the logs.\n';
     save(id, mixed);
     const ev = await w.until((e) => e.type === 'edit_refused' && e.id === id);
     expect(ev.action).toBe('restored');
@@ -88,7 +101,11 @@ describe('hand edits mean what they say', () => {
     expect(readFileSync(repo.path(String(ev.kept)), 'utf8')).toBe(mixed);
     // one recado for one save
     const told = await waitFor(() => {
-      const all = JSON.parse(repo.board(['inbox', '--as', 'bob', '--json', '--all']).stdout) as Array<{ ticket: string; from: string; body: string }>;
+      const all = JSON.parse(repo.board(['inbox', '--as', 'bob', '--json', '--all']).stdout) as Array<{
+        ticket: string;
+        from: string;
+        body: string;
+      }>;
       const mine = all.filter((r) => r.ticket === id && r.from === 'board');
       return mine.length ? mine : null;
     });

@@ -6,7 +6,18 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,11 +52,19 @@ afterEach(async () => {
 });
 
 /** A board (no git) on its own small tmpfs, with agents ana, ben and olga. */
-function boardOnTmpfs(sizeKb: number): { dir: string; run: (args: string[]) => ReturnType<typeof board>; mountDir: string } {
+function boardOnTmpfs(sizeKb: number): {
+  dir: string;
+  run: (args: string[]) => ReturnType<typeof board>;
+  mountDir: string;
+} {
   const mountDir = mkdtempSync(join(tmpdir(), 'recado-tmpfs-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', mountDir]);
   cleanups.push(() => {
-    try { execFileSync('umount', ['-l', mountDir], { stdio: 'ignore' }); } catch { /* not mounted */ }
+    try {
+      execFileSync('umount', ['-l', mountDir], { stdio: 'ignore' });
+    } catch {
+      /* not mounted */
+    }
     rmSync(mountDir, { recursive: true, force: true });
   });
   const dir = join(mountDir, 'repo');
@@ -72,7 +91,10 @@ describe.skipIf(!MOUNT)('a full disk', () => {
   it('commands say "no space left" with the path and what to do (exit 1, no stack trace)', () => {
     const b = boardOnTmpfs(2048);
     fill(b.mountDir);
-    for (const args of [['send', 'ben', 'hello', '--as', 'ana'], ['new', 'A ticket', '--as', 'ana']]) {
+    for (const args of [
+      ['send', 'ben', 'hello', '--as', 'ana'],
+      ['new', 'A ticket', '--as', 'ana'],
+    ]) {
       const r = b.run(args);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/cannot write \S+: no space left on the disk \(ENOSPC/);
@@ -98,13 +120,22 @@ describe.skipIf(!MOUNT)('a full disk', () => {
       utimesSync(join(aside, `r${i}.md`), ahead, ahead);
     }
     const filler = fill(b.mountDir);
-    for (let i = 0; i < 40; i++) renameSync(join(aside, `r${i}.md`), join(b.dir, '.board', 'outbox', 'ana', `r${i}.md`));
-    await w.until((e) => (e.type === 'error' || e.type === 'delivery_failed') && /ENOSPC/.test(String(e.message)), 30_000);
+    for (let i = 0; i < 40; i++)
+      renameSync(join(aside, `r${i}.md`), join(b.dir, '.board', 'outbox', 'ana', `r${i}.md`));
+    await w.until(
+      (e) => (e.type === 'error' || e.type === 'delivery_failed') && /ENOSPC/.test(String(e.message)),
+      30_000,
+    );
     expect(md(join(b.dir, '.board', 'inbox', 'ben', 'new')).length).toBeLessThan(40);
     // space comes back: no restart
     rmSync(filler, { force: true });
     rmSync(`${filler}.2`, { force: true });
-    await waitFor(() => md(join(b.dir, '.board', 'inbox', 'ben', 'new')).length === 40 && md(join(b.dir, '.board', 'inbox', 'olga', 'new')).length === 40, 90_000).catch(() => undefined);
+    await waitFor(
+      () =>
+        md(join(b.dir, '.board', 'inbox', 'ben', 'new')).length === 40 &&
+        md(join(b.dir, '.board', 'inbox', 'olga', 'new')).length === 40,
+      90_000,
+    ).catch(() => undefined);
     expect(md(join(b.dir, '.board', 'inbox', 'ben', 'new'))).toHaveLength(40);
     expect(md(join(b.dir, '.board', 'inbox', 'olga', 'new'))).toHaveLength(40);
     expect(md(join(b.dir, '.board', 'outbox', 'ana'))).toEqual([]);
@@ -145,13 +176,19 @@ describe.skipIf(process.getuid?.() !== 0)('an unwritable inbox (EACCES, as an or
     execFileSync('chown', ['-R', 'nobody', dir]);
     chownSync(dir, 65534, 65534);
     const asNobody = (args: string[]) => {
-      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], { cwd: dir, env: cleanEnv(), encoding: 'utf8' });
+      const r = spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args],
+        { cwd: dir, env: cleanEnv(), encoding: 'utf8' },
+      );
       return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     };
     chmodSync(join(dir, '.board', 'inbox', 'ben', 'new'), 0o555);
     const r = asNobody(['send', 'ben,olga', 'hello both', '--as', 'ana']);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/not yet delivered to ben: cannot write \S*inbox\/ben\/new\S*: permission denied \(EACCES/);
+    expect(r.stderr).toMatch(
+      /not yet delivered to ben: cannot write \S*inbox\/ben\/new\S*: permission denied \(EACCES/,
+    );
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(md(join(dir, '.board', 'inbox', 'olga', 'new'))).toHaveLength(1); // olga is not held back
     // nothing lost: it waits in run/outgoing; a watcher (run here as root) finishes it

@@ -17,7 +17,10 @@ afterAll(() => repo.cleanup());
 describe('ticket encodings survive board writes', () => {
   it('a CRLF ticket keeps CRLF after `board edit` and `board claim` (changed, added and last lines alike)', () => {
     const file = repo.path('.board', 'tickets', 'T-crlf.md');
-    writeFileSync(file, '---\r\nid: T-crlf\r\ntitle: Windows file\r\nstatus: todo\r\nlabels: [a, b]\r\n---\r\nBody line 1\r\nBody line 2\r\n');
+    writeFileSync(
+      file,
+      '---\r\nid: T-crlf\r\ntitle: Windows file\r\nstatus: todo\r\nlabels: [a, b]\r\n---\r\nBody line 1\r\nBody line 2\r\n',
+    );
     const e = repo.board(['edit', 'T-crlf', '--labels', 'x,y', '--priority', '1', '--as', 'ana']);
     expect(e.code, e.stderr).toBe(0);
     expect(repo.board(['claim', 'T-crlf', '--as', 'ana']).code).toBe(0);
@@ -30,9 +33,16 @@ describe('ticket encodings survive board writes', () => {
 
   it('a ticket with invalid UTF-8 bytes is refused (exit 2), its bytes untouched; it still shows', () => {
     const file = repo.path('.board', 'tickets', 'T-latin.md');
-    const bytes = Buffer.concat([Buffer.from('---\nid: T-latin\ntitle: Latin-1 body\nstatus: todo\n---\nCaf'), Buffer.from([0xe9, 0x20, 0xff, 0xfe]), Buffer.from(' au lait\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from('---\nid: T-latin\ntitle: Latin-1 body\nstatus: todo\n---\nCaf'),
+      Buffer.from([0xe9, 0x20, 0xff, 0xfe]),
+      Buffer.from(' au lait\n'),
+    ]);
     writeFileSync(file, bytes);
-    for (const args of [['edit', 'T-latin', '--priority', '1', '--as', 'ana'], ['claim', 'T-latin', '--as', 'ana']]) {
+    for (const args of [
+      ['edit', 'T-latin', '--priority', '1', '--as', 'ana'],
+      ['claim', 'T-latin', '--as', 'ana'],
+    ]) {
       const r = repo.board(args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/holds bytes that are not UTF-8; the board does not rewrite it/);

@@ -100,7 +100,12 @@ describe('no write through a symbolic link inside .board/', () => {
     const w = startWatcherProcess(repo.dir, { track: procs });
     await w.until((e) => e.type === 'ready');
     writeFileSync(repo.path('.board', 'outbox', 'ana', 'bad.md'), '---\nto: nobody-here\n---\nhello\n');
-    const ev = await w.until((e) => e.type === 'error' && String(e.file).startsWith('.board/run/outgoing/') && String(e.message).includes(`${link} is a symbolic link`));
+    const ev = await w.until(
+      (e) =>
+        e.type === 'error' &&
+        String(e.file).startsWith('.board/run/outgoing/') &&
+        String(e.message).includes(`${link} is a symbolic link`),
+    );
     expect(String(ev.message)).toMatch(/never writes through a link/);
     expect(empty(outside)).toBe(true);
     // nothing lost: the recado waits in run/outgoing for the link to be replaced

@@ -15,7 +15,8 @@ let repo: TempRepo;
 let w: WatcherProcess;
 const procs: ChildProcess[] = [];
 const B = (...p: string[]) => repo.path('.board', ...p);
-const inbox = (agent: string) => JSON.parse(repo.board(['inbox', '--as', agent, '--json']).stdout) as Array<Record<string, string>>;
+const inbox = (agent: string) =>
+  JSON.parse(repo.board(['inbox', '--as', agent, '--json']).stdout) as Array<Record<string, string>>;
 
 beforeAll(async () => {
   repo = tempRepo();
@@ -32,7 +33,7 @@ afterEach(() => {
 });
 
 describe('each recipient has its own copy', () => {
-  it('`board send` to two: appending to ana\'s copy leaves ben\'s as it was', () => {
+  it("`board send` to two: appending to ana's copy leaves ben's as it was", () => {
     const r = repo.board(['send', 'ana,ben', 'the plan', '--subject', 'own copies', '--as', 'olga', '--json']);
     expect(r.code).toBe(0);
     const id = JSON.parse(r.stdout).id as string;
@@ -56,7 +57,9 @@ describe('each recipient has its own copy', () => {
       expect(text).toContain('the original text');
       expect(text).not.toContain('changed after delivery');
     }
-    expect(statSync(B('inbox', 'ana', 'new', `${String(ev.id)}.md`)).ino).not.toBe(statSync(B('inbox', 'ben', 'new', `${String(ev.id)}.md`)).ino);
+    expect(statSync(B('inbox', 'ana', 'new', `${String(ev.id)}.md`)).ino).not.toBe(
+      statSync(B('inbox', 'ben', 'new', `${String(ev.id)}.md`)).ino,
+    );
   });
 });
 
@@ -64,7 +67,9 @@ describe('bounces', () => {
   it('name the known agents, and absolute paths for the kept file and the reason', async () => {
     writeFileSync(B('outbox', 'ana', 'typo.md'), '---\nto: bne\nsubject: typo in name\n---\nhello\n');
     const ev = await w.until((e) => e.type === 'rejected' && e.from === 'ana' && String(e.source).endsWith('typo.md'));
-    const notice = await waitFor(() => inbox('ana').find((r) => r.from === 'board' && r.subject.includes('typo in name')));
+    const notice = await waitFor(() =>
+      inbox('ana').find((r) => r.from === 'board' && r.subject.includes('typo in name')),
+    );
     expect(notice.body).toContain('The agents of this board: ana, ben, olga.');
     const kept = repo.path(String(ev.file));
     expect(notice.body).toContain(`in ${kept}`);
@@ -87,14 +92,15 @@ describe('bounces', () => {
 });
 
 describe('tmp/ after a SIGKILL', () => {
-  it('doctor and a starting watcher remove staged files of dead processes, never a live one\'s', async () => {
+  it("doctor and a starting watcher remove staged files of dead processes, never a live one's", async () => {
     // a real process stages a file (the first step of every write) and is killed before the rename
     const code = `import('${join(ROOT, 'dist', 'store', 'atomic.js')}').then((m) => { console.log(m.stage(process.argv[1], '')); setInterval(() => {}, 1000); });`;
-    const stager = (): Promise<{ proc: ChildProcess; file: string }> => new Promise((resolve) => {
-      const proc = spawn(process.execPath, ['-e', code, B('tmp')], { stdio: ['ignore', 'pipe', 'inherit'] });
-      procs.push(proc);
-      proc.stdout!.once('data', (d) => resolve({ proc, file: String(d).trim() }));
-    });
+    const stager = (): Promise<{ proc: ChildProcess; file: string }> =>
+      new Promise((resolve) => {
+        const proc = spawn(process.execPath, ['-e', code, B('tmp')], { stdio: ['ignore', 'pipe', 'inherit'] });
+        procs.push(proc);
+        proc.stdout!.once('data', (d) => resolve({ proc, file: String(d).trim() }));
+      });
     const dead = await stager();
     const live = await stager();
     dead.proc.kill('SIGKILL');

@@ -32,7 +32,10 @@ describe('identity', () => {
   });
 
   it('board init registers the person as an agent with role human, who can get replies', () => {
-    const list = JSON.parse(repo.board(['agent', 'list', '--json']).stdout) as Array<{ name: string; role: string | null }>;
+    const list = JSON.parse(repo.board(['agent', 'list', '--json']).stdout) as Array<{
+      name: string;
+      role: string | null;
+    }>;
     expect(list.find((a) => a.name === 'test-person')).toMatchObject({ role: 'human' });
     const sent = repo.board(['send', 'test-person', 'Done with the API', '--as', 'alice']);
     expect(sent.code, sent.stderr).toBe(0);

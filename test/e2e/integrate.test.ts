@@ -6,7 +6,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { BIN, board, cleanEnv, git, startWatcherProcess, tempDir, tempRepo, track, waitFor, type TempRepo } from '../helpers.js';
+import {
+  BIN,
+  board,
+  cleanEnv,
+  git,
+  startWatcherProcess,
+  tempDir,
+  tempRepo,
+  track,
+  waitFor,
+  type TempRepo,
+} from '../helpers.js';
 
 // every test runs dozens of real processes (board, git) on a shared machine
 vi.setConfig({ testTimeout: 240_000 });
@@ -60,7 +71,12 @@ function setup(agents: string[], yaml = ''): Setup {
       const res = r.board(['inbox', '--all', '--as', agent, '--json']);
       expect(res.code, res.stderr).toBe(0);
       const v = JSON.parse(res.stdout) as { recados?: unknown[] } | unknown[];
-      return (Array.isArray(v) ? v : v.recados ?? []) as Array<{ id: string; subject: string; body: string; from: string }>;
+      return (Array.isArray(v) ? v : (v.recados ?? [])) as Array<{
+        id: string;
+        subject: string;
+        body: string;
+        from: string;
+      }>;
     },
   };
 }
@@ -86,13 +102,15 @@ const integrateJson = (s: Setup, args: string[] = []) => {
 };
 
 describe('a ticket knows its work', () => {
-  it('close records the branch and the commits since the holder\'s previous ticket; no commits says so', () => {
+  it("close records the branch and the commits since the holder's previous ticket; no commits says so", () => {
     const s = setup(['alice', 'pat']);
     const t1 = newTicket(s, 'One');
     const t2 = newTicket(s, 'Two');
     const t3 = newTicket(s, 'Three');
     const a = work(s, 'alice', t1, 'a.txt', 'a\n');
-    expect(s.ticket(t1)).toMatch(new RegExp(`work:\\n  by: alice\\n  branch: board/alice\\n  base: [0-9a-f]{40}\\n  head: ${a}\\n  commits: 1`));
+    expect(s.ticket(t1)).toMatch(
+      new RegExp(`work:\\n  by: alice\\n  branch: board/alice\\n  base: [0-9a-f]{40}\\n  head: ${a}\\n  commits: 1`),
+    );
     expect(s.as('alice', ['claim', t2]).code).toBe(0);
     s.commit('alice', 'b.txt', 'b\n');
     const b = s.commit('alice', 'c.txt', 'c\n');
@@ -126,19 +144,22 @@ describe('a ticket knows its work', () => {
 });
 
 describe('board integrate', () => {
-  it('merges in wave order in a private worktree, the author as author; never touches the person\'s checkout', () => {
+  it("merges in wave order in a private worktree, the author as author; never touches the person's checkout", () => {
     const s = setup(['alice', 'bob', 'pat']);
     const t1 = newTicket(s, 'Base layer', ['--assignee', 'alice']);
     const t2 = newTicket(s, 'On top\n`rm -rf /` $(evil)', ['--assignee', 'bob', '--deps', t1]);
     work(s, 'alice', t1, 'one.txt', '1\n');
     git(['merge', '-q', 'board/alice'], s.wt.bob); // bob builds on alice's work
     work(s, 'bob', t2, 'two.txt', '2\n');
-    s.r.write('mine.txt', 'the person\'s uncommitted work\n');
+    s.r.write('mine.txt', "the person's uncommitted work\n");
     const headBefore = git(['rev-parse', 'HEAD'], s.r.dir).trim();
 
     const run = integrateJson(s);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.report.tickets.map((t: { id: string; result: string }) => [t.id, t.result])).toEqual([[t1, 'integrated'], [t2, 'integrated']]);
+    expect(run.report.tickets.map((t: { id: string; result: string }) => [t.id, t.result])).toEqual([
+      [t1, 'integrated'],
+      [t2, 'integrated'],
+    ]);
     const log = git(['log', '--format=%an|%s', 'integration'], s.r.dir).split('\n');
     expect(log[0]).toMatch(new RegExp(`^bob\\|integrate\\(${t2}\\): On top`));
     expect(log[0]).not.toContain('\n');
@@ -149,7 +170,9 @@ describe('board integrate', () => {
     expect(git(['symbolic-ref', 'HEAD'], s.r.dir).trim()).toBe('refs/heads/main');
     expect(s.r.read('mine.txt')).toContain('uncommitted');
     expect(existsSync(s.r.path('one.txt'))).toBe(false);
-    expect(s.ticket(t1)).toMatch(/integrate:\n {2}state: integrated\n {2}at: .*\n {2}branch: integration\n {2}commit: [0-9a-f]{40}/);
+    expect(s.ticket(t1)).toMatch(
+      /integrate:\n {2}state: integrated\n {2}at: .*\n {2}branch: integration\n {2}commit: [0-9a-f]{40}/,
+    );
 
     const status = JSON.parse(s.r.board(['status', '--json']).stdout);
     expect(status.integration.counts).toMatchObject({ integrated: 2, waiting: 0 });
@@ -174,7 +197,13 @@ describe('board integrate', () => {
     expect(s.ticket(t2)).toMatch(/integrate:\n {2}state: conflict\n[\s\S]*files:\n {4}- shared.txt/);
     expect(git(['show', 'integration:shared.txt'], s.r.dir)).toBe('alice\n');
     // nothing half-merged anywhere
-    const tree = join(git(['rev-parse', '--git-common-dir'], s.r.dir).trim().replace(/^\.git$/, s.r.path('.git')), 'board-integrate', 'tree');
+    const tree = join(
+      git(['rev-parse', '--git-common-dir'], s.r.dir)
+        .trim()
+        .replace(/^\.git$/, s.r.path('.git')),
+      'board-integrate',
+      'tree',
+    );
     expect(existsSync(join(s.r.path('.git'), 'board-integrate', 'tree', '.git'))).toBe(true);
     expect(git(['status', '--porcelain'], join(s.r.path('.git'), 'board-integrate', 'tree'))).toBe('');
     void tree;
@@ -195,7 +224,10 @@ describe('board integrate', () => {
   });
 
   it('a failing check leaves the branch unchanged and tells the author and the person with its last lines', () => {
-    const s = setup(['alice', 'pat'], 'person: pat\nintegrate:\n  check: "if [ -e bad.txt ]; then printf \'line %s\\\\n\' 1 2 3; echo \\"BAD FILE FOUND\\"; exit 3; fi"');
+    const s = setup(
+      ['alice', 'pat'],
+      'person: pat\nintegrate:\n  check: "if [ -e bad.txt ]; then printf \'line %s\\\\n\' 1 2 3; echo \\"BAD FILE FOUND\\"; exit 3; fi"',
+    );
     const t1 = newTicket(s, 'Adds a bad file');
     work(s, 'alice', t1, 'bad.txt', 'bad\n');
     const main = git(['rev-parse', 'main'], s.r.dir).trim();
@@ -255,7 +287,10 @@ describe('board integrate', () => {
 
   it('two integrations at once: one runs, the other says so (exit 4)', async () => {
     const dir = tempDir('recado-mark-');
-    const s = setup(['alice', 'pat'], `integrate:\n  check: "touch '${dir}/started'; while [ ! -e '${dir}/go' ]; do sleep 0.05; done"`);
+    const s = setup(
+      ['alice', 'pat'],
+      `integrate:\n  check: "touch '${dir}/started'; while [ ! -e '${dir}/go' ]; do sleep 0.05; done"`,
+    );
     const t1 = newTicket(s, 'Held');
     work(s, 'alice', t1, 'a.txt', 'a\n');
     const first = s.r.boardAsync(['integrate', '--json']);
@@ -273,11 +308,16 @@ describe('board integrate', () => {
     const dir = tempDir('recado-mark-');
     const hold = join(dir, 'hold');
     writeFileSync(hold, '');
-    const s = setup(['alice', 'pat'], `integrate:\n  check: "touch '${dir}/started'; while [ -e '${hold}' ]; do sleep 0.05; done"`);
+    const s = setup(
+      ['alice', 'pat'],
+      `integrate:\n  check: "touch '${dir}/started'; while [ -e '${hold}' ]; do sleep 0.05; done"`,
+    );
     const t1 = newTicket(s, 'Interrupted');
     work(s, 'alice', t1, 'a.txt', 'a\n');
     const main = git(['rev-parse', 'main'], s.r.dir).trim();
-    const child = track(spawn(process.execPath, [BIN, 'integrate'], { cwd: s.r.dir, env: cleanEnv(), stdio: 'ignore', detached: true }));
+    const child = track(
+      spawn(process.execPath, [BIN, 'integrate'], { cwd: s.r.dir, env: cleanEnv(), stdio: 'ignore', detached: true }),
+    );
     await waitFor(() => existsSync(join(dir, 'started')), 30_000);
     const tree = join(s.r.path('.git'), 'board-integrate', 'tree');
     expect(existsSync(join(tree, 'a.txt'))).toBe(true); // merged in the private tree, not published
@@ -290,14 +330,20 @@ describe('board integrate', () => {
     // the check passes now; the killed run's lock frees itself within seconds
     const yaml = readFileSync(s.r.path('.board', 'board.yaml'), 'utf8').replace(/check: .*/, 'check: "true"');
     writeFileSync(s.r.path('.board', 'board.yaml'), yaml);
-    const run = await waitFor(() => {
-      const r = integrateJson(s);
-      return r.code === 4 && /another/.test(r.stderr) ? null : r;
-    }, 60_000, 500);
+    const run = await waitFor(
+      () => {
+        const r = integrateJson(s);
+        return r.code === 4 && /another/.test(r.stderr) ? null : r;
+      },
+      60_000,
+      500,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.report.recovered).toEqual({ ticket: t1, action: 'rolled_back' });
     expect(run.report.tickets).toMatchObject([{ id: t1, result: 'integrated' }]);
-    expect(git(['log', '--format=%s', `main..integration`, '--first-parent'], s.r.dir).trim()).toBe(`integrate(${t1}): Interrupted`);
+    expect(git(['log', '--format=%s', `main..integration`, '--first-parent'], s.r.dir).trim()).toBe(
+      `integrate(${t1}): Interrupted`,
+    );
     expect(git(['status', '--porcelain'], tree)).toBe('');
     expect(existsSync(join(s.r.path('.git'), 'board-integrate', 'journal.json'))).toBe(false);
   });
@@ -314,13 +360,18 @@ describe('board integrate', () => {
     writeFileSync(file, text.replace(/integrate:\n( {2}.*\n| {4}.*\n)*/, ''));
     expect(s.ticket(t1)).not.toContain('integrate:');
     const record = { state: 'integrated', at: '2026-01-01T00:00:00Z', branch: 'integration', commit: tip };
-    writeFileSync(join(s.r.path('.git'), 'board-integrate', 'journal.json'), JSON.stringify({ ticket: t1, old: git(['rev-parse', 'main'], s.r.dir).trim(), new: tip, record }));
+    writeFileSync(
+      join(s.r.path('.git'), 'board-integrate', 'journal.json'),
+      JSON.stringify({ ticket: t1, old: git(['rev-parse', 'main'], s.r.dir).trim(), new: tip, record }),
+    );
     const run = integrateJson(s);
     expect(run.code, run.stderr).toBe(0);
     expect(run.report.recovered).toEqual({ ticket: t1, action: 'finished' });
     expect(run.report.tickets).toEqual([]);
     expect(s.tip()).toBe(tip);
-    expect(s.ticket(t1)).toContain(`state: integrated\n  at: 2026-01-01T00:00:00Z\n  branch: integration\n  commit: ${tip}`);
+    expect(s.ticket(t1)).toContain(
+      `state: integrated\n  at: 2026-01-01T00:00:00Z\n  branch: integration\n  commit: ${tip}`,
+    );
   });
 
   it('refuses to move the integration branch while a checkout has it (exit 4)', () => {
@@ -373,7 +424,7 @@ describe('board update', () => {
 });
 
 describe('the watcher (integrate.auto)', () => {
-  it('a 3-wave plan: each wave\'s agent finds the earlier waves\' files in its worktree when its wave opens', async () => {
+  it("a 3-wave plan: each wave's agent finds the earlier waves' files in its worktree when its wave opens", async () => {
     const s = setup(['alice', 'bob', 'carol', 'pat'], 'integrate:\n  auto: true');
     const t1 = newTicket(s, 'Wave one', ['--assignee', 'alice']);
     const t2 = newTicket(s, 'Wave two', ['--assignee', 'bob', '--deps', t1]);
@@ -426,14 +477,26 @@ describe('hand edits', () => {
     expect(s.as('alice', ['claim', t1]).code).toBe(0);
     const sha = s.commit('alice', 'hand.txt', 'h\n');
     const file = s.r.path('.board', 'tickets', `${t1}.md`);
-    writeFileSync(file, s.ticket(t1).replace('status: in_progress', 'status: done').replace(/updated_by: .*/, 'updated_by: alice'));
+    writeFileSync(
+      file,
+      s
+        .ticket(t1)
+        .replace('status: in_progress', 'status: done')
+        .replace(/updated_by: .*/, 'updated_by: alice'),
+    );
     const ev = await w.until((e) => e.type === 'integrate' && e.id === t1, 60_000);
     expect(ev.result).toBe('integrated');
     await waitFor(() => s.ticket(t1).includes('state: integrated'), 30_000);
     expect(s.ticket(t1)).toContain(`head: ${sha}`);
 
     // an agent "fixing" the record by hand is undone
-    writeFileSync(file, s.ticket(t1).replace('state: integrated', 'state: conflict').replace(/updated_by: .*/, 'updated_by: alice'));
+    writeFileSync(
+      file,
+      s
+        .ticket(t1)
+        .replace('state: integrated', 'state: conflict')
+        .replace(/updated_by: .*/, 'updated_by: alice'),
+    );
     const refused = await w.until((e) => e.type === 'edit_refused' && e.id === t1, 60_000);
     expect(refused.rules).toContain('work_by_hand');
     await waitFor(() => s.ticket(t1).includes('state: integrated'), 30_000);
@@ -448,7 +511,13 @@ describe('hand edits', () => {
     const after = ticketFromData({ ...base, integrate: { state: 'integrated' } }, '', 'T-1');
     const v = checkHandEdit(before, after, 'alice', new Date(), { lookup: () => undefined });
     expect(v.map((x) => x.rule)).toEqual(['work_by_hand']);
-    const same = checkHandEdit(before, ticketFromData({ ...base, integrate: { state: 'conflict' }, title: 'y' }, '', 'T-1'), 'alice', new Date(), { lookup: () => undefined });
+    const same = checkHandEdit(
+      before,
+      ticketFromData({ ...base, integrate: { state: 'conflict' }, title: 'y' }, '', 'T-1'),
+      'alice',
+      new Date(),
+      { lookup: () => undefined },
+    );
     expect(same).toEqual([]);
   });
 });

@@ -20,7 +20,12 @@ describe('board agent', () => {
     const yaml = repo.read('.board', 'board.yaml');
     expect(yaml).toContain('# Agents: name -> role');
     expect(yaml).toMatch(/agents:\n {2}alice:\n {4}role: backend\n/);
-    for (const p of [['inbox', 'alice', 'new'], ['inbox', 'alice', 'cur'], ['outbox', 'alice']]) expect(existsSync(repo.path('.board', ...p))).toBe(true);
+    for (const p of [
+      ['inbox', 'alice', 'new'],
+      ['inbox', 'alice', 'cur'],
+      ['outbox', 'alice'],
+    ])
+      expect(existsSync(repo.path('.board', ...p))).toBe(true);
 
     const again = repo.board(['agent', 'add', 'alice']);
     expect(again.code).toBe(0);
@@ -47,12 +52,26 @@ describe('board agent', () => {
 
 describe('board send / inbox / read / thread', () => {
   it('delivers at once with no watcher running, to a name, a list, all and @role', () => {
-    const r = repo.board(['send', 'bob', 'API contract ready', '--subject', 'Contract', '--ticket', 'T-4k9x', '--as', 'alice']);
+    const r = repo.board([
+      'send',
+      'bob',
+      'API contract ready',
+      '--subject',
+      'Contract',
+      '--ticket',
+      'T-4k9x',
+      '--as',
+      'alice',
+    ]);
     expect(r.code).toBe(0);
     const id = r.stdout.trim();
     expect(ls('.board', 'inbox', 'bob', 'new')).toEqual([`${id}.md`]);
     const text = repo.read('.board', 'inbox', 'bob', 'new', `${id}.md`);
-    expect(text).toMatch(new RegExp(`^---\\nid: ${id}\\nfrom: alice\\nto: bob\\nsubject: Contract\\nticket: T-4k9x\\nsent: \\S+Z\\n---\\nAPI contract ready\\n$`));
+    expect(text).toMatch(
+      new RegExp(
+        `^---\\nid: ${id}\\nfrom: alice\\nto: bob\\nsubject: Contract\\nticket: T-4k9x\\nsent: \\S+Z\\n---\\nAPI contract ready\\n$`,
+      ),
+    );
 
     const all = JSON.parse(repo.board(['send', 'all', 'standup in 5', '--as', 'carol', '--json']).stdout);
     expect(all.delivered).toEqual(['alice', 'bob']);
@@ -76,8 +95,28 @@ describe('board send / inbox / read / thread', () => {
   it('lists unread recados, reads one (moving it to cur/), and follows a thread both ways', () => {
     const inbox = JSON.parse(repo.board(['inbox', '--as', 'bob', '--json']).stdout);
     expect(inbox.length).toBe(3);
-    for (const r of inbox) expect(Object.keys(r).sort()).toEqual(['body', 'extra', 'from', 'id', 'read', 'reply_to', 'sent', 'subject', 'ticket', 'to']);
-    expect(inbox[0]).toMatchObject({ from: 'alice', to: ['bob'], subject: 'Contract', ticket: 'T-4k9x', reply_to: null, read: false, body: 'API contract ready\n' });
+    for (const r of inbox)
+      expect(Object.keys(r).sort()).toEqual([
+        'body',
+        'extra',
+        'from',
+        'id',
+        'read',
+        'reply_to',
+        'sent',
+        'subject',
+        'ticket',
+        'to',
+      ]);
+    expect(inbox[0]).toMatchObject({
+      from: 'alice',
+      to: ['bob'],
+      subject: 'Contract',
+      ticket: 'T-4k9x',
+      reply_to: null,
+      read: false,
+      body: 'API contract ready\n',
+    });
     const first = inbox[0].id as string;
 
     const read = repo.board(['read', first, '--as', 'bob']);

@@ -2,14 +2,31 @@
  * The delivery adapter, in-process: resuming a delivery cut short (including a recipient
  * that read its copy before the restart), a stamped `board send` left half-done, bounces.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addAgent } from '../../src/store/agents.js';
 import type { Board } from '../../src/store/board.js';
 import { initBoard } from '../../src/store/init.js';
 import {
-  deliverOne, listOutgoing, outgoingDir, readConfig, routeOutgoing, sendFromBoard, sendRecado, takeOutboxFile,
+  deliverOne,
+  listOutgoing,
+  outgoingDir,
+  readConfig,
+  routeOutgoing,
+  sendFromBoard,
+  sendRecado,
+  takeOutboxFile,
 } from '../../src/store/mailbox.js';
 import { tempRepo, type TempRepo } from '../helpers.js';
 
@@ -20,7 +37,12 @@ const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
 beforeEach(async () => {
   repo = tempRepo({ init: false, git: false });
   board = initBoard(repo.dir).board;
-  for (const [a, role] of [['alice', 'backend'], ['bob', 'backend'], ['carol', 'orchestrator']]) await addAgent(board, a, { role });
+  for (const [a, role] of [
+    ['alice', 'backend'],
+    ['bob', 'backend'],
+    ['carol', 'orchestrator'],
+  ])
+    await addAgent(board, a, { role });
 });
 afterEach(() => repo.cleanup());
 
@@ -121,23 +143,34 @@ describe('symbolic links', () => {
     mkdirSync(elsewhere);
     rmSync(board.inboxNew('bob'), { recursive: true });
     symlinkSync(elsewhere, board.inboxNew('bob'));
-    expect(() => sendRecado(board, { from: 'alice', to: ['bob'], body: 'x' })).toThrow(/inbox\/bob\/new is a symbolic link/);
+    expect(() => sendRecado(board, { from: 'alice', to: ['bob'], body: 'x' })).toThrow(
+      /inbox\/bob\/new is a symbolic link/,
+    );
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 });
 
 describe('sendRecado and sendFromBoard', () => {
   it('refuses an unknown recipient before writing anything', () => {
-    expect(() => sendRecado(board, { from: 'alice', to: ['bob', 'zed'], body: 'x' })).toThrow(/unknown recipient "zed"/);
+    expect(() => sendRecado(board, { from: 'alice', to: ['bob', 'zed'], body: 'x' })).toThrow(
+      /unknown recipient "zed"/,
+    );
     expect(files(board.inboxNew('bob'))).toEqual([]);
     expect(listOutgoing(board)).toEqual([]);
   });
 
   it('sendFromBoard skips names without an inbox and reaches @role', () => {
-    const r = sendFromBoard(board, { to: ['bob', 'ghost', '@orchestrator'], subject: 'Wave 2 open', body: 'T-1 is ready', ticket: 'T-1' });
+    const r = sendFromBoard(board, {
+      to: ['bob', 'ghost', '@orchestrator'],
+      subject: 'Wave 2 open',
+      body: 'T-1 is ready',
+      ticket: 'T-1',
+    });
     expect(r.delivered).toEqual(['bob', 'carol']);
     expect(r.skipped).toEqual(['ghost']);
     const text = repo.read('.board', 'inbox', 'carol', 'new', `${r.id}.md`);
-    expect(text).toMatch(/^---\nid: \S+\nfrom: board\nto: \[bob, ghost, "@orchestrator"\]\nsubject: Wave 2 open\nticket: T-1\nsent: /);
+    expect(text).toMatch(
+      /^---\nid: \S+\nfrom: board\nto: \[bob, ghost, "@orchestrator"\]\nsubject: Wave 2 open\nticket: T-1\nsent: /,
+    );
   });
 });

@@ -24,8 +24,15 @@ async function connect(agent: string): Promise<Client> {
   return client;
 }
 
-interface ToolText { content: { type: string; text: string }[]; isError?: boolean }
-async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<{ value: any; isError: boolean }> {
+interface ToolText {
+  content: { type: string; text: string }[];
+  isError?: boolean;
+}
+async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<{ value: any; isError: boolean }> {
   const r = (await client.callTool({ name, arguments: args })) as ToolText;
   return { value: JSON.parse(r.content[0].text), isError: Boolean(r.isError) };
 }
@@ -43,11 +50,20 @@ describe('board mcp', () => {
   it('lists exactly the eight tools, small enough for a conversation', async () => {
     const ana = await connect('ana');
     const { tools } = await ana.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['claim', 'close', 'inbox', 'next', 'read', 'send', 'show', 'status']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'claim',
+      'close',
+      'inbox',
+      'next',
+      'read',
+      'send',
+      'show',
+      'status',
+    ]);
     expect(JSON.stringify({ tools }).length).toBeLessThanOrEqual(6000);
   });
 
-  it('sends a recado that lands in the recipient\'s inbox; read marks it read', async () => {
+  it("sends a recado that lands in the recipient's inbox; read marks it read", async () => {
     const ana = await connect('ana');
     const ben = await connect('ben');
     const sent = await call(ana, 'send', { to: 'ben', text: 'API contract ready', ticket: undefined });
@@ -109,7 +125,7 @@ describe('board mcp', () => {
     expect(readdirSync(repo.path('.board', 'tickets')).filter((f) => !f.endsWith('.md'))).toEqual([]);
   });
 
-  it('next claims the best ready ticket, and says when nothing is ready; status is the CLI\'s', async () => {
+  it("next claims the best ready ticket, and says when nothing is ready; status is the CLI's", async () => {
     const ben = await connect('ben');
     const id = repo.board(['new', 'Docs', '--assignee', 'ben']).stdout.trim();
     const n = await call(ben, 'next');
@@ -117,7 +133,11 @@ describe('board mcp', () => {
     const none = await call(ben, 'next');
     expect(none.value.error).toMatchObject({ exit: 3 });
     const status = await call(ben, 'status');
-    expect(Object.keys(status.value).sort()).toEqual(Object.keys(JSON.parse(repo.board(['status', '--json']).stdout)).sort());
-    expect(status.value.agents.find((a: { name: string }) => a.name === 'ben').claims.map((c: { id: string }) => c.id)).toEqual([id]);
+    expect(Object.keys(status.value).sort()).toEqual(
+      Object.keys(JSON.parse(repo.board(['status', '--json']).stdout)).sort(),
+    );
+    expect(
+      status.value.agents.find((a: { name: string }) => a.name === 'ben').claims.map((c: { id: string }) => c.id),
+    ).toEqual([id]);
   });
 });

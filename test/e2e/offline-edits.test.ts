@@ -17,7 +17,8 @@ describe('edits made while no watcher runs', () => {
     writeFileSync(`${file(id)}.swp`, text);
     renameSync(`${file(id)}.swp`, file(id));
   };
-  const show = (id: string) => JSON.parse(repo.board(['show', id, '--json']).stdout) as { status: string; claim: { by: string } | null };
+  const show = (id: string) =>
+    JSON.parse(repo.board(['show', id, '--json']).stdout) as { status: string; claim: { by: string } | null };
 
   beforeAll(() => {
     repo = tempRepo();
@@ -41,13 +42,29 @@ describe('edits made while no watcher runs', () => {
       } catch {
         return false; // no audit branch yet
       }
-    }, 30_000).catch((e) => { console.log(w1.output()); throw e; });
+    }, 30_000).catch((e) => {
+      console.log(w1.output());
+      throw e;
+    });
     await w1.stop();
 
     // no watcher: ana closes B by hand (A is open) and writes herself a claim on A; ben claims C properly
-    save(b, readFileSync(file(b), 'utf8').replace('status: todo', 'status: done').replace('updated_by: ben', 'updated_by: ana'));
-    save(a, readFileSync(file(a), 'utf8').replace('status: todo', 'status: in_progress').replace('updated_by: ben', 'updated_by: ana')
-      .replace(/\n---\n/, `\nclaim:\n  by: ana\n  at: ${new Date().toISOString().replace(/\.\d+Z/, 'Z')}\n  expires: ${new Date(Date.now() + 6 * 3600_000).toISOString().replace(/\.\d+Z/, 'Z')}\n---\n`));
+    save(
+      b,
+      readFileSync(file(b), 'utf8')
+        .replace('status: todo', 'status: done')
+        .replace('updated_by: ben', 'updated_by: ana'),
+    );
+    save(
+      a,
+      readFileSync(file(a), 'utf8')
+        .replace('status: todo', 'status: in_progress')
+        .replace('updated_by: ben', 'updated_by: ana')
+        .replace(
+          /\n---\n/,
+          `\nclaim:\n  by: ana\n  at: ${new Date().toISOString().replace(/\.\d+Z/, 'Z')}\n  expires: ${new Date(Date.now() + 6 * 3600_000).toISOString().replace(/\.\d+Z/, 'Z')}\n---\n`,
+        ),
+    );
     expect(repo.board(['claim', c, '--as', 'ben']).code).toBe(0);
 
     const doctor = repo.board(['doctor']);
@@ -57,14 +74,32 @@ describe('edits made while no watcher runs', () => {
     expect(doctor.stdout + doctor.stderr).not.toContain(`claim of ${c}`);
 
     const w2 = startWatcherProcess(repo.dir, { track: procs });
-    await w2.until((e) => e.type === 'ready', 60_000).catch((e) => { console.log(w2.output()); throw e; });
-    await w2.until((e) => e.type === 'edit_refused' && e.id === b, 30_000).catch((e) => { console.log(w2.output()); throw e; });
+    await w2
+      .until((e) => e.type === 'ready', 60_000)
+      .catch((e) => {
+        console.log(w2.output());
+        throw e;
+      });
+    await w2
+      .until((e) => e.type === 'edit_refused' && e.id === b, 30_000)
+      .catch((e) => {
+        console.log(w2.output());
+        throw e;
+      });
     await w2.until((e) => e.type === 'edit_refused' && e.id === a, 30_000);
     await w2.until((e) => e.type === 'ready');
     await waitFor(() => show(b).status === 'todo' && show(a).claim === null);
     expect(show(c)).toMatchObject({ status: 'in_progress', claim: { by: 'ben' } });
     expect(w2.events().filter((e) => e.type === 'edit_refused' && e.id === c)).toEqual([]);
-    await waitFor(() => new RegExp(`refused \\S+-${b}\\.md`).test(git(['log', '--format=%s%n%b', 'recado'], repo.dir)) && new RegExp(`refused \\S+-${a}\\.md`).test(git(['log', '--format=%s%n%b', 'recado'], repo.dir)), 30_000).catch((e) => { console.log(git(['log', '--format=%s%n%b', 'recado'], repo.dir)); throw e; });
+    await waitFor(
+      () =>
+        new RegExp(`refused \\S+-${b}\\.md`).test(git(['log', '--format=%s%n%b', 'recado'], repo.dir)) &&
+        new RegExp(`refused \\S+-${a}\\.md`).test(git(['log', '--format=%s%n%b', 'recado'], repo.dir)),
+      30_000,
+    ).catch((e) => {
+      console.log(git(['log', '--format=%s%n%b', 'recado'], repo.dir));
+      throw e;
+    });
     await w2.stop();
     const log = git(['log', '--format=%s%n%b', 'recado'], repo.dir);
     expect(log).not.toMatch(/closed by ana|claimed by ana/);

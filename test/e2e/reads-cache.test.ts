@@ -17,7 +17,8 @@ const show = (id: string, env: Record<string, string> = {}) => {
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 };
-const listed = (id: string) => JSON.parse(repo.board(['list', '--all', '--json']).stdout).find((t: { id: string }) => t.id === id);
+const listed = (id: string) =>
+  JSON.parse(repo.board(['list', '--all', '--json']).stdout).find((t: { id: string }) => t.id === id);
 const write = (id: string, fields: Record<string, string>, age = 5) => {
   const p = repo.path('.board', 'tickets', `${id}.md`);
   writeFileSync(p, ticketText({ id, title: id, ...fields }));
@@ -44,9 +45,15 @@ describe('show reads the graph from an index that is never trusted over the file
     write('T-b', { status: 'todo', deps: '[T-a, T-c]' });
     expect(show('T-b')).toEqual(listed('T-b'));
 
-    writeFileSync(repo.path('.board', 'run', 'graph.json'), '{"v":1,"tickets":{"T-a.md":["x","T-a","done",[]]}}garbage');
+    writeFileSync(
+      repo.path('.board', 'run', 'graph.json'),
+      '{"v":1,"tickets":{"T-a.md":["x","T-a","done",[]]}}garbage',
+    );
     expect(show('T-b')).toEqual(listed('T-b'));
-    writeFileSync(repo.path('.board', 'run', 'graph.json'), JSON.stringify({ v: 1, tickets: { 'T-a.md': ['bogus-key', 'T-a', 'done', []] } }));
+    writeFileSync(
+      repo.path('.board', 'run', 'graph.json'),
+      JSON.stringify({ v: 1, tickets: { 'T-a.md': ['bogus-key', 'T-a', 'done', []] } }),
+    );
     expect(show('T-b')).toMatchObject({ blocked_by: ['T-a', 'T-c'] });
     expect(show('T-b', { BOARD_NO_CACHE: '1' })).toEqual(listed('T-b'));
   });

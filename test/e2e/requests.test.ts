@@ -23,9 +23,15 @@ describe('requests by file', () => {
     writeFileSync(tmp, `---\nto: board\n${fields}\n---\n`);
     renameSync(tmp, `${dir}/req-${n++}.md`);
   };
-  const inbox = (agent: string) => JSON.parse(repo.board(['inbox', '--as', agent, '--json', '--all']).stdout) as Array<Record<string, string>>;
-  const answer = (agent: string, pred: (subject: string) => boolean) => waitFor(() => inbox(agent).find((r) => r.from === "board" && pred(r.subject)), 30_000, 200).catch((e) => { console.log(JSON.stringify(w.events().slice(-8))); throw e; });
-  const show = (id: string) => JSON.parse(repo.board(['show', id, '--json']).stdout) as { status: string; claim: { by: string } | null };
+  const inbox = (agent: string) =>
+    JSON.parse(repo.board(['inbox', '--as', agent, '--json', '--all']).stdout) as Array<Record<string, string>>;
+  const answer = (agent: string, pred: (subject: string) => boolean) =>
+    waitFor(() => inbox(agent).find((r) => r.from === 'board' && pred(r.subject)), 30_000, 200).catch((e) => {
+      console.log(JSON.stringify(w.events().slice(-8)));
+      throw e;
+    });
+  const show = (id: string) =>
+    JSON.parse(repo.board(['show', id, '--json']).stdout) as { status: string; claim: { by: string } | null };
   const newTicket = (title: string) => {
     const r = repo.board(['new', title, '--as', 'carol']);
     expect(r.code, r.stderr).toBe(0);
@@ -76,7 +82,9 @@ describe('requests by file', () => {
     for (let round = 0; round < 3; round++) {
       const id = newTicket(`Contended ${round}`);
       for (const a of ['alice', 'bob', 'carol']) request(a, `claim: ${id}`);
-      const answers = await Promise.all(['alice', 'bob', 'carol'].map((a) => answer(a, (s) => s.startsWith(`${id}: claim`))));
+      const answers = await Promise.all(
+        ['alice', 'bob', 'carol'].map((a) => answer(a, (s) => s.startsWith(`${id}: claim`))),
+      );
       const winners = answers.filter((x) => x.subject.startsWith(`${id}: claimed until`));
       expect(winners).toHaveLength(1);
       expect(show(id).claim?.by).toBe(['alice', 'bob', 'carol'][answers.indexOf(winners[0])]);

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { board, git } from '../helpers.js';
 import { cluster, ok, remoteFile } from './sync-helpers.js';
 
-
 describe('sync faults', () => {
   it('a remote that vanishes mid-sync: a clear error, local changes kept, the next sync finishes', () => {
     const c = cluster({ tickets: 2 });
@@ -18,7 +17,10 @@ describe('sync faults', () => {
     appendFileSync(join(a, '.board', 'tickets', 'T-2.md'), '\nnote from a\n');
     // between a's fetch and its push, the remote goes away (its receive side answers no more)
     const gone = join(c.root, 'gone.sh');
-    writeFileSync(gone, '#!/bin/sh\necho "ssh: connect to host git.example.com port 22: Connection refused" >&2\nexit 128\n');
+    writeFileSync(
+      gone,
+      '#!/bin/sh\necho "ssh: connect to host git.example.com port 22: Connection refused" >&2\nexit 128\n',
+    );
     chmodSync(gone, 0o755);
     git(['config', 'remote.origin.receivepack', gone], a);
     const r = board(['sync'], { cwd: a });
@@ -32,7 +34,15 @@ describe('sync faults', () => {
     git(['config', '--unset', 'remote.origin.receivepack'], a);
     ok(board(['sync'], { cwd: a }));
     ok(board(['sync'], { cwd: b }));
-    for (const text of [remoteFile(c.remote, 'tickets/T-2.md'), readFileSync(join(b, '.board', 'tickets', 'T-2.md'), 'utf8')]) expect(text).toContain('note from a');
-    for (const text of [remoteFile(c.remote, 'tickets/T-1.md'), readFileSync(join(a, '.board', 'tickets', 'T-1.md'), 'utf8')]) expect(text).toContain('note from b');
+    for (const text of [
+      remoteFile(c.remote, 'tickets/T-2.md'),
+      readFileSync(join(b, '.board', 'tickets', 'T-2.md'), 'utf8'),
+    ])
+      expect(text).toContain('note from a');
+    for (const text of [
+      remoteFile(c.remote, 'tickets/T-1.md'),
+      readFileSync(join(a, '.board', 'tickets', 'T-1.md'), 'utf8'),
+    ])
+      expect(text).toContain('note from b');
   }, 300_000);
 });

@@ -61,8 +61,13 @@ export function cluster(opts: { agents?: string[]; tickets?: number; yaml?: stri
   ok(board(['init'], { cwd: first }));
   const cfg = join(first, '.board', 'board.yaml');
   const agents = opts.agents ?? ['alice', 'bob'];
-  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('agents: {}', `agents:\n${agents.map((a) => `  ${a}: {}\n`).join('')}`) + (opts.yaml ?? ''));
-  for (let i = 1; i <= (opts.tickets ?? 1); i++) ok(board(['new', `Work ${i}`, '--id', `T-${i}`, '--as', 'ana'], { cwd: first }));
+  writeFileSync(
+    cfg,
+    readFileSync(cfg, 'utf8').replace('agents: {}', `agents:\n${agents.map((a) => `  ${a}: {}\n`).join('')}`) +
+      (opts.yaml ?? ''),
+  );
+  for (let i = 1; i <= (opts.tickets ?? 1); i++)
+    ok(board(['new', `Work ${i}`, '--id', `T-${i}`, '--as', 'ana'], { cwd: first }));
   ok(board(['sync'], { cwd: first }));
   return {
     root,

@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { board } from '../helpers.js';
 import { boardFiles, cluster, ok, remoteFile } from './sync-helpers.js';
 
-
 const STEPS = ['committed', 'fetched', 'merged', 'pushed', 'journal', 'moved', 'writing', 'written', 'told', 'notices'];
 const EDITS = 4;
 
@@ -18,7 +17,11 @@ function undoneNotices(dir: string): string[] {
   for (const sub of ['new', 'cur']) {
     const d = join(dir, '.board', 'inbox', 'bob', sub);
     let names: string[] = [];
-    try { names = readdirSync(d); } catch { continue; }
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
     for (const n of names) if (readFileSync(join(d, n), 'utf8').includes('your claim was undone')) out.push(n);
   }
   return out;
@@ -34,7 +37,8 @@ describe('a killed board sync', () => {
       ok(board(['claim', 'T-1', '--as', 'alice'], { cwd: a }));
       ok(board(['claim', 'T-1', '--as', 'bob'], { cwd: b }));
       // B's edits: a note in every ticket, then B syncs first
-      for (let i = 1; i <= EDITS; i++) appendFileSync(join(b, '.board', 'tickets', `T-${i}.md`), `\nnote ${i} from b\n`);
+      for (let i = 1; i <= EDITS; i++)
+        appendFileSync(join(b, '.board', 'tickets', `T-${i}.md`), `\nnote ${i} from b\n`);
       ok(board(['sync'], { cwd: b }));
       // A's own edit, in another file
       appendFileSync(join(a, '.board', 'tickets', 'T-2.md'), '\nnote from a\n');
@@ -48,7 +52,11 @@ describe('a killed board sync', () => {
 
       const remoteT = (i: number) => remoteFile(c.remote, `tickets/T-${i}.md`);
       for (let i = 1; i <= EDITS; i++) {
-        for (const text of [readFileSync(join(a, '.board', 'tickets', `T-${i}.md`), 'utf8'), remoteT(i), readFileSync(join(b, '.board', 'tickets', `T-${i}.md`), 'utf8')]) {
+        for (const text of [
+          readFileSync(join(a, '.board', 'tickets', `T-${i}.md`), 'utf8'),
+          remoteT(i),
+          readFileSync(join(b, '.board', 'tickets', `T-${i}.md`), 'utf8'),
+        ]) {
           expect(text).toContain(`note ${i} from b`);
         }
       }

@@ -57,7 +57,11 @@ describe('live sync', () => {
     ok(board(['new', 'Made while apart', '--id', 'T-10', '--as', 'carol'], { cwd: cc }));
     await watchers[2].until((e) => e.type === 'sync_failed', LONG);
     git(['remote', 'set-url', 'origin', c.remote], cc);
-    await waitFor(() => copies(a, 'alice', 'sent while apart')[0] === 1 && ticket(b, 'T-10').includes('Made while apart'), LONG, 200);
+    await waitFor(
+      () => copies(a, 'alice', 'sent while apart')[0] === 1 && ticket(b, 'T-10').includes('Made while apart'),
+      LONG,
+      200,
+    );
 
     // all clones agree, and nobody got anything twice
     await Promise.all(watchers.map((w) => w.stop()));

@@ -11,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import { board, boardAsync, git, sleep, track } from '../helpers.js';
 import { cluster, ok, remoteFile } from './sync-helpers.js';
 
-
 const REMOTE_CLAIMS = 'sync:\n  claims: remote\n';
 
 function holderIn(dir: string, id: string): string | null {
@@ -20,8 +19,12 @@ function holderIn(dir: string, id: string): string | null {
 }
 
 async function race(clones: string[], agentsPer: number, id: string) {
-  const runs = clones.flatMap((dir, ci) => Array.from({ length: agentsPer }, (_, k) => ({ dir, agent: `a${ci}x${k}` })));
-  const results = await Promise.all(runs.map((r) => boardAsync(['claim', id, '--as', r.agent], { cwd: r.dir }).then((res) => ({ ...r, res }))));
+  const runs = clones.flatMap((dir, ci) =>
+    Array.from({ length: agentsPer }, (_, k) => ({ dir, agent: `a${ci}x${k}` })),
+  );
+  const results = await Promise.all(
+    runs.map((r) => boardAsync(['claim', id, '--as', r.agent], { cwd: r.dir }).then((res) => ({ ...r, res }))),
+  );
   return results;
 }
 
@@ -39,7 +42,10 @@ describe('claims confirmed by the remote', () => {
     for (const id of ['T-1', 'T-2']) {
       const results = await race(clones, 2, id);
       const winners = results.filter((r) => r.res.code === 0);
-      expect(winners, results.map((r) => `${r.agent}: ${r.res.code} ${r.res.stdout}${r.res.stderr}`).join('\n')).toHaveLength(1);
+      expect(
+        winners,
+        results.map((r) => `${r.agent}: ${r.res.code} ${r.res.stdout}${r.res.stderr}`).join('\n'),
+      ).toHaveLength(1);
       const w = winners[0];
       expect(w.res.stdout).toMatch(/confirmed by origin/);
       const cloneOf = `clone-${'abc'[clones.indexOf(w.dir)]}`;
@@ -94,11 +100,30 @@ describe('claims confirmed by the remote', () => {
         s.close(() => resolve(p));
       });
     });
-    track(spawn('git', ['daemon', '--reuseaddr', '--export-all', '--enable=receive-pack', `--base-path=${c.root}`, '--listen=127.0.0.1', `--port=${port}`, c.root], { stdio: 'ignore' }));
-    const listening = () => new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1', () => { sock.end(); resolve(true); });
-      sock.on('error', () => resolve(false));
-    });
+    track(
+      spawn(
+        'git',
+        [
+          'daemon',
+          '--reuseaddr',
+          '--export-all',
+          '--enable=receive-pack',
+          `--base-path=${c.root}`,
+          '--listen=127.0.0.1',
+          `--port=${port}`,
+          c.root,
+        ],
+        { stdio: 'ignore' },
+      ),
+    );
+    const listening = () =>
+      new Promise<boolean>((resolve) => {
+        const sock = connect(port, '127.0.0.1', () => {
+          sock.end();
+          resolve(true);
+        });
+        sock.on('error', () => resolve(false));
+      });
     for (let i = 0; !(await listening()); i++) {
       if (i > 200) throw new Error('git daemon did not start listening');
       await sleep(100);
@@ -136,7 +161,9 @@ describe('an agent that only has git', () => {
     writeFileSync(join(box, 'code.txt'), 'code v2\n');
     git(['commit', '-qam', 'T-1: the work'], box);
     git(['push', '-q', 'origin', 'carol/T-1'], box);
-    expect(ok(board(['close', 'T-1', '--as', 'carol'], { cwd: box })).stdout).toMatch(/closed T-1 \(done\) \(confirmed by origin\)/);
+    expect(ok(board(['close', 'T-1', '--as', 'carol'], { cwd: box })).stdout).toMatch(
+      /closed T-1 \(done\) \(confirmed by origin\)/,
+    );
     ok(board(['sync'], { cwd: box }));
     ok(board(['sync'], { cwd: c.first }));
     expect(readFileSync(join(c.first, '.board', 'tickets', 'T-1.md'), 'utf8')).toMatch(/status: done/);

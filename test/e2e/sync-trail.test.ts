@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { board, git } from '../helpers.js';
 import { cluster, ok } from './sync-helpers.js';
 
-
 describe('the audit branch after syncs', () => {
   it('no merge commit when there was nothing to merge; one when a file changed on both sides', () => {
     const c = cluster({ tickets: 2 });

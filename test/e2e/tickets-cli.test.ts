@@ -43,18 +43,57 @@ describe('board init, new, list, show, edit, close, reopen', () => {
     expect(idA).toMatch(/^T-[0-9a-z]{4}$/);
     expect(a.stdout).toBe(`${idA}\n`);
 
-    const b = r.board(['new', 'Login API', '--as', 'alice', '--deps', idA, '--locks', 'src/auth/**', '--assignee', 'bob', '--json']);
+    const b = r.board([
+      'new',
+      'Login API',
+      '--as',
+      'alice',
+      '--deps',
+      idA,
+      '--locks',
+      'src/auth/**',
+      '--assignee',
+      'bob',
+      '--json',
+    ]);
     expect(b.code).toBe(0);
     const tb = JSON.parse(b.stdout);
-    expect(tb).toMatchObject({ title: 'Login API', status: 'todo', assignee: 'bob', deps: [idA], locks: ['src/auth/**'], wave: 2, ready: false, blocked_by: [idA] });
-    for (const k of ['id', 'title', 'status', 'assignee', 'deps', 'locks', 'labels', 'priority', 'claim', 'created', 'updated', 'wave', 'ready', 'blocked_by', 'body']) {
+    expect(tb).toMatchObject({
+      title: 'Login API',
+      status: 'todo',
+      assignee: 'bob',
+      deps: [idA],
+      locks: ['src/auth/**'],
+      wave: 2,
+      ready: false,
+      blocked_by: [idA],
+    });
+    for (const k of [
+      'id',
+      'title',
+      'status',
+      'assignee',
+      'deps',
+      'locks',
+      'labels',
+      'priority',
+      'claim',
+      'created',
+      'updated',
+      'wave',
+      'ready',
+      'blocked_by',
+      'body',
+    ]) {
       expect(tb).toHaveProperty(k);
     }
 
     const list = JSON.parse(r.board(['list', '--json']).stdout);
     expect(list.map((t: { id: string }) => t.id)).toEqual([idA, tb.id]);
     expect(JSON.parse(r.board(['list', '--ready', '--json']).stdout).map((t: { id: string }) => t.id)).toEqual([idA]);
-    expect(JSON.parse(r.board(['list', '--wave', '2', '--json']).stdout).map((t: { id: string }) => t.id)).toEqual([tb.id]);
+    expect(JSON.parse(r.board(['list', '--wave', '2', '--json']).stdout).map((t: { id: string }) => t.id)).toEqual([
+      tb.id,
+    ]);
     expect(JSON.parse(r.board(['list', '--label', 'db', '--json']).stdout)).toHaveLength(1);
     expect(JSON.parse(r.board(['list', '--assignee', 'bob', '--json']).stdout)).toHaveLength(1);
 
@@ -218,10 +257,11 @@ describe('every command', () => {
         expect(runs[i].stdout, c.name).toContain(`Usage: board ${c.name}`);
         const subs = /\nCommands:\n([\s\S]*?)(\n\n|$)/.exec(runs[i].stdout);
         if (!subs) expect(runs[i].stdout, c.name).toContain('--json');
-        else for (const line of subs[1].split('\n')) {
-          const sub = /^ {2}([a-z][a-z-]*)/.exec(line)?.[1]; // continuation lines are indented further
-          if (sub && sub !== 'help') groups.push([c.name, sub]);
-        }
+        else
+          for (const line of subs[1].split('\n')) {
+            const sub = /^ {2}([a-z][a-z-]*)/.exec(line)?.[1]; // continuation lines are indented further
+            if (sub && sub !== 'help') groups.push([c.name, sub]);
+          }
       });
       const subRuns = await Promise.all(groups.map(([c, sub]) => r.boardAsync([c, sub, '--help'])));
       groups.forEach(([c, sub], i) => {

@@ -40,7 +40,9 @@ describe('front-matter is YAML only', () => {
     for (let i = 0; i < 9; i++) {
       const prev = String.fromCharCode(97 + i);
       const next = String.fromCharCode(98 + i);
-      lines.push(`${next}: &${next} [*${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}]`);
+      lines.push(
+        `${next}: &${next} [*${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}]`,
+      );
     }
     r.write('.board/tickets/BOMB.md', `---\nid: BOMB\ntitle: boom\n${lines.join('\n')}\n---\n`);
     const t0 = Date.now();
@@ -75,8 +77,7 @@ describe('edits by the board keep the file', () => {
     r.write('.board/tickets/HAND-1.md', original);
     expect(r.board(['edit', 'HAND-1', '--priority', '1', '--as', 'alice']).code).toBe(0);
     const after = r.read('.board/tickets/HAND-1.md');
-    const expected = original
-      .replace('priority: 2\n', 'priority: 1\nupdated: UPDATED\nupdated_by: alice\n');
+    const expected = original.replace('priority: 2\n', 'priority: 1\nupdated: UPDATED\nupdated_by: alice\n');
     expect(after.replace(/^updated: .*$/m, 'updated: UPDATED')).toBe(expected);
     const json = JSON.parse(r.board(['show', 'HAND-1', '--json']).stdout);
     expect(json.extra).toEqual({ custom_field: { nested: [1, 2] }, estimate: '3d' });
@@ -101,19 +102,61 @@ describe('edits by the board keep the file', () => {
     const runs = await Promise.all(edits.map((e, i) => r.boardAsync(['edit', id, ...e, '--as', `agent${i}`])));
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     const t = JSON.parse(r.board(['show', id, '--json']).stdout);
-    expect(t).toMatchObject({ title: 'New title', priority: 0, labels: ['x', 'y'], assignee: 'bob', locks: ['src/**'], body: 'New body\n' });
+    expect(t).toMatchObject({
+      title: 'New title',
+      priority: 0,
+      labels: ['x', 'y'],
+      assignee: 'bob',
+      locks: ['src/**'],
+      body: 'New body\n',
+    });
     expect([...t.deps].sort()).toEqual(['D-0', 'D-1', 'D-2', 'D-3']);
   });
 });
 
 describe('bad input: clear message, documented exit code, nothing changed', () => {
   const cases: { name: string; file: string; text: string | Buffer; msg: RegExp; field?: string; line?: number }[] = [
-    { name: 'unparsable YAML', file: 'BAD-1', text: '---\nid: BAD-1\ntitle: [unclosed\n---\n', msg: /BAD-1\.md: invalid YAML at line \d/ },
-    { name: 'unknown status', file: 'BAD-2', text: ticketText({ id: 'BAD-2', title: 't', status: 'sleeping' }), msg: /unknown status "sleeping"/, field: 'status', line: 4 },
-    { name: 'id not matching the file name', file: 'BAD-3', text: ticketText({ id: 'OTHER', title: 't' }), msg: /id "OTHER" does not match the file name "BAD-3\.md"/, field: 'id', line: 2 },
-    { name: 'derived field stored', file: 'BAD-4', text: ticketText({ id: 'BAD-4', title: 't', wave: '3' }), msg: /"wave" is derived/, field: 'wave' },
-    { name: 'binary file', file: 'BAD-5', text: Buffer.from([45, 45, 45, 10, 0, 1, 2, 10, 45, 45, 45, 10]), msg: /binary/ },
-    { name: 'oversized file', file: 'BAD-6', text: `---\nid: BAD-6\ntitle: big\n---\n${'x'.repeat(1024 * 1024 + 10)}`, msg: /over the limit of 1048576 bytes/ },
+    {
+      name: 'unparsable YAML',
+      file: 'BAD-1',
+      text: '---\nid: BAD-1\ntitle: [unclosed\n---\n',
+      msg: /BAD-1\.md: invalid YAML at line \d/,
+    },
+    {
+      name: 'unknown status',
+      file: 'BAD-2',
+      text: ticketText({ id: 'BAD-2', title: 't', status: 'sleeping' }),
+      msg: /unknown status "sleeping"/,
+      field: 'status',
+      line: 4,
+    },
+    {
+      name: 'id not matching the file name',
+      file: 'BAD-3',
+      text: ticketText({ id: 'OTHER', title: 't' }),
+      msg: /id "OTHER" does not match the file name "BAD-3\.md"/,
+      field: 'id',
+      line: 2,
+    },
+    {
+      name: 'derived field stored',
+      file: 'BAD-4',
+      text: ticketText({ id: 'BAD-4', title: 't', wave: '3' }),
+      msg: /"wave" is derived/,
+      field: 'wave',
+    },
+    {
+      name: 'binary file',
+      file: 'BAD-5',
+      text: Buffer.from([45, 45, 45, 10, 0, 1, 2, 10, 45, 45, 45, 10]),
+      msg: /binary/,
+    },
+    {
+      name: 'oversized file',
+      file: 'BAD-6',
+      text: `---\nid: BAD-6\ntitle: big\n---\n${'x'.repeat(1024 * 1024 + 10)}`,
+      msg: /over the limit of 1048576 bytes/,
+    },
     { name: 'no front-matter', file: 'BAD-7', text: 'just text\n', msg: /no front-matter/ },
   ];
 
@@ -140,7 +183,11 @@ describe('bad input: clear message, documented exit code, nothing changed', () =
       const doc = r.board(['doctor', '--json']);
       expect(doc.code).toBe(2);
       const problems = JSON.parse(doc.stdout).problems;
-      expect(problems.some((p: { file: string; message: string }) => p.file === `.board/tickets/${c.file}.md` && c.msg.test(p.message))).toBe(true);
+      expect(
+        problems.some(
+          (p: { file: string; message: string }) => p.file === `.board/tickets/${c.file}.md` && c.msg.test(p.message),
+        ),
+      ).toBe(true);
 
       expect(r.board(['edit', c.file, '--title', 'x', '--as', 'a']).code).toBe(2);
       expect(readFileSync(r.path('.board/tickets', `${c.file}.md`)).equals(before)).toBe(true);

@@ -20,7 +20,9 @@ export async function removeTmuxDir(socket?: string): Promise<void> {
     if (!left.length) {
       try {
         rmdirSync(dir);
-      } catch { /* raced */ }
+      } catch {
+        /* raced */
+      }
       return;
     }
     if (!socket || !left.includes(socket)) return; // another server still runs: its own test removes the folder

@@ -6,7 +6,16 @@
  * SIGKILL loses nothing; a `board sync` while the watcher commits is never raced.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +24,17 @@ import { GitRepo } from '../../src/git/git.js';
 import { locateBoard } from '../../src/store/locate.js';
 import { WatchHost, type LoggedEvent } from '../../src/watch/host.js';
 import { auditPlugin } from '../../src/watch/audit.js';
-import { board, boardSpawn, startWatcherProcess, git, tempRepo, tempRepoWithUserWork, waitFor, type RunResult, type TempRepo } from '../helpers.js';
+import {
+  board,
+  boardSpawn,
+  startWatcherProcess,
+  git,
+  tempRepo,
+  tempRepoWithUserWork,
+  waitFor,
+  type RunResult,
+  type TempRepo,
+} from '../helpers.js';
 
 const repos: TempRepo[] = [];
 const dirs: string[] = [];
@@ -75,7 +94,9 @@ function branchBlobs(dir: string, branch = 'recado'): Map<string, string> {
 
 function hashPaths(root: string, paths: string[]): string[] {
   if (!paths.length) return [];
-  return git(['hash-object', ...paths], root).trim().split('\n');
+  return git(['hash-object', ...paths], root)
+    .trim()
+    .split('\n');
 }
 
 function diskBlobs(dir: string): Map<string, string> {
@@ -123,7 +144,7 @@ function handEdit(dir: string, id: string, fields: Record<string, string>) {
 }
 
 describe('the watcher commits board activity', () => {
-  it('by the agents who acted, only under .board/, never touching the user\'s work; a burst is a handful of commits', async () => {
+  it("by the agents who acted, only under .board/, never touching the user's work; a burst is a handful of commits", async () => {
     const r = tempRepoWithUserWork();
     repos.push(r);
     ok(r.board(['init']));
@@ -160,7 +181,8 @@ describe('the watcher commits board activity', () => {
     // a burst: 320 recados from bob and carol to alice, as fast as they can be written
     const c0 = auditCommits(r.dir).length;
     for (let i = 0; i < 160; i++) {
-      for (const from of ['bob', 'carol']) r.write(`.board/outbox/${from}/m${i}.md`, `---\nto: alice\nsubject: ${from} ${i}\n---\nburst ${i}\n`);
+      for (const from of ['bob', 'carol'])
+        r.write(`.board/outbox/${from}/m${i}.md`, `---\nto: alice\nsubject: ${from} ${i}\n---\nburst ${i}\n`);
     }
     await waitFor(() => readdirSync(r.path('.board/inbox/alice/new')).length >= 320 + 1, 60_000);
     await waitFor(() => inSync(r.dir), 30_000);
@@ -170,7 +192,11 @@ describe('the watcher commits board activity', () => {
 
     // board log reads the watcher's history of the ticket
     const history = JSON.parse(ok(r.board(['log', id, '--json']))) as { author: string; what: string }[];
-    expect(history.map((h) => `${h.author}: ${h.what}`).reverse()).toEqual(['carol: created', 'alice: claimed by alice', 'alice: closed by alice']);
+    expect(history.map((h) => `${h.author}: ${h.what}`).reverse()).toEqual([
+      'carol: created',
+      'alice: claimed by alice',
+      'alice: closed by alice',
+    ]);
     expect(ok(r.board(['log', id]))).toMatch(/alice\s+closed by alice/);
 
     await w.stop();
@@ -181,7 +207,9 @@ describe('the watcher commits board activity', () => {
     expect(git(['status', '--porcelain'], r.dir)).toBe('M  code.txt\n M other.txt\n?? untracked.txt\n');
     // every commit holds only .board/ paths (never tmp/ locks/ run/)
     for (const c of auditCommits(r.dir)) {
-      const paths = git(['diff-tree', '--no-commit-id', '--name-only', '-r', '--root', c], r.dir).split('\n').filter(Boolean);
+      const paths = git(['diff-tree', '--no-commit-id', '--name-only', '-r', '--root', c], r.dir)
+        .split('\n')
+        .filter(Boolean);
       for (const p of paths) expect(p).toMatch(/^\.board\/(?!tmp\/|locks\/|run\/)/);
     }
     // authors: the agents who acted
@@ -193,10 +221,14 @@ describe('the watcher commits board activity', () => {
     const boardBodies = git(['log', '--author=recado', '--format=%B', 'recado'], r.dir);
     expect(boardBodies).toContain('refused recado from bob (.board/outbox/bob/lost.md): unknown recipient "nobody"');
     expect(boardBodies).toMatch(/refused refused-edit\.md/);
-    expect(git(['ls-tree', '-r', '--name-only', 'recado', '--', '.board/rejected'], r.dir)).toMatch(/\+bob\+lost\.md\n[^\n]*\+bob\+lost\.md\.reason\n/);
+    expect(git(['ls-tree', '-r', '--name-only', 'recado', '--', '.board/rejected'], r.dir)).toMatch(
+      /\+bob\+lost\.md\n[^\n]*\+bob\+lost\.md\.reason\n/,
+    );
     expect(git(['log', '--author=alice', '--format=%s', 'recado'], r.dir)).toContain('board: alice read a recado');
     // the burst: bob's recados in bob's commits, carol's in carol's
-    const bobFiles = git(['log', '--author=bob', '--format=', '--name-only', 'recado'], r.dir).split('\n').filter((p) => p.startsWith('.board/inbox/alice/new/'));
+    const bobFiles = git(['log', '--author=bob', '--format=', '--name-only', 'recado'], r.dir)
+      .split('\n')
+      .filter((p) => p.startsWith('.board/inbox/alice/new/'));
     expect(bobFiles.length).toBe(161);
   });
 
@@ -278,7 +310,9 @@ describe('board sync while the watcher commits', () => {
           writeFileSync(join(a, '.board/outbox/alice', `m${i}.md`), `---\nto: bob\nsubject: a ${i}\n---\n${i}\n`);
           await new Promise((res) => setTimeout(res, 15));
         }
-      } catch { /* the test failed and its folder is gone */ }
+      } catch {
+        /* the test failed and its folder is gone */
+      }
     })();
     await waitFor(() => w.events().filter((e) => e.type === 'commit').length >= 3, 20_000);
     const syncs: string[] = [];
@@ -292,7 +326,7 @@ describe('board sync while the watcher commits', () => {
         p.stderr!.on('data', (d) => (err += d));
         p.once('exit', (code) => res({ code: code ?? -1, stdout: out, stderr: err }));
       });
-      syncs.push(ok(s, "board sync in A"));
+      syncs.push(ok(s, 'board sync in A'));
     }
     writing = false;
     await writer;
@@ -305,7 +339,9 @@ describe('board sync while the watcher commits', () => {
     await waitFor(() => readdirSync(join(a, '.board/outbox/alice')).length === 0, 20_000);
     await waitFor(() => inSync(a), 20_000);
     // once bob's priority arrived, no later commit took it back
-    const t1 = git(['log', '--reverse', '--format=%H', 'recado', '--', '.board/tickets/T-1.md'], a).split('\n').filter(Boolean)
+    const t1 = git(['log', '--reverse', '--format=%H', 'recado', '--', '.board/tickets/T-1.md'], a)
+      .split('\n')
+      .filter(Boolean)
       .map((c) => /^priority: (\d)$/m.exec(git(['show', `${c}:.board/tickets/T-1.md`], a))?.[1]);
     expect(t1.slice(t1.indexOf('1'))).toEqual(t1.slice(t1.indexOf('1')).map(() => '1'));
     expect(t1[t1.length - 1]).toBe('1');
@@ -319,7 +355,7 @@ describe('board sync while the watcher commits', () => {
 });
 
 describe('the audit log the watcher uses', () => {
-  it('commits each author\'s version of a file two authors changed in one batch', async () => {
+  it("commits each author's version of a file two authors changed in one batch", async () => {
     const r = tempRepo();
     repos.push(r);
     ok(r.board(['commit']));
@@ -341,7 +377,9 @@ describe('the audit log the watcher uses', () => {
     const res = await audit.close();
     expect(res.ok).toBe(true);
     expect(res.commits.map((c) => `${c.author}: ${c.subject}`)).toEqual([
-      'carol: board(T-1): created', 'bob: board: recado bob -> alice', 'alice: board: 2 changes',
+      'carol: board(T-1): created',
+      'bob: board: recado bob -> alice',
+      'alice: board: 2 changes',
     ]);
     const [alice, bob, carol] = res.commits.map((c) => c.commit).reverse();
     expect(git(['show', `${carol}:.board/tickets/T-1.md`], r.dir)).toBe(v1);
@@ -357,7 +395,9 @@ describe('the audit log the watcher uses', () => {
     const repo = (await GitRepo.find(r.dir))!;
     r.write('a.txt', 'a\n');
     expect(await repo.hashPresentFiles(['a.txt', 'gone.txt', 'a.txt'], false)).toEqual([
-      git(['hash-object', 'a.txt'], r.dir).trim(), null, git(['hash-object', 'a.txt'], r.dir).trim(),
+      git(['hash-object', 'a.txt'], r.dir).trim(),
+      null,
+      git(['hash-object', 'a.txt'], r.dir).trim(),
     ]);
   });
 
@@ -366,7 +406,13 @@ describe('the audit log the watcher uses', () => {
     repos.push(r);
     const b = locateBoard({ cwd: r.dir });
     const log: LoggedEvent[] = [];
-    host = new WatchHost({ board: b, plugins: [auditPlugin()], onEvent: (e) => log.push(e), tickMs: 100, stateFile: false });
+    host = new WatchHost({
+      board: b,
+      plugins: [auditPlugin()],
+      onEvent: (e) => log.push(e),
+      tickMs: 100,
+      stateFile: false,
+    });
     await host.start();
     await waitFor(() => inSync(r.dir));
     setConfig(r.dir, (y) => y.replace('autocommit: true', 'autocommit: false'));
@@ -376,7 +422,13 @@ describe('the audit log the watcher uses', () => {
     await waitFor(() => log.some((e) => e.type === 'ticket' && e.id === 'T-9'));
     setConfig(r.dir, (y) => y.replace('autocommit: false', 'autocommit: true'));
     await waitFor(() => inSync(r.dir)); // the catch-up on start again commits what changed meanwhile
-    expect(git(['rev-list', `${tip}..recado`], r.dir).trim().split('\n').length).toBeGreaterThanOrEqual(1);
-    expect(git(['log', '-1', '--format=%an|%s', 'recado', '--', '.board/tickets/T-9.md'], r.dir).trim()).toBe('ana|board(T-9): created');
+    expect(
+      git(['rev-list', `${tip}..recado`], r.dir)
+        .trim()
+        .split('\n').length,
+    ).toBeGreaterThanOrEqual(1);
+    expect(git(['log', '-1', '--format=%an|%s', 'recado', '--', '.board/tickets/T-9.md'], r.dir).trim()).toBe(
+      'ana|board(T-9): created',
+    );
   });
 });

@@ -35,8 +35,15 @@ function startWatcher(r: TempRepo): { proc: ChildProcess; lines: () => string[] 
   return { proc: w.proc, lines: w.lines };
 }
 
-const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
-const mdFiles = (dir: string) => { try { return readdirSync(dir).filter((n) => n.endsWith('.md')); } catch { return []; } };
+const exited = (p: ChildProcess) =>
+  new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
+const mdFiles = (dir: string) => {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.md'));
+  } catch {
+    return [];
+  }
+};
 
 describe('watcher killed with SIGKILL during a burst', () => {
   it('delivers every recado exactly once to every recipient and empties the outboxes', async () => {
@@ -49,15 +56,25 @@ describe('watcher killed with SIGKILL during a burst', () => {
     await waitFor(() => w.lines().some((l) => l.includes('"type":"ready"')), 20_000);
 
     // r3 reads as fast as it can while recados arrive (the read-before-redelivery race)
-    const reader = spawn(process.execPath, ['-e', `
+    const reader = spawn(process.execPath, [
+      '-e',
+      `
       const fs = require('fs'); const p = require('path');
       const n = ${JSON.stringify(join(boardDir, 'inbox', 'r3', 'new'))}, c = ${JSON.stringify(join(boardDir, 'inbox', 'r3', 'cur'))};
       const tick = () => { for (const f of fs.readdirSync(n)) { try { fs.renameSync(p.join(n, f), p.join(c, f)); } catch {} } setTimeout(tick, 2); };
-      tick();`]);
+      tick();`,
+    ]);
     procs.push(reader);
 
     const writers = WRITERS.map((name) => {
-      const p = spawn(process.execPath, [join(ROOT, 'test/fixtures/outbox-writer.mjs'), boardDir, name, String(PER_WRITER), '0', 'mixed']);
+      const p = spawn(process.execPath, [
+        join(ROOT, 'test/fixtures/outbox-writer.mjs'),
+        boardDir,
+        name,
+        String(PER_WRITER),
+        '0',
+        'mixed',
+      ]);
       procs.push(p);
       return p;
     });
@@ -69,7 +86,8 @@ describe('watcher killed with SIGKILL during a burst', () => {
       await waitFor(() => delivered() >= at, 60_000, 5);
       w.proc.kill('SIGKILL');
       await exited(w.proc);
-      if (process.env.DEBUG_CRASH) console.log('killed at', delivered(), 'outgoing:', readdirSync(join(boardDir, 'run', 'outgoing')));
+      if (process.env.DEBUG_CRASH)
+        console.log('killed at', delivered(), 'outgoing:', readdirSync(join(boardDir, 'run', 'outgoing')));
       w = startWatcher(r);
     }
     await waitFor(() => w.lines().some((l) => l.includes('"type":"ready"')), 60_000);
@@ -78,16 +96,24 @@ describe('watcher killed with SIGKILL during a burst', () => {
     // wait until nothing is left to route
     const pendingCount = () =>
       WRITERS.reduce((n, a) => n + mdFiles(join(boardDir, 'outbox', a)).length, 0) +
-      (() => { try { return readdirSync(join(boardDir, 'run', 'outgoing')).length; } catch { return 0; } })();
+      (() => {
+        try {
+          return readdirSync(join(boardDir, 'run', 'outgoing')).length;
+        } catch {
+          return 0;
+        }
+      })();
     await waitFor(() => pendingCount() === 0, 60_000, 50);
     reader.kill('SIGKILL');
 
     // count, per recipient, every copy of every recado (unread and read)
     const expected = new Map<string, Set<string>>();
-    for (const wr of WRITERS) for (let i = 0; i < PER_WRITER; i++) for (const to of recipientsFor(wr, i)) {
-      if (!expected.has(to)) expected.set(to, new Set());
-      expected.get(to)!.add(`${wr}-${i}`);
-    }
+    for (const wr of WRITERS)
+      for (let i = 0; i < PER_WRITER; i++)
+        for (const to of recipientsFor(wr, i)) {
+          if (!expected.has(to)) expected.set(to, new Set());
+          expected.get(to)!.add(`${wr}-${i}`);
+        }
     const idOfKey = new Map<string, string>();
     let total = 0;
     for (const agent of [...WRITERS, ...READERS]) {
@@ -115,7 +141,12 @@ describe('watcher killed with SIGKILL during a burst', () => {
       const missing = [...want].filter((k) => !seen.has(k));
       const twice = [...seen].filter(([, n]) => n > 1).map(([k]) => k);
       const extra = [...seen.keys()].filter((k) => !want.has(k));
-      expect({ agent, missing: missing.slice(0, 5), twice: twice.slice(0, 5), extra: extra.slice(0, 5) }).toEqual({ agent, missing: [], twice: [], extra: [] });
+      expect({ agent, missing: missing.slice(0, 5), twice: twice.slice(0, 5), extra: extra.slice(0, 5) }).toEqual({
+        agent,
+        missing: [],
+        twice: [],
+        extra: [],
+      });
       expect(seen.size).toBe(want.size);
     }
     expect(idOfKey.size).toBe(WRITERS.length * PER_WRITER);

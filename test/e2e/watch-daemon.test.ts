@@ -10,7 +10,12 @@ const pids: number[] = [];
 
 afterEach(() => {
   for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const pid of pids)
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   procs.length = 0;
   pids.length = 0;
   repo?.cleanup();
@@ -30,8 +35,17 @@ function spawnWatch(r: TempRepo, args: string[] = ['--json']) {
 
 /** A running process (an ended one not yet reaped by its parent, a zombie, is not). */
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); } catch { return false; }
-  try { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s[s.lastIndexOf(')') + 2] !== 'Z'; } catch { return true; }
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s[s.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return true;
+  }
 }
 
 describe('one watcher per board', () => {
@@ -107,7 +121,8 @@ describe('catching up on start', () => {
     repo = tempRepo();
     const r = repo;
     for (const a of ['ana', 'ben']) expect(r.board(['agent', 'add', a]).code).toBe(0);
-    for (let i = 0; i < 5; i++) writeFileSync(r.path(`.board/outbox/ana/m${i}.md`), `---\nto: ben\nsubject: m${i}\n---\nbody ${i}\n`);
+    for (let i = 0; i < 5; i++)
+      writeFileSync(r.path(`.board/outbox/ana/m${i}.md`), `---\nto: ben\nsubject: m${i}\n---\nbody ${i}\n`);
     // a stamped recado `board send` left behind when it was killed
     mkdirSync(r.path('.board/run/outgoing'), { recursive: true });
     writeFileSync(
@@ -116,7 +131,12 @@ describe('catching up on start', () => {
     );
     const w = spawnWatch(r);
     await waitFor(() => w.out().includes('"type":"ready"'), 20_000);
-    const ready = JSON.parse(w.out().split('\n').find((l) => l.includes('"type":"ready"'))!);
+    const ready = JSON.parse(
+      w
+        .out()
+        .split('\n')
+        .find((l) => l.includes('"type":"ready"'))!,
+    );
     expect(ready.delivered).toBe(6);
     expect(readdirSync(r.path('.board/inbox/ben/new')).length).toBe(5);
     expect(readdirSync(r.path('.board/inbox/ana/new'))).toEqual(['mwp00000-abcdefgh.md']);

@@ -6,7 +6,16 @@
  * with SIGKILL in the middle of a refusal finishes it once when it starts again.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWatcherProcess, tempRepo, waitFor, type TempRepo } from '../helpers.js';
 
@@ -31,7 +40,8 @@ async function stopWatcher(w: Watcher | undefined): Promise<void> {
   await new Promise((r) => w.proc.once('exit', r));
 }
 
-const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
+const exited = (p: ChildProcess) =>
+  new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
 
 /** Helpers bound to one repo. */
 function on(r: TempRepo) {
@@ -44,9 +54,18 @@ function on(r: TempRepo) {
     writeFileSync(tmp, text);
     renameSync(tmp, ticket(id));
   };
-  const rejected = () => (existsSync(B('rejected')) ? readdirSync(B('rejected')).filter((n) => n.endsWith('.md')).sort() : []);
-  const inbox = (agent: string) => JSON.parse(r.board(['inbox', '--as', agent, '--json']).stdout) as Array<Record<string, unknown>>;
-  const receipts = (id: string) => (existsSync(B('run', 'receipts')) ? readdirSync(B('run', 'receipts')).filter((n) => n.startsWith(`${id}.`) && !n.endsWith('.seen')) : []);
+  const rejected = () =>
+    existsSync(B('rejected'))
+      ? readdirSync(B('rejected'))
+          .filter((n) => n.endsWith('.md'))
+          .sort()
+      : [];
+  const inbox = (agent: string) =>
+    JSON.parse(r.board(['inbox', '--as', agent, '--json']).stdout) as Array<Record<string, unknown>>;
+  const receipts = (id: string) =>
+    existsSync(B('run', 'receipts'))
+      ? readdirSync(B('run', 'receipts')).filter((n) => n.startsWith(`${id}.`) && !n.endsWith('.seen'))
+      : [];
   const newTicket = (title: string, ...args: string[]) => {
     const res = r.board(['new', title, '--as', 'carol', ...args]);
     expect(res.code, res.stderr).toBe(0);
@@ -107,7 +126,9 @@ describe('a running watcher checks every hand edit of a ticket', () => {
     expect(reason).toContain(`author: ${author}`);
     expect(reason).toContain('action: restored');
     // the author is told why and where the text is
-    const notice = await waitFor(() => h.inbox(author).find((r) => r.ticket === id && String(r.body).includes(kept[0])));
+    const notice = await waitFor(() =>
+      h.inbox(author).find((r) => r.ticket === id && String(r.body).includes(kept[0])),
+    );
     expect(notice.from).toBe('board');
     expect(String(notice.subject)).toMatch(new RegExp(`^${id}: your edit was undone`));
     return { ev, kept: kept[0], notice };
@@ -173,7 +194,8 @@ describe('a running watcher checks every hand edit of a ticket', () => {
     const n = w.events().length;
     const rejectedBefore = h.rejected().length;
     // a checklist tick and a note by someone else, a comment, odd spacing: all kept as is
-    const edited = h.read(id).replace('- [ ] write it', '- [x] write it') + '\nNote from bob:   see #12  \n# not a heading?\n';
+    const edited =
+      h.read(id).replace('- [ ] write it', '- [x] write it') + '\nNote from bob:   see #12  \n# not a heading?\n';
     h.save(id, edited);
     await waitFor(() => w.since(n).find((e) => e.type === 'edit_accepted' && e.id === id));
     // the holder moves its own ticket to review by hand
@@ -207,7 +229,8 @@ describe('a running watcher checks every hand edit of a ticket', () => {
   });
 
   it('takes a new ticket file that breaks the rules out of tickets/, keeps it and tells its author', async () => {
-    const text = '---\nid: T-forged\ntitle: Mine\nstatus: in_progress\nupdated_by: bob\nclaim:\n  by: bob\n  at: 2020-01-01T00:00:00Z\n  expires: 2099-01-01T00:00:00Z\n---\n';
+    const text =
+      '---\nid: T-forged\ntitle: Mine\nstatus: in_progress\nupdated_by: bob\nclaim:\n  by: bob\n  at: 2020-01-01T00:00:00Z\n  expires: 2099-01-01T00:00:00Z\n---\n';
     const n = w.events().length;
     writeFileSync(h.ticket('T-forged'), text);
     const ev = await refusedFor('T-forged', n);
@@ -219,7 +242,7 @@ describe('a running watcher checks every hand edit of a ticket', () => {
     await waitFor(() => h.inbox('bob').find((r) => r.ticket === 'T-forged'));
   });
 
-  it('never takes the CLI\'s writes for hand edits, also mixed with quick hand edits', async () => {
+  it("never takes the CLI's writes for hand edits, also mixed with quick hand edits", async () => {
     const n = w.events().length;
     const rejectedBefore = h.rejected().length;
     const a = h.newTicket('One', '--assignee', 'alice');
@@ -327,7 +350,10 @@ describe('a ticket already invalid when the watcher starts', () => {
     await waitFor(() => w!.events().find((e) => e.type === 'ticket_invalid' && e.id === 'T-bad'), 20_000);
     const still = broken.replace('status', 'x') + 'more\n';
     h.save('T-bad', still);
-    await waitFor(() => w!.events().filter((e) => e.type === 'ticket_invalid' && e.id === 'T-bad').length === 2, 20_000);
+    await waitFor(
+      () => w!.events().filter((e) => e.type === 'ticket_invalid' && e.id === 'T-bad').length === 2,
+      20_000,
+    );
     expect(h.read('T-bad')).toBe(still);
     const fixed = '---\nid: T-bad\ntitle: Fixed\nupdated_by: bob\n---\nbody\n';
     h.save('T-bad', fixed);

@@ -35,14 +35,30 @@ afterEach(async () => {
 });
 
 function recorder(extra: Partial<WatchPlugin> = {}) {
-  const seen = { tickets: [] as TicketEvent[], recados: [] as RecadoDelivered[], configs: [] as string[][], stopped: false, ctx: null as WatchContext | null };
+  const seen = {
+    tickets: [] as TicketEvent[],
+    recados: [] as RecadoDelivered[],
+    configs: [] as string[][],
+    stopped: false,
+    ctx: null as WatchContext | null,
+  };
   const plugin: WatchPlugin = {
     name: 'rec',
-    start(ctx) { seen.ctx = ctx; },
-    onTicketEvent(ev) { seen.tickets.push(ev); },
-    onRecadoDelivered(ev) { seen.recados.push(ev); },
-    onConfig(c) { seen.configs.push(Object.keys(c.agents)); },
-    stop() { seen.stopped = true; },
+    start(ctx) {
+      seen.ctx = ctx;
+    },
+    onTicketEvent(ev) {
+      seen.tickets.push(ev);
+    },
+    onRecadoDelivered(ev) {
+      seen.recados.push(ev);
+    },
+    onConfig(c) {
+      seen.configs.push(Object.keys(c.agents));
+    },
+    stop() {
+      seen.stopped = true;
+    },
     ...extra,
   };
   return { plugin, seen };
@@ -86,7 +102,7 @@ describe('ticket events', () => {
     expect(bad.before?.ticket?.status).toBe('in_progress');
   });
 
-  it('marks a plugin\'s own writes, so it does not react to itself', async () => {
+  it("marks a plugin's own writes, so it does not react to itself", async () => {
     const { plugin, seen } = recorder();
     await startHost([plugin]);
     const restored = ticketText({ id: 'T-1', title: 'Restored by the plugin' });
@@ -143,8 +159,14 @@ describe('recados, board.yaml, timers, errors', () => {
     let ticks = 0;
     const failing: WatchPlugin = {
       name: 'boom',
-      start(ctx) { ctx.every(30, () => { ticks++; }); },
-      onTicketEvent() { throw new Error('kaput'); },
+      start(ctx) {
+        ctx.every(30, () => {
+          ticks++;
+        });
+      },
+      onTicketEvent() {
+        throw new Error('kaput');
+      },
     };
     await startHost([failing, plugin]);
     writeFileSync(tfile('T-1'), ticketText({ id: 'T-1', title: 'Again' }));

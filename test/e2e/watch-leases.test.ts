@@ -32,7 +32,8 @@ function startWatcher(r: TempRepo, env: Record<string, string> = {}) {
   return { proc: w.proc, events: () => w.events() as Ev[], ready: () => w.until((e) => e.type === 'ready') };
 }
 
-const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
+const exited = (p: ChildProcess) =>
+  new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
 
 function setup() {
   repo = tempRepo();
@@ -43,8 +44,13 @@ function setup() {
   const id = made.stdout.trim();
   const show = () => JSON.parse(r.board(['show', id, '--json']).stdout) as { status: string; claim: unknown };
   const expiryNotices = (agent: string) =>
-    (JSON.parse(r.board(['inbox', '--as', agent, '--all', '--json']).stdout) as Array<{ id: string; subject: string; from: string }>)
-      .filter((x) => x.id.startsWith('board-expired-'));
+    (
+      JSON.parse(r.board(['inbox', '--as', agent, '--all', '--json']).stdout) as Array<{
+        id: string;
+        subject: string;
+        from: string;
+      }>
+    ).filter((x) => x.id.startsWith('board-expired-'));
   /** Claim as alice; the claim as the command printed it (no second process that a short lease could outlast). */
   const claim = (lease: string) => {
     const c = r.board(['claim', id, '--as', 'alice', '--lease', lease, '--json']);

@@ -3,7 +3,18 @@
  * folders that belong to no agent, agents added while it runs.
  */
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, openSync, symlinkSync, writeSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  openSync,
+  symlinkSync,
+  writeSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTLE_MS } from '../../src/core/recado.js';
@@ -13,18 +24,29 @@ let repo: TempRepo;
 let watcher: ChildProcess;
 let out = '';
 type Ev = Record<string, unknown> & { type: string; time: string };
-const events = (): Ev[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Ev);
+const events = (): Ev[] =>
+  out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Ev);
 const B = (...p: string[]) => repo.path('.board', ...p);
 const md = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.md')) : []);
 const drop = (agent: string, name: string, text: string) => writeFileSync(B('outbox', agent, name), text);
-const inbox = (agent: string) => JSON.parse(repo.board(['inbox', '--as', agent, '--json']).stdout) as Array<Record<string, unknown>>;
+const inbox = (agent: string) =>
+  JSON.parse(repo.board(['inbox', '--as', agent, '--json']).stdout) as Array<Record<string, unknown>>;
 const withSubject = (agent: string, subject: string) => inbox(agent).filter((r) => r.subject === subject);
 /** The watcher's `delivered` event for this subject (waiting on the log is cheaper than polling the CLI). */
-const deliveredEv = (subject: string) => waitFor(() => events().find((e) => e.type === 'delivered' && e.subject === subject));
+const deliveredEv = (subject: string) =>
+  waitFor(() => events().find((e) => e.type === 'delivered' && e.subject === subject));
 
 beforeAll(async () => {
   repo = tempRepo();
-  for (const [a, role] of [['alice', 'backend'], ['bob', 'backend'], ['carol', 'orchestrator'], ['dave', 'frontend']]) {
+  for (const [a, role] of [
+    ['alice', 'backend'],
+    ['bob', 'backend'],
+    ['carol', 'orchestrator'],
+    ['dave', 'frontend'],
+  ]) {
     expect(repo.board(['agent', 'add', a, '--role', role]).code).toBe(0);
   }
   watcher = boardSpawn(['watch', '--json'], { cwd: repo.dir });
@@ -76,7 +98,11 @@ describe('the watcher routes outbox files', () => {
     await waitFor(() => events().find((e) => e.type === 'waiting' && String(e.file).endsWith('half.md')));
     // …and delivered nothing (looked at on disk: a CLI process here could outlast the 2 s after
     // which the watcher gives up on a file that stopped changing)
-    expect(md(B('inbox', 'bob', 'new')).filter((n) => readFileSync(B('inbox', 'bob', 'new', n), 'utf8').includes('half writ'))).toEqual([]);
+    expect(
+      md(B('inbox', 'bob', 'new')).filter((n) =>
+        readFileSync(B('inbox', 'bob', 'new', n), 'utf8').includes('half writ'),
+      ),
+    ).toEqual([]);
     appendFileSync(path, 'ten\n---\nFirst half, second half.\n');
     await deliveredEv('half written');
     await sleep(300);
@@ -100,7 +126,9 @@ describe('the watcher routes outbox files', () => {
     const written = Date.now();
     drop('alice', 'broken.md', '---\nto: bob\nsubject: [unclosed\n---\nbody\n');
     await waitFor(() => events().find((e) => e.type === 'waiting' && String(e.file).endsWith('broken.md')));
-    const rejected = await waitFor(() => events().find((e) => e.type === 'rejected' && String(e.source).endsWith('broken.md')));
+    const rejected = await waitFor(() =>
+      events().find((e) => e.type === 'rejected' && String(e.source).endsWith('broken.md')),
+    );
     // not on the first failed parse: only once it has stayed unchanged and invalid for SETTLE_MS
     // after it was written (measured from before the write: the log's `waiting` line may come late;
     // 50 ms for the file system's coarse clock)
@@ -122,11 +150,13 @@ describe('the watcher routes outbox files', () => {
     expect(ids.size).toBe(1);
   });
 
-  it('refuses files in a folder that is no agent\'s, and files right in outbox/', async () => {
+  it("refuses files in a folder that is no agent's, and files right in outbox/", async () => {
     mkdirSync(B('outbox', 'mallory'));
     writeFileSync(B('outbox', 'mallory', 'm.md'), '---\nto: bob\nsubject: from mallory\n---\nx\n');
     writeFileSync(B('outbox', 'stray.md'), '---\nto: bob\nsubject: stray\n---\nx\n');
-    const m = await waitFor(() => events().find((e) => e.type === 'rejected' && String(e.source).endsWith('mallory/m.md')));
+    const m = await waitFor(() =>
+      events().find((e) => e.type === 'rejected' && String(e.source).endsWith('mallory/m.md')),
+    );
     expect(m.reason).toMatch(/"mallory" is not an agent/);
     await waitFor(() => events().find((e) => e.type === 'rejected' && String(e.source).endsWith('outbox/stray.md')));
     expect(withSubject('bob', 'from mallory')).toEqual([]);

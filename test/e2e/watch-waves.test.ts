@@ -43,7 +43,9 @@ function copies(repo: TempRepo, agent: string, prefix: string): string[] {
   for (const box of ['new', 'cur']) {
     try {
       out.push(...readdirSync(repo.path('.board/inbox', agent, box)).filter((f) => f.startsWith(prefix.toLowerCase())));
-    } catch { /* no such folder */ }
+    } catch {
+      /* no such folder */
+    }
   }
   return out.sort();
 }
@@ -117,7 +119,13 @@ describe('waves with the watcher running', () => {
     for (const who of ['alice', 'carol', 'boss']) await waitFor(() => copies(repo, who, 'board-wave-2-').length === 1);
     expect(copies(repo, 'bob', 'board-wave-')).toEqual([]); // nothing of bob's in wave 2
     const w2 = waveEvents(2)[0];
-    expect(w2).toMatchObject({ subject: 'wave 2 open (2 tickets)', delivered: ['alice', 'boss', 'carol'], already: [], cause: 'B', by: 'bob' });
+    expect(w2).toMatchObject({
+      subject: 'wave 2 open (2 tickets)',
+      delivered: ['alice', 'boss', 'carol'],
+      already: [],
+      cause: 'B',
+      by: 'bob',
+    });
     const recado = repo.read('.board/inbox/carol/new', copies(repo, 'carol', 'board-wave-2-')[0]);
     expect(recado).toMatch(/^from: board$/m);
     expect(recado).toContain('- C  Login API  (carol, ready)');
@@ -158,7 +166,11 @@ describe('waves with the watcher running', () => {
     await w.stop();
 
     // in all: every wave exactly once to each of its recipients, nothing twice anywhere
-    expect(copies(repo, 'boss', 'board-').map((f) => f.replace(/-[0-9a-f]{16}\.md$/, ''))).toEqual(['board-wave-2', 'board-wave-3', 'board-wave-4']);
+    expect(copies(repo, 'boss', 'board-').map((f) => f.replace(/-[0-9a-f]{16}\.md$/, ''))).toEqual([
+      'board-wave-2',
+      'board-wave-3',
+      'board-wave-4',
+    ]);
     expect(copies(repo, 'alice', 'board-wave-')).toHaveLength(1);
     expect(copies(repo, 'bob', 'board-wave-')).toHaveLength(1);
     expect(copies(repo, 'carol', 'board-wave-')).toHaveLength(2);
@@ -191,7 +203,10 @@ describe('the waves plugin in-process', () => {
   it('an invalid version does not change the graph; a valid one does', async () => {
     const { plugin } = await setup();
     // done, but with a field the board refuses: not a version of the ticket
-    writeFileSync(file('A'), ticketText({ id: 'A', title: 'First', status: 'done', priority: 'urgent', updated_by: 'ana' }));
+    writeFileSync(
+      file('A'),
+      ticketText({ id: 'A', title: 'First', status: 'done', priority: 'urgent', updated_by: 'ana' }),
+    );
     await waitFor(() => log.some((e) => e.type === 'ticket' && e.id === 'A' && e.problem));
     // a later event is handled after this one: the graph has not moved
     writeFileSync(file('Z'), ticketText({ id: 'Z', title: 'Later', deps: '[B]' }));
@@ -200,7 +215,10 @@ describe('the waves plugin in-process', () => {
     expect(plugin.current.openWave).toBe(1);
     expect(opened()).toEqual([]);
 
-    writeFileSync(file('A'), ticketText({ id: 'A', title: 'First', status: 'done', assignee: 'ana', updated_by: 'ana' }));
+    writeFileSync(
+      file('A'),
+      ticketText({ id: 'A', title: 'First', status: 'done', assignee: 'ana', updated_by: 'ana' }),
+    );
     await waitFor(() => opened().length === 1);
     expect(plugin.current.openWave).toBe(2);
     expect(opened()[0]).toMatchObject({ wave: 2, delivered: ['ana', 'boss'] });
@@ -210,7 +228,10 @@ describe('the waves plugin in-process', () => {
     const { plugin } = await setup();
     // B done while A is open: held back
     const t0 = Date.now();
-    writeFileSync(file('B'), ticketText({ id: 'B', title: 'Second', status: 'done', deps: '[A]', assignee: 'ana', updated_by: 'ana' }));
+    writeFileSync(
+      file('B'),
+      ticketText({ id: 'B', title: 'Second', status: 'done', deps: '[A]', assignee: 'ana', updated_by: 'ana' }),
+    );
     const hold = await waitFor(() => log.find((e) => e.type === 'wave_hold' && e.id === 'B'));
     expect(String(hold.reason)).toMatch(/cannot be done while dependency A is open/);
     expect(plugin.current.node('B')?.status).toBe('todo');

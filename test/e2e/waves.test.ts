@@ -25,7 +25,12 @@ function boardWithAgents(policy: 'strict' | 'flow' = 'strict'): TempRepo {
   const yaml = repo
     .read('.board/board.yaml')
     .replace(/^waves: strict$/m, `waves: ${policy}`)
-    .replace(/^agents: \{\}$/m, `agents:\n${Object.entries(AGENTS).map(([n, r]) => `  ${n}:\n    role: ${r}`).join('\n')}`);
+    .replace(
+      /^agents: \{\}$/m,
+      `agents:\n${Object.entries(AGENTS)
+        .map(([n, r]) => `  ${n}:\n    role: ${r}`)
+        .join('\n')}`,
+    );
   repo.write('.board/board.yaml', yaml);
   for (const name of Object.keys(AGENTS)) {
     mkdirSync(repo.path('.board/inbox', name, 'new'), { recursive: true });
@@ -43,7 +48,9 @@ function ok(repo: TempRepo, args: string[]) {
 /** Recado files in an agent's inbox folder, optionally only those whose name starts with `prefix`. */
 function inbox(repo: TempRepo, agent: string, prefix = '', box: 'new' | 'cur' = 'new'): string[] {
   // announcement ids carry the ticket id lower-cased (recado ids are lower-case)
-  return readdirSync(repo.path('.board/inbox', agent, box)).filter((f) => f.startsWith(prefix.toLowerCase())).sort();
+  return readdirSync(repo.path('.board/inbox', agent, box))
+    .filter((f) => f.startsWith(prefix.toLowerCase()))
+    .sort();
 }
 
 /**
@@ -77,7 +84,12 @@ function checkAgreement(repo: TempRepo): { waves: WavesJson; ready: string[] } {
   const waves = JSON.parse(ok(repo, ['waves', '--json'])) as WavesJson;
   const all = JSON.parse(ok(repo, ['list', '--all', '--json'])) as TicketJson[];
   const ready = (JSON.parse(ok(repo, ['list', '--ready', '--json'])) as TicketJson[]).map((t) => t.id).sort();
-  expect(ready).toEqual(all.filter((t) => t.ready).map((t) => t.id).sort());
+  expect(ready).toEqual(
+    all
+      .filter((t) => t.ready)
+      .map((t) => t.id)
+      .sort(),
+  );
   for (const w of waves.waves) {
     const members = all.filter((t) => t.wave === w.wave);
     expect(members.map((t) => t.id).sort()).toEqual(w.tickets);
@@ -88,12 +100,15 @@ function checkAgreement(repo: TempRepo): { waves: WavesJson; ready: string[] } {
   expect(waves.open).toBe(open);
   for (const t of all) {
     const deps = t.blocked_by.length === 0;
-    const expected = t.status === 'todo' && deps && t.wave !== null && (waves.policy === 'flow' || t.wave === waves.open);
+    const expected =
+      t.status === 'todo' && deps && t.wave !== null && (waves.policy === 'flow' || t.wave === waves.open);
     expect(t.ready, `${t.id} ready`).toBe(expected);
   }
   const shown = JSON.parse(ok(repo, ['show', all[0].id, '--json'])) as TicketJson;
   expect({ wave: shown.wave, ready: shown.ready, blocked_by: shown.blocked_by }).toEqual({
-    wave: all[0].wave, ready: all[0].ready, blocked_by: all[0].blocked_by,
+    wave: all[0].wave,
+    ready: all[0].ready,
+    blocked_by: all[0].blocked_by,
   });
   return { waves, ready };
 }
@@ -183,7 +198,10 @@ describe('a three-wave plan (strict)', () => {
     expect(JSON.parse(ok(repo, ['waves', '--json'])).open).toBeNull();
     expect(ok(repo, ['waves'])).toContain('all done, 5/5 tickets done');
     // in all: every wave exactly once to each of its recipients
-    expect(inbox(repo, 'boss').map((f) => f.replace(/-[0-9a-f]{16}\.md$/, ''))).toEqual(['board-wave-2', 'board-wave-3']);
+    expect(inbox(repo, 'boss').map((f) => f.replace(/-[0-9a-f]{16}\.md$/, ''))).toEqual([
+      'board-wave-2',
+      'board-wave-3',
+    ]);
   });
 
   it('two closes at once that together open a wave: announced exactly once, never lost', async () => {
@@ -222,7 +240,9 @@ describe('strict vs flow', () => {
     expect(inbox(repo, 'alice', 'board-ready-C-')).toHaveLength(1);
     expect(inbox(repo, 'boss', 'board-ready-C-')).toHaveLength(1);
     expect(inbox(repo, 'boss', 'board-wave-')).toEqual([]);
-    expect(repo.read('.board/inbox/alice/new', inbox(repo, 'alice', 'board-ready-C-')[0])).toContain('subject: "C ready: Login API"');
+    expect(repo.read('.board/inbox/alice/new', inbox(repo, 'alice', 'board-ready-C-')[0])).toContain(
+      'subject: "C ready: Login API"',
+    );
   });
 
   it('strict: the same state has only the open wave ready', () => {
@@ -285,7 +305,20 @@ describe('edits', () => {
 
 /* ------------------------------------------------------------ diagrams ---- */
 
-const MERMAID_KEYWORDS = new Set(['end', 'subgraph', 'graph', 'flowchart', 'style', 'classDef', 'class', 'click', 'linkStyle', 'direction', 'call', 'href']);
+const MERMAID_KEYWORDS = new Set([
+  'end',
+  'subgraph',
+  'graph',
+  'flowchart',
+  'style',
+  'classDef',
+  'class',
+  'click',
+  'linkStyle',
+  'direction',
+  'call',
+  'href',
+]);
 
 interface ParsedMermaid {
   nodes: Map<string, string>; // mermaid id -> label
@@ -341,16 +374,23 @@ function parseMermaid(text: string): ParsedMermaid {
       stack.at(-1)?.nodes.push(m[1]);
     } else if ((m = line.match(new RegExp(`^${ID} --> ${ID}$`)))) {
       out.edges.push([m[1], m[2]]);
-    } else if ((m = line.match(/^classDef ([A-Za-z_][A-Za-z0-9_]*) ((?:[a-z-]+:[^,;\s]+(?: [^,;\s]+)*)(?:,[a-z-]+:[^,;\s]+(?: [^,;\s]+)*)*)$/))) {
+    } else if (
+      (m = line.match(
+        /^classDef ([A-Za-z_][A-Za-z0-9_]*) ((?:[a-z-]+:[^,;\s]+(?: [^,;\s]+)*)(?:,[a-z-]+:[^,;\s]+(?: [^,;\s]+)*)*)$/,
+      ))
+    ) {
       out.classDefs.add(m[1]);
-    } else if ((m = line.match(new RegExp(`^class (${ID.slice(1, -1)}(?:,${ID.slice(1, -1)})*) ([A-Za-z_][A-Za-z0-9_]*)$`)))) {
+    } else if (
+      (m = line.match(new RegExp(`^class (${ID.slice(1, -1)}(?:,${ID.slice(1, -1)})*) ([A-Za-z_][A-Za-z0-9_]*)$`)))
+    ) {
       for (const id of m[1].split(',')) out.classes.set(id, m[2]);
     } else {
       throw new Error(`unexpected line: ${JSON.stringify(raw)}`);
     }
   }
   if (stack.length) throw new Error('subgraph without end');
-  for (const [a, b] of out.edges) for (const id of [a, b]) if (!out.nodes.has(id)) throw new Error(`edge to undeclared node ${id}`);
+  for (const [a, b] of out.edges)
+    for (const id of [a, b]) if (!out.nodes.has(id)) throw new Error(`edge to undeclared node ${id}`);
   for (const [id, cls] of out.classes) {
     if (!out.nodes.has(id)) throw new Error(`class on undeclared node ${id}`);
     if (!out.classDefs.has(cls)) throw new Error(`class ${cls} has no classDef`);
@@ -394,7 +434,10 @@ describe('board graph', () => {
     const label = g.nodes.get(byTicket.get('a-b')!)!.replace(/#(\d+);/g, (_, c) => String.fromCodePoint(Number(c)));
     expect(label).toBe('a-b: Plan "v2" #1 <b>bold</b> `x` *y* [z] {w} a|b; 100%');
     // edges = deps, dependency first
-    const edges = g.edges.map(([a, b]) => [[...byTicket].find(([, m]) => m === a)![0], [...byTicket].find(([, m]) => m === b)![0]]);
+    const edges = g.edges.map(([a, b]) => [
+      [...byTicket].find(([, m]) => m === a)![0],
+      [...byTicket].find(([, m]) => m === b)![0],
+    ]);
     expect(edges.sort()).toEqual(json.edges.map((e) => [e.from, e.to]).sort());
     expect(json.edges.find((e) => e.from === 'GHOST-1')).toEqual({ from: 'GHOST-1', to: 'M1', missing: true });
     // waves as subgraphs, holding exactly their tickets; the cycle in its own group

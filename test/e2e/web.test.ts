@@ -12,7 +12,12 @@ import { haveChromium, launchBrowser, request, startWeb, type WebProcess } from 
 // every `board web` process and temp repository is ended and removed after its test by the fixture
 function boardWithTickets(): { repo: TempRepo; a: string; b: string; c: string } {
   const repo = tempRepo();
-  for (const [name, role] of [['ann', 'lead'], ['alice', 'dev'], ['bob', 'dev']]) expect(repo.board(['agent', 'add', name, '--role', role]).code).toBe(0);
+  for (const [name, role] of [
+    ['ann', 'lead'],
+    ['alice', 'dev'],
+    ['bob', 'dev'],
+  ])
+    expect(repo.board(['agent', 'add', name, '--role', role]).code).toBe(0);
   const a = repo.board(['new', 'Design the API', '--labels', 'api', '--as', 'ann']).stdout.trim();
   const b = repo.board(['new', 'Build the API', '--deps', a, '--as', 'ann']).stdout.trim();
   const c = repo.board(['new', 'Write the docs', '--labels', 'docs', '--as', 'ann']).stdout.trim();
@@ -80,11 +85,15 @@ describe('board web: server, token and Host', () => {
     const { repo } = boardWithTickets();
     const web = await startWeb(repo.dir, []);
     for (const host of ['evil.example:' + web.port, `127.0.0.1.evil.example:${web.port}`, '127.0.0.1:1']) {
-      const r = await request(web.port, '/api/tickets', { headers: { Host: host, Authorization: `Bearer ${web.token}` } });
+      const r = await request(web.port, '/api/tickets', {
+        headers: { Host: host, Authorization: `Bearer ${web.token}` },
+      });
       expect(r.status, host).toBe(421);
       expect(r.body).toContain('not the address this board is served on');
     }
-    const local = await request(web.port, '/api/tickets', { headers: { Host: `localhost:${web.port}`, Authorization: `Bearer ${web.token}` } });
+    const local = await request(web.port, '/api/tickets', {
+      headers: { Host: `localhost:${web.port}`, Authorization: `Bearer ${web.token}` },
+    });
     expect(local.status).toBe(200);
     await web.stop();
   });
@@ -94,7 +103,11 @@ describe('board web: server, token and Host', () => {
     const web = await startWeb(repo.dir, []);
     const cookie = String((await request(web.port, `/?token=${web.token}`)).headers['set-cookie']).split(';')[0];
     const post = (headers: Record<string, string>) =>
-      request(web.port, `/api/tickets/${b}/close`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json', Cookie: cookie, ...headers } });
+      request(web.port, `/api/tickets/${b}/close`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'Content-Type': 'application/json', Cookie: cookie, ...headers },
+      });
     const foreign = await post({ Origin: 'http://evil.example' });
     expect(foreign.status).toBe(403);
     const noCsrf = await post({ Origin: `http://127.0.0.1:${web.port}` });
@@ -102,7 +115,11 @@ describe('board web: server, token and Host', () => {
     expect(noCsrf.body).toContain('CSRF');
     expect(JSON.parse(repo.board(['show', b, '--json']).stdout).status).toBe('todo');
 
-    const viaApi = await request(web.port, `/api/tickets/${b}/close`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}` } });
+    const viaApi = await request(web.port, `/api/tickets/${b}/close`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}` },
+    });
     const cli = repo.board(['close', b, '--json', '--as', 'ann']);
     expect(viaApi.status).toBe(409);
     expect(cli.code).toBe(4);
@@ -118,7 +135,11 @@ describe('board web: server, token and Host', () => {
     const cli = JSON.parse(repo.board(['status', '--json']).stdout);
     expect(status.agents.map((a: { name: string }) => a.name)).toEqual(cli.agents.map((a: { name: string }) => a.name));
     expect(status.waves).toEqual(cli.waves);
-    const sent = await request(web.port, '/api/send', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ to: 'bob', text: 'hello <b>bob</b>' }) });
+    const sent = await request(web.port, '/api/send', {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: 'bob', text: 'hello <b>bob</b>' }),
+    });
     expect(sent.status).toBe(200);
     const inbox = JSON.parse(repo.board(['inbox', '--as', 'bob', '--json']).stdout);
     expect(inbox[0]).toMatchObject({ from: 'ann', body: 'hello <b>bob</b>\n' });
@@ -127,8 +148,14 @@ describe('board web: server, token and Host', () => {
     // an agent's screen is `board peek`'s: the same refusal when it has no pane
     const screen = await request(web.port, '/api/agents/bob/screen', { headers: auth });
     expect(screen.status).toBe(404);
-    expect(JSON.parse(screen.body).error.message).toBe(JSON.parse(repo.board(['peek', 'bob', '--json']).stderr).error.message);
-    const unknown = await request(web.port, '/api/send', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ to: 'nobody', text: 'x' }) });
+    expect(JSON.parse(screen.body).error.message).toBe(
+      JSON.parse(repo.board(['peek', 'bob', '--json']).stderr).error.message,
+    );
+    const unknown = await request(web.port, '/api/send', {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: 'nobody', text: 'x' }),
+    });
     expect(unknown.status).toBe(404);
     await web.stop();
   });
@@ -149,7 +176,9 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
     await page.waitForSelector('body[data-ready="1"]');
     await page.waitForSelector('#live.on');
     // a reload would lose this mark: the tests check that changes arrive without one
-    await page.evaluate(() => { (window as unknown as { mark: number }).mark = 42; });
+    await page.evaluate(() => {
+      (window as unknown as { mark: number }).mark = 42;
+    });
     return page;
   }
 
@@ -161,7 +190,9 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
     const web = await startWeb(repo.dir, []);
     const page = await open(web);
     await expect(page.locator(`#wave-1 .col[data-status="todo"] .card[data-id="${a}"]`).count()).resolves.toBe(1);
-    await expect(page.locator(`#wave-1 .col[data-status="in_progress"] .card[data-id="${c}"]`).count()).resolves.toBe(1);
+    await expect(page.locator(`#wave-1 .col[data-status="in_progress"] .card[data-id="${c}"]`).count()).resolves.toBe(
+      1,
+    );
     await expect(page.locator(`#wave-2 .col[data-status="todo"] .card[data-id="${b}"]`).count()).resolves.toBe(1);
     expect(await page.locator('#wave-1').getAttribute('class')).toContain('open');
     expect(await page.locator('#wave-2').getAttribute('class')).not.toContain('open');
@@ -176,9 +207,16 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
     const { repo, a } = boardWithTickets();
     const web = await startWeb(repo.dir, []);
     const pages = [await open(web), await open(web)];
-    handEdit(repo, a, (t) => t.replace('title: Design the API', 'title: Design the API, edited by hand').replace('status: todo', 'status: review'));
+    handEdit(repo, a, (t) =>
+      t
+        .replace('title: Design the API', 'title: Design the API, edited by hand')
+        .replace('status: todo', 'status: review'),
+    );
     for (const page of pages) {
-      await page.locator(`#wave-1 .col[data-status="review"] .card[data-id="${a}"] .title`).filter({ hasText: 'edited by hand' }).waitFor();
+      await page
+        .locator(`#wave-1 .col[data-status="review"] .card[data-id="${a}"] .title`)
+        .filter({ hasText: 'edited by hand' })
+        .waitFor();
       expect(await marked(page)).toBe(42);
       // in review: the person is told
       await page.locator('#needs', { hasText: a }).waitFor();
@@ -202,7 +240,9 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
     await card(page, a).click();
     await page.locator('#detail h2.title', { hasText: 'Design the API' }).waitFor();
     await page.locator('#detail button[data-action="claim"]').click();
-    await page.locator(`#wave-1 .col[data-status="in_progress"] .card[data-id="${a}"] .claim`, { hasText: 'ann' }).waitFor();
+    await page
+      .locator(`#wave-1 .col[data-status="in_progress"] .card[data-id="${a}"] .claim`, { hasText: 'ann' })
+      .waitFor();
     expect(JSON.parse(repo.board(['show', a, '--json']).stdout).claim.by).toBe('ann');
     await page.close();
     await web.stop();
@@ -211,7 +251,16 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
   it('renders a hostile title and body as text', async () => {
     const { repo } = boardWithTickets();
     const title = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
-    const id = repo.board(['new', title, '--body', 'Hello <iframe src="javascript:window.pwned=3"></iframe> [x](javascript:window.pwned=4)\n', '--as', 'ann']).stdout.trim();
+    const id = repo
+      .board([
+        'new',
+        title,
+        '--body',
+        'Hello <iframe src="javascript:window.pwned=3"></iframe> [x](javascript:window.pwned=4)\n',
+        '--as',
+        'ann',
+      ])
+      .stdout.trim();
     const web = await startWeb(repo.dir, []);
     const page = await open(web);
     expect(await card(page, id).locator('.title').textContent()).toBe(title);
@@ -247,7 +296,9 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
     await page.locator('#live.off').waitFor();
     handEdit(repo, a, (t) => t.replace('title: Design the API', 'title: Changed while the server was down'));
     web = await startWeb(repo.dir, ['--port', String(port)]);
-    await card(page, a).locator('.title', { hasText: 'Changed while the server was down' }).waitFor({ timeout: 20_000 });
+    await card(page, a)
+      .locator('.title', { hasText: 'Changed while the server was down' })
+      .waitFor({ timeout: 20_000 });
     await page.locator('#live.on').waitFor();
     handEdit(repo, a, (t) => t.replace('title: Changed while the server was down', 'title: And after it came back'));
     await card(page, a).locator('.title', { hasText: 'And after it came back' }).waitFor();
@@ -275,7 +326,20 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
       mkdirSync(docs, { recursive: true });
       // a fuller board for the picture
       const more = ['Login form', 'Session store', 'Rate limits', 'Audit log', 'Release notes'].map((t, i) =>
-        repo.board(['new', t, '--labels', i % 2 ? 'ui' : 'api', '--priority', String(i % 4), '--as', 'ann', ...(i > 2 ? ['--deps', c] : [])]).stdout.trim());
+        repo
+          .board([
+            'new',
+            t,
+            '--labels',
+            i % 2 ? 'ui' : 'api',
+            '--priority',
+            String(i % 4),
+            '--as',
+            'ann',
+            ...(i > 2 ? ['--deps', c] : []),
+          ])
+          .stdout.trim(),
+      );
       repo.board(['edit', more[0], '--status', 'review', '--as', 'ann']);
       repo.board(['claim', more[1], '--as', 'bob']);
       repo.board(['close', more[2], '--as', 'ann']);
@@ -284,7 +348,9 @@ describe.skipIf(!haveChromium)('board web in a real browser', () => {
       await lane.locator('.lease').waitFor();
       await page.waitForFunction(() => !document.querySelector('#live.off'));
       // a lane is redrawn when the status changes: take the picture of the one there now
-      await lane.screenshot({ path: join(docs, 'web-agent-lane.png') }).catch(() => lane.screenshot({ path: join(docs, 'web-agent-lane.png') }));
+      await lane
+        .screenshot({ path: join(docs, 'web-agent-lane.png') })
+        .catch(() => lane.screenshot({ path: join(docs, 'web-agent-lane.png') }));
       await page.click('nav button[data-view="board"]');
       await page.screenshot({ path: join(docs, 'web-board.png') });
     }

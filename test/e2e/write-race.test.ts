@@ -90,13 +90,34 @@ describe('board writes racing an editor that saves every 3 ms', () => {
       writeFileSync(`${file}.swp`, final);
       renameSync(`${file}.swp`, file);
       const hash = contentHash(final);
-      await w.until((e) => e.id === id && e.version === hash && (e.type === 'edit_accepted' || e.type === 'edit_refused'), 30_000);
+      await w.until(
+        (e) => e.id === id && e.version === hash && (e.type === 'edit_accepted' || e.type === 'edit_refused'),
+        30_000,
+      );
       await waitFor(() => !existsSync(B('run', 'enforce')) || readdirSync(B('run', 'enforce')).length === 0, 20_000);
       const shown = JSON.parse(repo.board(['show', id, '--json']).stdout) as { status: string; claim: unknown };
-      if (shown.status !== 'done' || shown.claim) { undone++; if (process.env.RACE_DEBUG) console.log(id, JSON.stringify(w.events().filter((e) => e.id === id), null, 0)); }
+      if (shown.status !== 'done' || shown.claim) {
+        undone++;
+        if (process.env.RACE_DEBUG)
+          console.log(
+            id,
+            JSON.stringify(
+              w.events().filter((e) => e.id === id),
+              null,
+              0,
+            ),
+          );
+      }
       const text = readFileSync(file, 'utf8');
-      const kept = existsSync(B('rejected')) ? readdirSync(B('rejected')).filter((n) => n.endsWith('.md')).map((n) => readFileSync(B('rejected', n), 'utf8')).join('\n') : '';
-      lost = lost.concat(notes.filter((n) => !new RegExp(`^${n}$`, 'm').test(text) && !new RegExp(`^${n}$`, 'm').test(kept)));
+      const kept = existsSync(B('rejected'))
+        ? readdirSync(B('rejected'))
+            .filter((n) => n.endsWith('.md'))
+            .map((n) => readFileSync(B('rejected', n), 'utf8'))
+            .join('\n')
+        : '';
+      lost = lost.concat(
+        notes.filter((n) => !new RegExp(`^${n}$`, 'm').test(text) && !new RegExp(`^${n}$`, 'm').test(kept)),
+      );
     }
     expect(saves).toBeGreaterThan(rounds * 10);
     expect({ undone, lost }).toEqual({ undone: 0, lost: [] });

@@ -23,14 +23,29 @@ describe('installing board from a fresh clone', () => {
       .toString('utf8')
       .split('\0')
       .filter((f) => f && existsSync(join(ROOT, f)));
-    const tar = spawnSync('sh', ['-c', `tar -cf - --null -T - | tar -xf - -C ${JSON.stringify(clone)}`], { cwd: ROOT, input: files.join('\0') });
+    const tar = spawnSync('sh', ['-c', `tar -cf - --null -T - | tar -xf - -C ${JSON.stringify(clone)}`], {
+      cwd: ROOT,
+      input: files.join('\0'),
+    });
     expect(tar.status, String(tar.stderr)).toBe(0);
     expect(existsSync(join(clone, 'node_modules'))).toBe(false);
     expect(existsSync(join(clone, 'dist'))).toBe(false);
 
-    const env = { ...process.env, npm_config_prefix: prefix, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-    for (const k of Object.keys(env)) if (/^npm_(lifecycle|package)_/.test(k) || k === 'npm_config_global') delete env[k];
-    const install = spawnSync('npm', ['install', '-g', '--prefer-offline', clone], { cwd: dir, env, encoding: 'utf8', timeout: 600_000 });
+    const env = {
+      ...process.env,
+      npm_config_prefix: prefix,
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+      npm_config_update_notifier: 'false',
+    };
+    for (const k of Object.keys(env))
+      if (/^npm_(lifecycle|package)_/.test(k) || k === 'npm_config_global') delete env[k];
+    const install = spawnSync('npm', ['install', '-g', '--prefer-offline', clone], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     expect(install.status, `${install.stdout}\n${install.stderr}`).toBe(0);
 
     const bin = join(prefix, 'bin', 'board');
@@ -41,7 +56,8 @@ describe('installing board from a fresh clone', () => {
     const repo = join(dir, 'shop');
     mkdirSync(repo);
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo });
-    const run = (args: string[]) => spawnSync(bin, args, { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const run = (args: string[]) =>
+      spawnSync(bin, args, { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(run(['init']).status).toBe(0);
     const made = run(['new', 'Login API', '--as', 'alice']);
     expect(made.status, made.stderr).toBe(0);

@@ -25,7 +25,10 @@ function lintAll(cases: Case[]): { status: number | null; broke: string[][]; out
     mkdirSync(dirname(join(dir, files[i])), { recursive: true });
     writeFileSync(join(dir, files[i]), source);
   });
-  const r = spawnSync(process.execPath, [biome, 'lint', '--max-diagnostics=none', ...files], { cwd: dir, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [biome, 'lint', '--max-diagnostics=none', ...files], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   const out = `${r.stdout}${r.stderr}`;
   const rules = (file: string) =>
     [...out.matchAll(/^(\S+\.ts):\d+:\d+ (lint\/\S+)/gm)].filter((m) => m[1] === file).map((m) => m[2]);
@@ -61,11 +64,20 @@ describe('npm run lint: layer directions', () => {
   });
 
   const allowed: Case[] = [
-    ['src/core/x.ts', "import { createHash } from 'node:crypto';\nimport { parse } from './ticket.js';\nexport const f = [createHash, parse];\n"],
-    ['src/store/x.ts', "import { readFileSync } from 'node:fs';\nimport { parse } from '../core/ticket.js';\nexport const f = [readFileSync, parse];\n"],
+    [
+      'src/core/x.ts',
+      "import { createHash } from 'node:crypto';\nimport { parse } from './ticket.js';\nexport const f = [createHash, parse];\n",
+    ],
+    [
+      'src/store/x.ts',
+      "import { readFileSync } from 'node:fs';\nimport { parse } from '../core/ticket.js';\nexport const f = [readFileSync, parse];\n",
+    ],
     ['src/git/x.ts', "import { loadBoard } from '../store/tickets.js';\nexport const f = loadBoard;\n"],
     ['src/watch/x.ts', "import { runGit } from '../git/git.js';\nexport const f = runGit;\n"],
-    ['src/ops/x.ts', "import { runGit } from '../git/git.js';\nimport { mutateTicket } from '../store/tickets.js';\nexport const f = [runGit, mutateTicket];\n"],
+    [
+      'src/ops/x.ts',
+      "import { runGit } from '../git/git.js';\nimport { mutateTicket } from '../store/tickets.js';\nexport const f = [runGit, mutateTicket];\n",
+    ],
     ['src/watch/x.ts', "import { claim } from '../ops/tickets.js';\nexport const f = claim;\n"],
     ['src/cli/x.ts', "import { startHost } from '../watch/host.js';\nexport const f = startHost;\n"],
     ['src/mcp/x.ts', "import { claim } from '../ops/tickets.js';\nexport const f = claim;\n"],

@@ -15,7 +15,10 @@ describe('docs/performance.md from bench/results.json', () => {
         tickets: {
           date: '2026-12-03T10:00:00.000Z',
           seconds: 12.3,
-          figures: { 'node -e 0 (ms)': { n: 20, min: 70, p50: 74.5, p90: 80, p99: 90, max: 91 }, 'show ID: files parsed': { parsed: 1, cached: 9999 } },
+          figures: {
+            'node -e 0 (ms)': { n: 20, min: 70, p50: 74.5, p90: 80, p99: 90, max: 91 },
+            'show ID: files parsed': { parsed: 1, cached: 9999 },
+          },
           checks: [{ what: 'list --json over 1000 tickets (cache) / node -e 0', value: 2.2, limit: '<= 4x', ok: true }],
         },
       },

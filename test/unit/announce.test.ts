@@ -5,15 +5,37 @@ import { computeGraph, updateGraph, type WavePolicy } from '../../src/core/graph
 let clock = Date.parse('2026-11-21T09:00:00Z');
 const tick = () => new Date((clock += 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const t = (id: string, deps: string[], assignee: string | null, status = 'todo', extra: Partial<AnnounceTicket> = {}): AnnounceTicket => ({
-  id, deps, assignee, status, title: `Title of ${id}`, updated: '2026-11-21T09:00:00Z', updated_by: 'boss', ...extra,
+const t = (
+  id: string,
+  deps: string[],
+  assignee: string | null,
+  status = 'todo',
+  extra: Partial<AnnounceTicket> = {},
+): AnnounceTicket => ({
+  id,
+  deps,
+  assignee,
+  status,
+  title: `Title of ${id}`,
+  updated: '2026-11-21T09:00:00Z',
+  updated_by: 'boss',
+  ...extra,
 });
 
-const AGENTS = { alice: { role: 'dev' }, bob: { role: 'dev' }, carol: { role: null }, boss: { role: 'orchestrator' }, eve: { role: 'orchestrator' } };
+const AGENTS = {
+  alice: { role: 'dev' },
+  bob: { role: 'dev' },
+  carol: { role: null },
+  boss: { role: 'orchestrator' },
+  eve: { role: 'orchestrator' },
+};
 
 /** A three-wave plan: wave 1 A (alice), B (bob); wave 2 C <- A (alice), D <- B (carol); wave 3 E <- C,D (bob). */
 function plan(policy: WavePolicy = 'strict') {
-  return computeGraph([t('A', [], 'alice'), t('B', [], 'bob'), t('C', ['A'], 'alice'), t('D', ['B'], 'carol'), t('E', ['C', 'D'], 'bob')], policy);
+  return computeGraph(
+    [t('A', [], 'alice'), t('B', [], 'bob'), t('C', ['A'], 'alice'), t('D', ['B'], 'carol'), t('E', ['C', 'D'], 'bob')],
+    policy,
+  );
 }
 
 /** The new version of a ticket after an edit, stamped like the board does. */
@@ -118,7 +140,10 @@ describe('flow', () => {
   });
 
   it('a ticket already in progress when its deps finish gets "all dependencies done"', () => {
-    const g0 = computeGraph([t('A', [], 'alice'), t('B', ['A'], 'bob', 'in_progress', { claim: { by: 'carol' } })], 'flow');
+    const g0 = computeGraph(
+      [t('A', [], 'alice'), t('B', ['A'], 'bob', 'in_progress', { claim: { by: 'carol' } })],
+      'flow',
+    );
     const s1 = step(g0, [edit(g0, 'A', { status: 'done' })]);
     expect(brief(s1.list)).toEqual(['wave_open 2 -> boss,eve', 'deps_done B -> bob,carol']);
     expect(s1.list[1].subject).toBe('all dependencies of B done');
@@ -157,7 +182,7 @@ describe('assigned', () => {
 describe('the changed hint', () => {
   it('gives the same announcements as a full scan over random changes', () => {
     let seed = 3;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const statuses = ['todo', 'todo', 'in_progress', 'done', 'cancelled'];
     const people = [null, 'alice', 'bob', 'carol'];
     for (const policy of ['strict', 'flow'] as WavePolicy[]) {
@@ -172,7 +197,11 @@ describe('the changed hint', () => {
         const id = `T${Math.floor(rand() * 30)}`;
         const r = rand();
         const fields: Partial<AnnounceTicket> =
-          r < 0.7 ? { status: statuses[Math.floor(rand() * statuses.length)] } : r < 0.9 ? { assignee: people[Math.floor(rand() * 4)] } : { deps: [] };
+          r < 0.7
+            ? { status: statuses[Math.floor(rand() * statuses.length)] }
+            : r < 0.9
+              ? { assignee: people[Math.floor(rand() * 4)] }
+              : { deps: [] };
         const next = edit(g, id, fields);
         const after = updateGraph(g, [next]);
         const hinted = announcements(g, after, AGENTS, { changed: [id] });

@@ -2,7 +2,15 @@ import { mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { currentKey, dropToken, forgetVersion, readVersion, superseded, takeVersion, TOKEN_STALE_MS } from '../../src/store/cas.js';
+import {
+  currentKey,
+  dropToken,
+  forgetVersion,
+  readVersion,
+  superseded,
+  takeVersion,
+  TOKEN_STALE_MS,
+} from '../../src/store/cas.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  activeClaim, decideClaim, leaseLeft, newLease, nextCandidates, planRefusal, reservedFiles, type ClaimInput,
+  activeClaim,
+  decideClaim,
+  leaseLeft,
+  newLease,
+  nextCandidates,
+  planRefusal,
+  reservedFiles,
+  type ClaimInput,
 } from '../../src/core/claims.js';
 import { globMatcher } from '../../src/core/globs.js';
 import { computeGraph } from '../../src/core/graph.js';
@@ -54,7 +61,11 @@ describe('lease maths', () => {
 describe('the claim decision', () => {
   it('allows a ready ticket: a fresh lease for the actor', () => {
     const d = decideClaim(input(ticket('A')));
-    expect(d).toEqual({ ok: true, renewal: false, claim: { by: 'alice', at: '2026-11-21T10:00:00Z', expires: '2026-11-21T10:30:01Z' } });
+    expect(d).toEqual({
+      ok: true,
+      renewal: false,
+      claim: { by: 'alice', at: '2026-11-21T10:00:00Z', expires: '2026-11-21T10:30:01Z' },
+    });
   });
 
   it('refuses a ticket held by someone else, naming the holder and since when', () => {
@@ -72,13 +83,23 @@ describe('the claim decision', () => {
   });
 
   it('claiming again what one holds is a renewal: same start, new end', () => {
-    const d = decideClaim(input(ticket('A', { status: 'in_progress', claim: claimBy('alice', 2) }), [], { leaseMs: 60 * MIN }));
-    expect(d).toEqual({ ok: true, renewal: true, claim: { by: 'alice', at: '2026-11-21T09:50:00Z', expires: '2026-11-21T11:00:01Z' } });
+    const d = decideClaim(
+      input(ticket('A', { status: 'in_progress', claim: claimBy('alice', 2) }), [], { leaseMs: 60 * MIN }),
+    );
+    expect(d).toEqual({
+      ok: true,
+      renewal: true,
+      claim: { by: 'alice', at: '2026-11-21T09:50:00Z', expires: '2026-11-21T11:00:01Z' },
+    });
   });
 
   it('renew: only the holder; a lapsed lease of the holder is taken again from scratch', () => {
     const lapsed = ticket('A', { status: 'in_progress', claim: claimBy('alice', -1) });
-    expect(decideClaim(input(lapsed, [], { mode: 'renew' }))).toMatchObject({ ok: true, renewal: false, claim: { at: '2026-11-21T10:00:00Z' } });
+    expect(decideClaim(input(lapsed, [], { mode: 'renew' }))).toMatchObject({
+      ok: true,
+      renewal: false,
+      claim: { at: '2026-11-21T10:00:00Z' },
+    });
     const d = decideClaim(input(ticket('A'), [], { mode: 'renew' }));
     expect(d.ok).toBe(false);
     if (!d.ok) expect(d.refusal.reason).toBe('not_holder');
@@ -129,11 +150,17 @@ describe('the claim decision', () => {
     expect(d.ok).toBe(false);
     if (d.ok) return;
     expect(d.refusal.reason).toBe('reserved');
-    expect(d.refusal.message).toBe('A overlaps B, claimed by bob since 2026-11-21T09:50:00Z: src/auth/** / src/**/*.ts (e.g. src/auth/x.ts)');
-    expect(d.refusal.data).toMatchObject({ ticket: 'B', holder: 'bob', patterns: [{ mine: 'src/auth/**', theirs: 'src/**/*.ts', example: 'src/auth/x.ts' }] });
+    expect(d.refusal.message).toBe(
+      'A overlaps B, claimed by bob since 2026-11-21T09:50:00Z: src/auth/** / src/**/*.ts (e.g. src/auth/x.ts)',
+    );
+    expect(d.refusal.data).toMatchObject({
+      ticket: 'B',
+      holder: 'bob',
+      patterns: [{ mine: 'src/auth/**', theirs: 'src/**/*.ts', example: 'src/auth/x.ts' }],
+    });
   });
 
-  it('ignores reservations that do not overlap, lapsed claims, unclaimed tickets and the actor\'s own', () => {
+  it("ignores reservations that do not overlap, lapsed claims, unclaimed tickets and the actor's own", () => {
     const mine = ticket('A', { locks: ['src/auth/**'] });
     const others = [
       ticket('B', { locks: ['src/billing/**'], claim: claimBy('bob', 10) }),
@@ -146,7 +173,7 @@ describe('the claim decision', () => {
 });
 
 describe('board next: the order of candidates', () => {
-  it('assigned to me first, then unassigned; priority, then age, then id; never someone else\'s', () => {
+  it("assigned to me first, then unassigned; priority, then age, then id; never someone else's", () => {
     const ts = [
       ticket('U-late', { priority: 1, created: '2026-11-21T09:00:00Z' }),
       ticket('U-early', { priority: 1, created: '2026-11-20T09:00:00Z' }),
@@ -162,7 +189,12 @@ describe('board next: the order of candidates', () => {
       ticket('Blocked', { deps: ['U-late'] }),
     ];
     const g = computeGraph(ts, 'flow');
-    const order = nextCandidates(ts, (id) => ({ derived: g.derived(id), openWave: g.openWave, policy: 'flow' }), 'alice', NOW).map((t) => t.id);
+    const order = nextCandidates(
+      ts,
+      (id) => ({ derived: g.derived(id), openWave: g.openWave, policy: 'flow' }),
+      'alice',
+      NOW,
+    ).map((t) => t.id);
     expect(order).toEqual(['M-p2a', 'M-p2b', 'M-p3', 'U-p0', 'U-early', 'U-late', 'Lapsed']);
   });
 });
@@ -174,7 +206,22 @@ describe('check-paths: reserved files', () => {
       ticket('B', { locks: ['docs/**'], claim: claimBy('alice', 10) }),
       ticket('C', { locks: ['README.md'], claim: claimBy('carol', -1) }),
     ];
-    const r = reservedFiles(['src/auth/login.ts', 'docs/x.md', 'README.md', 'src/other.ts'], ts, 'alice', NOW, globMatcher);
-    expect(r).toEqual([{ file: 'src/auth/login.ts', ticket: 'A', holder: 'bob', since: '2026-11-21T09:50:00Z', expires: claimBy('bob', 10).expires, pattern: 'src/auth/**' }]);
+    const r = reservedFiles(
+      ['src/auth/login.ts', 'docs/x.md', 'README.md', 'src/other.ts'],
+      ts,
+      'alice',
+      NOW,
+      globMatcher,
+    );
+    expect(r).toEqual([
+      {
+        file: 'src/auth/login.ts',
+        ticket: 'A',
+        holder: 'bob',
+        since: '2026-11-21T09:50:00Z',
+        expires: claimBy('bob', 10).expires,
+        pattern: 'src/auth/**',
+      },
+    ]);
   });
 });

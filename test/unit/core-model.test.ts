@@ -8,7 +8,8 @@ import { checkClaimRespected } from '../../src/core/claims.js';
 describe('names and ids', () => {
   it('accepts valid names and refuses path tricks', () => {
     expect(checkAgentName('alice-2.b_c')).toBe('alice-2.b_c');
-    for (const bad of ['../x', '.hidden', 'A', 'a/b', '', 'x'.repeat(65), 'a b', 'a\0']) expect(() => checkAgentName(bad)).toThrow(/invalid/);
+    for (const bad of ['../x', '.hidden', 'A', 'a/b', '', 'x'.repeat(65), 'a b', 'a\0'])
+      expect(() => checkAgentName(bad)).toThrow(/invalid/);
     expect(checkTicketId('AUTH-12')).toBe('AUTH-12');
     for (const bad of ['../x', '.x', 'a/b', 'x.md', '-x']) expect(isTicketId(bad)).toBe(false);
   });
@@ -26,7 +27,7 @@ describe('names and ids', () => {
     expect(idLengthFor(10_000)).toBe(7);
     for (const n of [10, 100, 1000, 10_000, 100_000]) {
       const len = idLengthFor(n);
-      expect(((2 * n) ** 2) / (2 * 36 ** len)).toBeLessThan(0.01);
+      expect((2 * n) ** 2 / (2 * 36 ** len)).toBeLessThan(0.01);
     }
     expect(idFromBytes('T-', new Uint8Array([0, 1, 35, 36]), 4)).toBe('T-01z0');
   });
@@ -50,24 +51,50 @@ describe('ticketFromData', () => {
 
   it('reports every problem with its field', () => {
     const { problems } = ticketFromData(
-      { id: 'T-9', title: '', status: 'zzz', assignee: 'Bad Name', priority: 7, locks: ['/etc/**', 'a/../b'], claim: { by: 'x' }, created: 'yesterday', wave: 1 },
+      {
+        id: 'T-9',
+        title: '',
+        status: 'zzz',
+        assignee: 'Bad Name',
+        priority: 7,
+        locks: ['/etc/**', 'a/../b'],
+        claim: { by: 'x' },
+        created: 'yesterday',
+        wave: 1,
+      },
       '',
       'T-1',
     );
-    expect(problems.map((p) => p.field).sort()).toEqual(['assignee', 'claim', 'created', 'id', 'locks', 'locks', 'priority', 'status', 'title', 'wave'].sort());
+    expect(problems.map((p) => p.field).sort()).toEqual(
+      ['assignee', 'claim', 'created', 'id', 'locks', 'locks', 'priority', 'status', 'title', 'wave'].sort(),
+    );
   });
 
   it('refuses a ticket that depends on itself', () => {
-    expect(ticketFromData({ id: 'A', title: 'a', deps: ['A'] }, '', 'A').problems[0].message).toContain('depends on itself');
+    expect(ticketFromData({ id: 'A', title: 'a', deps: ['A'] }, '', 'A').problems[0].message).toContain(
+      'depends on itself',
+    );
   });
 });
 
 describe('claims respected', () => {
-  const base = ticketFromData({ id: 'A', title: 'a', status: 'in_progress', claim: { by: 'al', at: '2026-01-01T00:00:00Z', expires: '2026-01-01T01:00:00Z' } }, '', 'A').ticket;
+  const base = ticketFromData(
+    {
+      id: 'A',
+      title: 'a',
+      status: 'in_progress',
+      claim: { by: 'al', at: '2026-01-01T00:00:00Z', expires: '2026-01-01T01:00:00Z' },
+    },
+    '',
+    'A',
+  ).ticket;
   const now = new Date('2026-01-01T00:10:00Z');
   it('lets others edit notes but not status, assignee or claim while held', () => {
     expect(checkClaimRespected(base, { ...base, body: 'notes' }, 'bo', now)).toEqual([]);
-    expect(checkClaimRespected(base, { ...base, status: 'done' }, 'bo', now)[0]).toMatchObject({ kind: 'conflict', field: 'status' });
+    expect(checkClaimRespected(base, { ...base, status: 'done' }, 'bo', now)[0]).toMatchObject({
+      kind: 'conflict',
+      field: 'status',
+    });
     expect(checkClaimRespected(base, { ...base, status: 'done' }, 'al', now)).toEqual([]);
     expect(checkClaimRespected(base, { ...base, status: 'todo' }, 'bo', new Date('2026-01-01T02:00:00Z'))).toEqual([]);
   });

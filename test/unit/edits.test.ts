@@ -36,7 +36,11 @@ describe('hand edits that stand', () => {
   const before = ticket('A', { status: 'in_progress', claim: HELD, assignee: 'alice' }, '- [ ] step one\n');
 
   it('a body note or a checklist tick, by anyone', () => {
-    const after = parse('A', { status: 'in_progress', claim: HELD, assignee: 'alice' }, '- [x] step one\n\nNote from bob.\n');
+    const after = parse(
+      'A',
+      { status: 'in_progress', claim: HELD, assignee: 'alice' },
+      '- [x] step one\n\nNote from bob.\n',
+    );
     expect(checkHandEdit(before, after, 'bob', NOW, view())).toEqual([]);
   });
 
@@ -76,11 +80,19 @@ describe('hand edits that break a rule', () => {
   });
 
   it('any other invalid field', () => {
-    expect(rules(checkHandEdit(ticket('A'), parse('A', { priority: 9 }), 'bob', NOW, view()))).toEqual(['invalid_field']);
+    expect(rules(checkHandEdit(ticket('A'), parse('A', { priority: 9 }), 'bob', NOW, view()))).toEqual([
+      'invalid_field',
+    ]);
   });
 
-  it('a claim written by hand, even in one\'s own name', () => {
-    const v = checkHandEdit(ticket('A'), parse('A', { claim: { ...HELD, by: 'bob' }, updated_by: 'bob' }), 'bob', NOW, view());
+  it("a claim written by hand, even in one's own name", () => {
+    const v = checkHandEdit(
+      ticket('A'),
+      parse('A', { claim: { ...HELD, by: 'bob' }, updated_by: 'bob' }),
+      'bob',
+      NOW,
+      view(),
+    );
     expect(rules(v)).toEqual(['claim_by_hand']);
     expect(v[0].message).toBe('the claim of A was written by hand; claims are written by the board only');
     expect(v[0].hint).toMatch(/board claim A/);
@@ -98,7 +110,13 @@ describe('hand edits that break a rule', () => {
 
   it('the holder stretching its own live claim by hand, or removing it while still at work (renew and release exist)', () => {
     const before = ticket('A', { status: 'in_progress', claim: HELD });
-    const longer = checkHandEdit(before, parse('A', { status: 'in_progress', claim: { ...HELD, expires: '2026-11-22T00:00:00Z' } }), 'alice', NOW, view());
+    const longer = checkHandEdit(
+      before,
+      parse('A', { status: 'in_progress', claim: { ...HELD, expires: '2026-11-22T00:00:00Z' } }),
+      'alice',
+      NOW,
+      view(),
+    );
     expect(rules(longer)).toEqual(['claim_by_hand']);
     expect(longer[0].hint).toBe('use board renew A --as alice');
     const gone = checkHandEdit(before, parse('A', { status: 'in_progress' }), 'alice', NOW, view());
@@ -112,16 +130,32 @@ describe('hand edits that break a rule', () => {
 
   it('assignee or status changed on a ticket someone else holds', () => {
     const before = ticket('A', { status: 'in_progress', claim: HELD, assignee: 'alice' });
-    const v = checkHandEdit(before, parse('A', { status: 'in_progress', claim: HELD, assignee: 'bob' }), 'bob', NOW, view());
+    const v = checkHandEdit(
+      before,
+      parse('A', { status: 'in_progress', claim: HELD, assignee: 'bob' }),
+      'bob',
+      NOW,
+      view(),
+    );
     expect(rules(v)).toEqual(['claim_respected']);
     expect(v[0].message).toBe('A is claimed by alice since 2026-11-21T09:50:00Z; bob cannot change its assignee');
     expect(v[0].data).toMatchObject({ holder: 'alice' });
-    expect(rules(checkHandEdit(before, parse('A', { status: 'review', claim: HELD, assignee: 'alice' }), 'bob', NOW, view()))).toEqual(['claim_respected']);
+    expect(
+      rules(
+        checkHandEdit(before, parse('A', { status: 'review', claim: HELD, assignee: 'alice' }), 'bob', NOW, view()),
+      ),
+    ).toEqual(['claim_respected']);
   });
 
   it('done while a dependency is open', () => {
     const dep = ticket('D');
-    const v = checkHandEdit(ticket('A', { deps: ['D'], status: 'in_progress' }), parse('A', { deps: ['D'], status: 'done' }), 'bob', NOW, view(dep));
+    const v = checkHandEdit(
+      ticket('A', { deps: ['D'], status: 'in_progress' }),
+      parse('A', { deps: ['D'], status: 'done' }),
+      'bob',
+      NOW,
+      view(dep),
+    );
     expect(rules(v)).toEqual(['done_with_open_deps']);
     expect(v[0].message).toBe('A cannot be done while dependency D is open');
   });
@@ -148,7 +182,11 @@ describe('hand edits that break a rule', () => {
   it('several broken rules at once are all reported', () => {
     const before = ticket('A', { status: 'in_progress', claim: HELD });
     const after = parse('A', { status: 'done', deps: ['NOPE'], claim: { ...HELD, by: 'bob' } });
-    expect(rules(checkHandEdit(before, after, 'bob', NOW, view()))).toEqual(['claim_by_hand', 'claim_respected', 'unknown_dependency']);
+    expect(rules(checkHandEdit(before, after, 'bob', NOW, view()))).toEqual([
+      'claim_by_hand',
+      'claim_respected',
+      'unknown_dependency',
+    ]);
   });
 
   it('rules about other tickets are checked only when the edit touches them', () => {

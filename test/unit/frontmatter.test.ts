@@ -6,12 +6,19 @@ const edit = (text: string, changes: Record<string, unknown>, body?: string) =>
 
 describe('spliceFields: only the changed fields are rewritten', () => {
   it('replaces a one-line field and keeps its trailing comment', () => {
-    expect(edit('---\na: 1\nb: 2   # keep me\nc: 3\n---\nbody\n', { b: 5 })).toBe('---\na: 1\nb: 5   # keep me\nc: 3\n---\nbody\n');
+    expect(edit('---\na: 1\nb: 2   # keep me\nc: 3\n---\nbody\n', { b: 5 })).toBe(
+      '---\na: 1\nb: 5   # keep me\nc: 3\n---\nbody\n',
+    );
   });
 
   it('adds, replaces and removes a block map (a claim)', () => {
-    const added = edit('---\nid: X\nstatus: todo\n---\n', { claim: { by: 'al', at: '2026-01-01T00:00:00Z', expires: '2026-01-01T00:30:00Z' }, status: 'in_progress' });
-    expect(added).toBe('---\nid: X\nstatus: in_progress\nclaim:\n  by: al\n  at: 2026-01-01T00:00:00Z\n  expires: 2026-01-01T00:30:00Z\n---\n');
+    const added = edit('---\nid: X\nstatus: todo\n---\n', {
+      claim: { by: 'al', at: '2026-01-01T00:00:00Z', expires: '2026-01-01T00:30:00Z' },
+      status: 'in_progress',
+    });
+    expect(added).toBe(
+      '---\nid: X\nstatus: in_progress\nclaim:\n  by: al\n  at: 2026-01-01T00:00:00Z\n  expires: 2026-01-01T00:30:00Z\n---\n',
+    );
     const replaced = edit(added, { claim: { by: 'bo', at: 'a', expires: 'b' } });
     expect(replaced).toBe('---\nid: X\nstatus: in_progress\nclaim:\n  by: bo\n  at: a\n  expires: b\n---\n');
     const removed = edit(added, { claim: undefined, status: 'todo' });
@@ -19,7 +26,9 @@ describe('spliceFields: only the changed fields are rewritten', () => {
   });
 
   it('writes lists in flow style and handles empty values and the last line', () => {
-    expect(edit('---\nassignee:\ndeps: []\n---\nB', { assignee: 'bo', deps: ['A', 'B'] })).toBe('---\nassignee: bo\ndeps: [A, B]\n---\nB');
+    expect(edit('---\nassignee:\ndeps: []\n---\nB', { assignee: 'bo', deps: ['A', 'B'] })).toBe(
+      '---\nassignee: bo\ndeps: [A, B]\n---\nB',
+    );
     expect(edit('---\nx: 1\n---\n', { y: 'null' })).toBe('---\nx: 1\ny: "null"\n---\n');
   });
 
@@ -43,7 +52,10 @@ describe('parseFrontmatter', () => {
   });
 
   it('keeps dates as strings (YAML 1.2 core schema)', () => {
-    expect(parseFrontmatter('---\ncreated: 2026-11-21T10:00:00Z\nd: 2024-01-02\n---\n', 'f').data).toEqual({ created: '2026-11-21T10:00:00Z', d: '2024-01-02' });
+    expect(parseFrontmatter('---\ncreated: 2026-11-21T10:00:00Z\nd: 2024-01-02\n---\n', 'f').data).toEqual({
+      created: '2026-11-21T10:00:00Z',
+      d: '2024-01-02',
+    });
   });
 });
 

@@ -1,7 +1,14 @@
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
 import {
-  expandBraces, globMatcher, globProblem, globsOverlap, normalizePath, overlappingPatterns, parseGlob, renderAlternative,
+  expandBraces,
+  globMatcher,
+  globProblem,
+  globsOverlap,
+  normalizePath,
+  overlappingPatterns,
+  parseGlob,
+  renderAlternative,
 } from '../../src/core/globs.js';
 
 /** [a, b, overlap] */
@@ -108,7 +115,10 @@ describe('lock glob overlap', () => {
 
   it('lists every overlapping pair of two lock lists', () => {
     const pairs = overlappingPatterns(['src/auth/**', 'docs/*.md'], ['src/**/*.ts', 'README.md', 'docs/api.md']);
-    expect(pairs.map((p) => `${p.mine} / ${p.theirs}`)).toEqual(['src/auth/** / src/**/*.ts', 'docs/*.md / docs/api.md']);
+    expect(pairs.map((p) => `${p.mine} / ${p.theirs}`)).toEqual([
+      'src/auth/** / src/**/*.ts',
+      'docs/*.md / docs/api.md',
+    ]);
   });
 
   it('expands braces like bash', () => {
@@ -148,7 +158,31 @@ function universe(): string[] {
   return out;
 }
 
-const GLOB_PARTS = ['**', '**', '*', 'a', 'b', 'a*', '*b', '?', '??', '[ab]', '[!a]', '.*', '*.*', 'a?', '*a*', '{a,b}', '{a,b*}', 'a.b', '[a-b]?', '[.]?', '*.', '?.?', 'a\\*'];
+const GLOB_PARTS = [
+  '**',
+  '**',
+  '*',
+  'a',
+  'b',
+  'a*',
+  '*b',
+  '?',
+  '??',
+  '[ab]',
+  '[!a]',
+  '.*',
+  '*.*',
+  'a?',
+  '*a*',
+  '{a,b}',
+  '{a,b*}',
+  'a.b',
+  '[a-b]?',
+  '[.]?',
+  '*.',
+  '?.?',
+  'a\\*',
+];
 
 function randomGlob(rand: () => number): string {
   const n = 1 + Math.floor(rand() * 3);
@@ -196,7 +230,12 @@ describe('lock glob overlap agrees with picomatch on a small universe of paths',
       if (common) expect({ a, b, common, overlap: r.overlap }).toEqual({ a, b, common, overlap: true });
       if (r.overlap) {
         positives++;
-        expect({ a, b, example: r.example, both: ma(r.example!) && mb(r.example!) }).toEqual({ a, b, example: r.example, both: true });
+        expect({ a, b, example: r.example, both: ma(r.example!) && mb(r.example!) }).toEqual({
+          a,
+          b,
+          example: r.example,
+          both: true,
+        });
       } else negatives++;
     }
     // the table of random pairs exercised both answers

@@ -131,11 +131,18 @@ describe('cycles', () => {
 
   it('two cycles are two entries; two cycles sharing a ticket are one, naming all of it', () => {
     const g = computeGraph([
-      n('A', ['B']), n('B', ['A']), // cycle 1
-      n('X', ['Y']), n('Y', ['Z']), n('Z', ['X', 'W']), n('W', ['Y']), // X-Y-Z and Y-Z-W share Y, Z
+      n('A', ['B']),
+      n('B', ['A']), // cycle 1
+      n('X', ['Y']),
+      n('Y', ['Z']),
+      n('Z', ['X', 'W']),
+      n('W', ['Y']), // X-Y-Z and Y-Z-W share Y, Z
       n('ok'),
     ]);
-    expect(g.cycles).toEqual([['A', 'B'], ['W', 'X', 'Y', 'Z']]);
+    expect(g.cycles).toEqual([
+      ['A', 'B'],
+      ['W', 'X', 'Y', 'Z'],
+    ]);
   });
 
   it('a cycle of 10,000 tickets is found without running out of stack', () => {
@@ -192,7 +199,10 @@ describe('updateGraph', () => {
       const pick = <T>(a: readonly T[]) => a[Math.floor(rand() * a.length)];
       const nodes = new Map<string, GraphNode>();
       for (let i = 0; i < 40; i++) {
-        const deps = i === 0 ? [] : [...new Set(Array.from({ length: Math.floor(rand() * 3) }, () => `T${Math.floor(rand() * i)}`))];
+        const deps =
+          i === 0
+            ? []
+            : [...new Set(Array.from({ length: Math.floor(rand() * 3) }, () => `T${Math.floor(rand() * i)}`))];
         nodes.set(`T${i}`, n(`T${i}`, deps, pick(statuses)));
       }
       let g = computeGraph(nodes.values(), policy);

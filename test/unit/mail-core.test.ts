@@ -2,12 +2,31 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../src/core/config.js';
 import {
-  bounceIdOf, bounceNotice, draftFromData, isRecadoId, recadoFromData, recadoId, recipientTokens, resolutionProblem,
-  resolveRecipients, retryDelay, RETRY_DELAYS_MS, sentOfId, SETTLE_MS, stampedFields, GIVE_UP_MS,
+  bounceIdOf,
+  bounceNotice,
+  draftFromData,
+  isRecadoId,
+  recadoFromData,
+  recadoId,
+  recipientTokens,
+  resolutionProblem,
+  resolveRecipients,
+  retryDelay,
+  RETRY_DELAYS_MS,
+  sentOfId,
+  SETTLE_MS,
+  stampedFields,
+  GIVE_UP_MS,
 } from '../../src/core/recado.js';
 import { classify, ignoredByChokidar } from '../../src/watch/classify.js';
 
-const agent = (role: string | null = null): AgentConfig => ({ role, worktree: null, tmux: null, notify: null, email: null });
+const agent = (role: string | null = null): AgentConfig => ({
+  role,
+  worktree: null,
+  tmux: null,
+  notify: null,
+  email: null,
+});
 const AGENTS = { alice: agent('backend'), bob: agent('backend'), carol: agent('orchestrator'), dan: agent() };
 
 describe('recado ids', () => {
@@ -55,7 +74,11 @@ describe('recipients', () => {
 
 describe('fields and stamping', () => {
   it('ignores a hand-written from, id and sent; keeps unknown keys', () => {
-    const { draft, problems } = draftFromData({ to: 'bob', from: 'carol', id: 'x', sent: 'y', subject: 'Hi', mood: 'good' }, 'Body\n', 'alice');
+    const { draft, problems } = draftFromData(
+      { to: 'bob', from: 'carol', id: 'x', sent: 'y', subject: 'Hi', mood: 'good' },
+      'Body\n',
+      'alice',
+    );
     expect(problems).toEqual([]);
     expect(draft.claimed_from).toBe('carol');
     const f = stampedFields(draft, { id: 'mi0-abc', from: 'alice', sent: '2026-11-21T10:00:00Z' });
@@ -63,7 +86,15 @@ describe('fields and stamping', () => {
     expect(f.from).toBe('alice');
     expect(f.id).toBe('mi0-abc');
     const json = recadoFromData(f, 'Body\n', 'mi0-abc', false);
-    expect(json).toMatchObject({ id: 'mi0-abc', from: 'alice', to: ['bob'], subject: 'Hi', ticket: null, reply_to: null, read: false });
+    expect(json).toMatchObject({
+      id: 'mi0-abc',
+      from: 'alice',
+      to: ['bob'],
+      subject: 'Hi',
+      ticket: null,
+      reply_to: null,
+      read: false,
+    });
     expect(json.extra).toEqual({ claimed_from: 'carol', mood: 'good' });
   });
 
@@ -92,7 +123,13 @@ describe('the retry schedule of files that are not valid yet', () => {
   });
 
   it('writes a bounce notice that says why and where the file is', () => {
-    const n = bounceNotice({ reason: 'unknown recipient "zed"', hint: 'see board agent list', original: '.board/outbox/alice/a.md', kept: '.board/rejected/x', subject: 'Hi' });
+    const n = bounceNotice({
+      reason: 'unknown recipient "zed"',
+      hint: 'see board agent list',
+      original: '.board/outbox/alice/a.md',
+      kept: '.board/rejected/x',
+      subject: 'Hi',
+    });
     expect(n.subject).toBe('not delivered: Hi');
     expect(n.body).toContain('unknown recipient "zed"');
     expect(n.body).toContain('.board/rejected/x.reason');
@@ -104,9 +141,49 @@ describe('writing front-matter', () => {
     const { renderRecado, yamlString } = await import('../../src/store/mailbox.js');
     const { parseFrontmatter } = await import('../../src/store/frontmatter.js');
     const tricky = [
-      'plain words', 'T-4k9x', 'mwptty5g-shy3fjp1', 'mwp.bounce', '2026-11-21T10:00:00Z', '123', '1.5', '1e3', '0x1f', 'true', 'No', 'null',
-      '~', '', ' lead', 'trail ', 'a: b', 'a #b', '#c', '@backend', '*alias', '&a', '!tag', '- item', '? q', '[x]', '{y}', '"q"', "it's",
-      'multi\nline', 'tab\there', 'ünïcødé', '%x', '`x`', '|', '>', 'a,b', '.5', '5.', '-1', '+1', '.inf', 'NaN',
+      'plain words',
+      'T-4k9x',
+      'mwptty5g-shy3fjp1',
+      'mwp.bounce',
+      '2026-11-21T10:00:00Z',
+      '123',
+      '1.5',
+      '1e3',
+      '0x1f',
+      'true',
+      'No',
+      'null',
+      '~',
+      '',
+      ' lead',
+      'trail ',
+      'a: b',
+      'a #b',
+      '#c',
+      '@backend',
+      '*alias',
+      '&a',
+      '!tag',
+      '- item',
+      '? q',
+      '[x]',
+      '{y}',
+      '"q"',
+      "it's",
+      'multi\nline',
+      'tab\there',
+      'ünïcødé',
+      '%x',
+      '`x`',
+      '|',
+      '>',
+      'a,b',
+      '.5',
+      '5.',
+      '-1',
+      '+1',
+      '.inf',
+      'NaN',
     ];
     for (const s of tricky) {
       const text = renderRecado({ subject: s, to: [s, 'bob'] }, '');
@@ -124,14 +201,45 @@ describe('reading front-matter fast', () => {
   it('gives exactly what the YAML parser gives, or leaves the file to it', async () => {
     const { fastFrontmatter, parseRecadoText } = await import('../../src/store/mailbox.js');
     const { parseFrontmatter } = await import('../../src/store/frontmatter.js');
-    const values = ['bob', '[bob, carol]', '"@backend"', '@backend', 'all', 'Hello world', 'T-4k9x', '2026-11-21T10:00:00Z', '123', 'true', '~', 'null',
-      'a: b', 'x # y', '"esc \\" quote"', '"\\x41"', '[a, [b]]', '[a,b]', '[]', '[ a ]', "'single'", '|', '>', '&a', '*a', '!t x', '- x', 'it\'s', 'ünï', '"a, b"'];
+    const values = [
+      'bob',
+      '[bob, carol]',
+      '"@backend"',
+      '@backend',
+      'all',
+      'Hello world',
+      'T-4k9x',
+      '2026-11-21T10:00:00Z',
+      '123',
+      'true',
+      '~',
+      'null',
+      'a: b',
+      'x # y',
+      '"esc \\" quote"',
+      '"\\x41"',
+      '[a, [b]]',
+      '[a,b]',
+      '[]',
+      '[ a ]',
+      "'single'",
+      '|',
+      '>',
+      '&a',
+      '*a',
+      '!t x',
+      '- x',
+      "it's",
+      'ünï',
+      '"a, b"',
+    ];
     const keys = ['to', 'subject', 'ticket', 'reply_to', 'from', 'mood'];
     const bodies = ['', 'Body\n', '\nBody', 'a\n---\nb\n'];
     let fast = 0;
     for (let i = 0; i < 600; i++) {
       const lines = [];
-      for (let k = 0; k < 1 + (i % 4); k++) lines.push(`${keys[(i + k * 7) % keys.length]}: ${values[(i * 13 + k * 5) % values.length]}`);
+      for (let k = 0; k < 1 + (i % 4); k++)
+        lines.push(`${keys[(i + k * 7) % keys.length]}: ${values[(i * 13 + k * 5) % values.length]}`);
       if (i % 17 === 0) lines.push('# a comment');
       if (i % 19 === 0) lines.push('nested:\n  a: 1');
       const text = `---\n${lines.join('\n')}\n---${i % 11 === 0 ? '' : '\n' + bodies[i % bodies.length]}`;
@@ -182,7 +290,17 @@ describe('classify', () => {
     expect(ignoredByChokidar('outbox/notes.txt', true)).toBe(true);
     expect(ignoredByChokidar('outbox/.hidden')).toBe(true);
     // an agent's outbox files are followed by a directory watch of their own
-    for (const p of ['outbox/alice/a.md', 'tickets', 'tickets/T-1.md', 'inbox', 'inbox/bob/new/x.md', 'tmp', 'run', 'locks', 'rejected']) {
+    for (const p of [
+      'outbox/alice/a.md',
+      'tickets',
+      'tickets/T-1.md',
+      'inbox',
+      'inbox/bob/new/x.md',
+      'tmp',
+      'run',
+      'locks',
+      'rejected',
+    ]) {
       expect(ignoredByChokidar(p), p).toBe(true);
     }
   });

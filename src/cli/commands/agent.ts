@@ -29,7 +29,10 @@ export function register(program: Command): Command {
     .description('add an agent: records it in board.yaml and creates inbox/NAME/{new,cur} and outbox/NAME')
     .argument('<name>', 'agent name: a-z, 0-9, ".", "_", "-" (all and board are reserved)')
     .option('--role <role>', 'its role: recados to "@ROLE" reach every agent with it (e.g. backend, orchestrator)')
-    .option('--worktree [path]', 'also create its git worktree on branch board/NAME, from the current HEAD (default path: ../<repo>-NAME)');
+    .option(
+      '--worktree [path]',
+      'also create its git worktree on branch board/NAME, from the current HEAD (default path: ../<repo>-NAME)',
+    );
   common(add);
   add
     .addHelpText(
@@ -46,14 +49,20 @@ export function register(program: Command): Command {
         let recorded: string | undefined;
         if (opts.worktree !== undefined && opts.worktree !== false) {
           const worktree = await import('../../git/worktree.js');
-          wt = await worktree.addAgentWorktree(board, name, { path: typeof opts.worktree === 'string' ? opts.worktree : undefined });
+          wt = await worktree.addAgentWorktree(board, name, {
+            path: typeof opts.worktree === 'string' ? opts.worktree : undefined,
+          });
           recorded = worktree.recordedPath(board, wt.path);
         }
         const r = await addAgent(board, name, { role: opts.role, worktree: recorded });
         const conf = r.config.agents[name];
         if (opts.json) {
           printJson({
-            name, added: r.added, updated: r.updated, created: r.created, ...conf,
+            name,
+            added: r.added,
+            updated: r.updated,
+            created: r.created,
+            ...conf,
             ...(wt ? { worktree_path: wt.path, branch: wt.branch, worktree_action: wt.action, head: wt.head } : {}),
           });
           return;
@@ -61,10 +70,18 @@ export function register(program: Command): Command {
         const role = conf?.role;
         if (r.added) println(`added agent ${name}${role ? ` (role ${role})` : ''}`);
         else if (r.updated && opts.role !== undefined) println(`${name}: role is now ${role ?? 'none'}`);
-        else if (!wt) println(`${name} is already an agent${r.created.length ? ` (re-created ${r.created.join(', ')})` : ''}`);
+        else if (!wt)
+          println(`${name} is already an agent${r.created.length ? ` (re-created ${r.created.join(', ')})` : ''}`);
         if (r.added) println(`its inbox: .board/inbox/${name}/new/   its outbox: .board/outbox/${name}/`);
         if (wt) {
-          const how = wt.action === 'created' ? (wt.branchExisted ? `created on the existing branch ${wt.branch}` : `created on a new branch ${wt.branch} from ${wt.head?.slice(0, 9) ?? 'HEAD'}`) : wt.action === 'existing' ? `already there, on ${wt.branch}` : `found on ${wt.branch}`;
+          const how =
+            wt.action === 'created'
+              ? wt.branchExisted
+                ? `created on the existing branch ${wt.branch}`
+                : `created on a new branch ${wt.branch} from ${wt.head?.slice(0, 9) ?? 'HEAD'}`
+              : wt.action === 'existing'
+                ? `already there, on ${wt.branch}`
+                : `found on ${wt.branch}`;
           println(`worktree: ${wt.path} (${how}; recorded as ${recorded})`);
           println(`start its conversation there: cd ${shellQuote(wt.path)} && board prompt ${name}`);
         }
@@ -103,7 +120,10 @@ export function register(program: Command): Command {
     .option('-y, --yes', 'same as --worktree')
     .option('--force', 'with --worktree: remove the worktree even with uncommitted changes (they are lost)');
   common(rm);
-  rm.addHelpText('after', '\nWithout --worktree the worktree is kept and the command to remove it is printed.\nIts branch board/NAME is always kept (it may hold commits): `git branch -D board/NAME` deletes it.');
+  rm.addHelpText(
+    'after',
+    '\nWithout --worktree the worktree is kept and the command to remove it is printed.\nIts branch board/NAME is always kept (it may hold commits): `git branch -D board/NAME` deletes it.',
+  );
   rm.action(
     action(async (name: string, opts: RemoveOptions) => {
       const board = openBoard(opts);
@@ -117,11 +137,17 @@ export function register(program: Command): Command {
         if (removeTree && existsSync(path) && !opts.force) {
           const dirty = await worktree.uncommittedChanges(path);
           if (dirty.length) {
-            const shown = dirty.slice(0, 10).map((l) => `    ${l}`).join('\n');
-            throw conflict(`${name}'s worktree ${path} has uncommitted changes (nothing was removed):\n${shown}${dirty.length > 10 ? `\n    … and ${dirty.length - 10} more` : ''}`, {
-              hint: `commit or stash them in ${path}, or pass --force to remove the worktree anyway (those changes are lost)`,
-              data: { worktree: path, changes: dirty },
-            });
+            const shown = dirty
+              .slice(0, 10)
+              .map((l) => `    ${l}`)
+              .join('\n');
+            throw conflict(
+              `${name}'s worktree ${path} has uncommitted changes (nothing was removed):\n${shown}${dirty.length > 10 ? `\n    … and ${dirty.length - 10} more` : ''}`,
+              {
+                hint: `commit or stash them in ${path}, or pass --force to remove the worktree anyway (those changes are lost)`,
+                data: { worktree: path, changes: dirty },
+              },
+            );
           }
         }
       }
@@ -137,8 +163,11 @@ export function register(program: Command): Command {
         return;
       }
       println(`removed agent ${name} from board.yaml`);
-      println(`its folders .board/inbox/${name}/ and .board/outbox/${name}/ are kept; recados it drops now are refused`);
-      if (path && removed) println(`removed its worktree ${path}; its branch ${branch} is kept (delete it with: git branch -D ${branch})`);
+      println(
+        `its folders .board/inbox/${name}/ and .board/outbox/${name}/ are kept; recados it drops now are refused`,
+      );
+      if (path && removed)
+        println(`removed its worktree ${path}; its branch ${branch} is kept (delete it with: git branch -D ${branch})`);
       else if (path) println(`its worktree ${path} is kept; to remove it: git worktree remove ${shellQuote(path)}`);
     }),
   );

@@ -15,7 +15,7 @@ interface Options extends CommonOptions {
 export function register(program: Command): Command {
   const cmd = program
     .command('check-paths')
-    .description('exit 4 when a file is reserved by another agent\'s claimed ticket (its locks: globs)')
+    .description("exit 4 when a file is reserved by another agent's claimed ticket (its locks: globs)")
     .argument('[files...]', 'files, relative to the current folder')
     .option('--staged', 'check the files staged for the next commit (what the pre-commit hook runs)');
   common(cmd, { as: true });
@@ -37,20 +37,33 @@ export function register(program: Command): Command {
         if (opts.staged) {
           paths = [...stagedFiles(cwd), ...files.map((f) => relative(top, resolve(cwd, f)))];
         } else {
-          if (!files.length) throw usageError('no files to check', { hint: 'give file paths, or --staged for the files staged in git' });
+          if (!files.length)
+            throw usageError('no files to check', { hint: 'give file paths, or --staged for the files staged in git' });
           paths = files.map((f) => relative(top, isAbsolute(f) ? f : resolve(cwd, f)));
         }
         const outside = paths.filter((p) => p.startsWith('..') || isAbsolute(p));
-        const inside = [...new Set(paths.filter((p) => !outside.includes(p)).map(normalizePath).filter(Boolean))];
+        const inside = [
+          ...new Set(
+            paths
+              .filter((p) => !outside.includes(p))
+              .map(normalizePath)
+              .filter(Boolean),
+          ),
+        ];
         const reserved = checkPaths(board, inside, actor);
         if (opts.json) {
           printJson({ ok: reserved.length === 0, actor, checked: inside.length, outside, reserved });
         } else {
           for (const r of reserved) {
-            eprintln(`board: ${r.file} is reserved by ${r.ticket}, claimed by ${r.holder} since ${r.since} (until ${r.expires}; pattern ${r.pattern})`);
+            eprintln(
+              `board: ${r.file} is reserved by ${r.ticket}, claimed by ${r.holder} since ${r.since} (until ${r.expires}; pattern ${r.pattern})`,
+            );
           }
           for (const p of outside) eprintln(`board: warning: ${p} is outside the repository; not checked`);
-          if (!reserved.length && !opts.staged) println(`ok: ${inside.length} file${inside.length === 1 ? '' : 's'} checked, none reserved by another agent`);
+          if (!reserved.length && !opts.staged)
+            println(
+              `ok: ${inside.length} file${inside.length === 1 ? '' : 's'} checked, none reserved by another agent`,
+            );
         }
         if (reserved.length) process.exitCode = 4;
       }),

@@ -31,7 +31,13 @@ export function register(program: Command): Command {
         const actor = actorOf(opts);
         const board = openBoard(opts);
         const r = await claim(board, id, { actor, leaseMs: opts.lease, offline: opts.offline });
-        printTicketResult(board, r.after, opts.json, `${r.renewal ? 'renewed' : 'claimed'} ${id}: ${leaseText(r.after)}`, r.confirmation);
+        printTicketResult(
+          board,
+          r.after,
+          opts.json,
+          `${r.renewal ? 'renewed' : 'claimed'} ${id}: ${leaseText(r.after)}`,
+          r.confirmation,
+        );
       }),
     );
 }

@@ -22,7 +22,7 @@ export function register(program: Command): Command {
       [
         '',
         'Without paths: commits everything that differs between .board/ and the audit branch,',
-        'one commit per author (a ticket\'s updated_by, the agent whose outbox or inbox it is,',
+        "one commit per author (a ticket's updated_by, the agent whose outbox or inbox it is,",
         'else --as / BOARD_AGENT, else "board").',
         'With paths: records them as changes made by --as and commits that batch, as the',
         'watcher does.',
@@ -33,7 +33,10 @@ export function register(program: Command): Command {
       action(async (paths: string[], opts: Options) => {
         const board = openBoard(opts);
         const audit = await AuditLog.open(board, { explicit: true, onEvent: () => undefined });
-        if (!audit) throw notFound(`${board.root} is not inside a git work tree: there is no audit trail to commit to`, { hint: 'run `git init` at the top of the repository' });
+        if (!audit)
+          throw notFound(`${board.root} is not inside a git work tree: there is no audit trail to commit to`, {
+            hint: 'run `git init` at the top of the repository',
+          });
         let result: AuditResult;
         if (paths.length) {
           const author = actorOf(opts);
@@ -41,7 +44,9 @@ export function register(program: Command): Command {
           result = await audit.flush();
         } else {
           const explicit = opts.as ?? process.env.BOARD_AGENT;
-          result = await audit.commitAll({ fallbackAuthor: explicit ? checkAgentName(explicit, '--as name') : 'board' });
+          result = await audit.commitAll({
+            fallbackAuthor: explicit ? checkAgentName(explicit, '--as name') : 'board',
+          });
         }
         if (!result.ok) throw result.failure!;
         for (const s of result.skipped) warn(`not recorded: ${s} (not a regular file, or over the size limit)`);

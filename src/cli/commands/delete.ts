@@ -11,12 +11,17 @@ interface Options extends CommonOptions {
 export function register(program: Command): Command {
   const cmd = program
     .command('delete')
-    .description('delete a ticket (recorded in the audit trail; a ticket file deleted by hand is put back by the watcher)')
+    .description(
+      'delete a ticket (recorded in the audit trail; a ticket file deleted by hand is put back by the watcher)',
+    )
     .argument('<id>', 'ticket id')
     .option('--force', 'delete even though another agent holds it or open tickets depend on it (for people)');
   common(cmd, { as: true });
   return cmd
-    .addHelpText('after', '\nRefused (exit 4) while someone else holds the ticket or open tickets depend on it.\nTo keep it in the history but out of the plan, prefer `board close ID --cancel`.')
+    .addHelpText(
+      'after',
+      '\nRefused (exit 4) while someone else holds the ticket or open tickets depend on it.\nTo keep it in the history but out of the plan, prefer `board close ID --cancel`.',
+    )
     .action(
       action(async (id: string, opts: Options) => {
         checkTicketId(id);

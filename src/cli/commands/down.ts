@@ -25,12 +25,16 @@ export function register(program: Command): Command {
         const timeoutMs = parseDuration(opts.timeout ?? '5s', '--timeout');
         const { downAgent } = await import('../../agents/launch.js');
         const { readAllAgentStates } = await import('../../store/agent-state.js');
-        const wanted = names.length ? names.map((n) => checkAgentName(n)) : [...readAllAgentStates(board).keys()].sort();
+        const wanted = names.length
+          ? names.map((n) => checkAgentName(n))
+          : [...readAllAgentStates(board).keys()].sort();
         const rows = [];
         for (const name of wanted) rows.push(await downAgent(board, name, { timeoutMs, release: opts.release }));
         if (opts.json) return printJson({ agents: rows });
         for (const r of rows) {
-          println(`${r.agent}: ${r.action}${r.how ? ` (${r.how})` : ''}${r.released.length ? `; released ${r.released.join(', ')}` : ''}`);
+          println(
+            `${r.agent}: ${r.action}${r.how ? ` (${r.how})` : ''}${r.released.length ? `; released ${r.released.join(', ')}` : ''}`,
+          );
         }
         if (!rows.length) println('no agents running');
       }),

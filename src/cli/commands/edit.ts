@@ -5,7 +5,15 @@ import { loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 import {
-  bodyText, checkedAssignee, checkedIds, checkedPriority, checkedStatus, checkedTitle, fieldOptions, templateText, type FieldOptions,
+  bodyText,
+  checkedAssignee,
+  checkedIds,
+  checkedPriority,
+  checkedStatus,
+  checkedTitle,
+  fieldOptions,
+  templateText,
+  type FieldOptions,
 } from '../ticket-options.js';
 import { parseFrontmatter } from '../../store/frontmatter.js';
 
@@ -19,7 +27,13 @@ export function register(program: Command): Command {
     .description('change fields or the body of a ticket (comments and unknown fields are kept)')
     .argument('<id>', 'ticket id')
     .option('--title <title>', 'new title')
-    .option('--rm-dep <ids>', 'remove dependencies (comma-separated)', (v: string, p: string[] = []) => [...p, ...v.split(',').map((s) => s.trim()).filter(Boolean)]);
+    .option('--rm-dep <ids>', 'remove dependencies (comma-separated)', (v: string, p: string[] = []) => [
+      ...p,
+      ...v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ]);
   fieldOptions(cmd);
   cmd.option('--force', 'change status or assignee even while another agent holds the claim (for people)');
   common(cmd, { as: true });
@@ -41,7 +55,18 @@ export function register(program: Command): Command {
         const result = await edit(
           board,
           id,
-          { title: checkedTitle(opts.title), status, assignee, priority, locks: opts.locks, labels: opts.labels, deps, addDep, rmDep, body },
+          {
+            title: checkedTitle(opts.title),
+            status,
+            assignee,
+            priority,
+            locks: opts.locks,
+            labels: opts.labels,
+            deps,
+            addDep,
+            rmDep,
+            body,
+          },
           { actor, force: opts.force },
         );
         if (opts.json) printJson(loadBoard(board).json(result.after));

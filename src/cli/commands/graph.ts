@@ -14,7 +14,9 @@ const FORMATS = ['mermaid', 'dot'];
 export function register(program: Command): Command {
   const cmd = program
     .command('graph')
-    .description('the dependency graph as a diagram: Mermaid (default) or Graphviz DOT; waves as groups, status as style')
+    .description(
+      'the dependency graph as a diagram: Mermaid (default) or Graphviz DOT; waves as groups, status as style',
+    )
     .option('--format <format>', `${FORMATS.join(' or ')}`, 'mermaid');
   common(cmd);
   return cmd
@@ -29,10 +31,13 @@ export function register(program: Command): Command {
     .action(
       action(async (opts: Options) => {
         if (!FORMATS.includes(opts.format)) {
-          throw usageError(`unknown graph format ${JSON.stringify(opts.format)}`, { hint: `use --format ${FORMATS.join(' or --format ')}` });
+          throw usageError(`unknown graph format ${JSON.stringify(opts.format)}`, {
+            hint: `use --format ${FORMATS.join(' or --format ')}`,
+          });
         }
         const loaded = loadBoard(openBoard(opts));
-        for (const b of loaded.broken) warn(`${String(b.error.message)}${b.error.line ? ` (line ${b.error.line})` : ''}`);
+        for (const b of loaded.broken)
+          warn(`${String(b.error.message)}${b.error.line ? ` (line ${b.error.line})` : ''}`);
         if (opts.json) printJson(graphJson(loaded.graph));
         else process.stdout.write(humanText(opts.format === 'dot' ? dot(loaded.graph) : mermaid(loaded.graph)));
       }),

@@ -36,7 +36,13 @@ async function takeUnread(board: Board, agent: string): Promise<string> {
 }
 
 /** Record a hook event in the agent's live state; a working agent's claims are renewed (once a minute). */
-async function onStateEvent(board: Board, agent: string, event: string, input: Record<string, unknown>, blocked = false): Promise<void> {
+async function onStateEvent(
+  board: Board,
+  agent: string,
+  event: string,
+  input: Record<string, unknown>,
+  blocked = false,
+): Promise<void> {
   const { hookEventOf, recordHook, renewByActivity } = await import('../../agents/hooks.js');
   const { after } = recordHook(board, agent, hookEventOf(event, input), { blocked });
   await renewByActivity(board, after);
@@ -53,7 +59,11 @@ async function onStop(board: Board, agent: string, event: string, input: Record<
   const { readAgentState } = await import('../../store/agent-state.js');
   const active = input.stop_hook_active === true;
   let text = '';
-  if (event === 'Stop' && listInbox(board, agent).entries.length && mayBlockStop(readAgentState(board, agent), active)) {
+  if (
+    event === 'Stop' &&
+    listInbox(board, agent).entries.length &&
+    mayBlockStop(readAgentState(board, agent), active)
+  ) {
     text = await takeUnread(board, agent);
   }
   await onStateEvent(board, agent, event, input, Boolean(text));
@@ -83,18 +93,23 @@ async function hookInput(timeoutMs = 500): Promise<Record<string, unknown>> {
 }
 
 export function register(program: Command): Command {
-  const hook = program.command('hook').description('output for coding assistants\' hooks (Claude Code)');
+  const hook = program.command('hook').description("output for coding assistants' hooks (Claude Code)");
   const claude = hook
     .command('claude')
-    .description('a Claude Code (or Codex) hook: records the agent\'s live state; prints unread recados (UserPromptSubmit, SessionStart) or blocks a Stop while there are some')
-    .option('--event <name>', 'the hook event (default: hook_event_name from the hook input on stdin, else UserPromptSubmit)');
+    .description(
+      "a Claude Code (or Codex) hook: records the agent's live state; prints unread recados (UserPromptSubmit, SessionStart) or blocks a Stop while there are some",
+    )
+    .option(
+      '--event <name>',
+      'the hook event (default: hook_event_name from the hook input on stdin, else UserPromptSubmit)',
+    );
   common(claude, { as: true });
   claude
     .addHelpText(
       'after',
       [
         '',
-        'Plain text on stdout (Claude Code adds a UserPromptSubmit/SessionStart hook\'s stdout to the',
+        "Plain text on stdout (Claude Code adds a UserPromptSubmit/SessionStart hook's stdout to the",
         'conversation); with --json the same text as',
         '  {"hookSpecificOutput": {"hookEventName": EVENT, "additionalContext": TEXT}}.',
         'Each recado is printed once, ever: it is moved to inbox/NAME/cur/ as it is printed.',
@@ -104,7 +119,7 @@ export function register(program: Command): Command {
         'Stop: while unread recados exist, prints {"decision": "block", "reason": TEXT} (they are',
         'marked read), so the agent reads them before it stops; with stop_hook_active at most 3',
         'times in a row. PreToolUse, PostToolUse, Notification, SessionEnd: the live state only',
-        '(board status), and a working agent\'s claims are renewed at most once a minute.',
+        "(board status), and a working agent's claims are renewed at most once a minute.",
         '`board up` installs these hooks itself. By hand, in .claude/settings.json:',
         '  {"hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command",',
         '     "command": "board hook claude --as NAME"}]}]}}',
@@ -116,7 +131,8 @@ export function register(program: Command): Command {
           const agent = actorOf(opts);
           const board = openBoard(opts);
           const input = opts.event && process.stdin.isTTY ? {} : await hookInput();
-          const event = opts.event ?? (typeof input.hook_event_name === 'string' ? input.hook_event_name : 'UserPromptSubmit');
+          const event =
+            opts.event ?? (typeof input.hook_event_name === 'string' ? input.hook_event_name : 'UserPromptSubmit');
           if (event === 'Stop' || event === 'SubagentStop') return await onStop(board, agent, event, input);
           if (!TEXT_EVENTS.includes(event)) {
             // PreToolUse, PostToolUse, Notification, SessionEnd, ...: the live state only, nothing printed

@@ -15,7 +15,10 @@ export function register(program: Command): Command {
     .option('--all', 'include recados already read');
   common(cmd, { as: true });
   return cmd
-    .addHelpText('after', '\nRead one with `board read ID` (that marks it read). Files: .board/inbox/NAME/new/ (unread), cur/ (read).')
+    .addHelpText(
+      'after',
+      '\nRead one with `board read ID` (that marks it read). Files: .board/inbox/NAME/new/ (unread), cur/ (read).',
+    )
     .action(
       action(async (opts: Options) => {
         const agent = actorOf(opts);

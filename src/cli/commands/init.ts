@@ -70,17 +70,35 @@ export function register(program: Command): Command {
         // the person at the keyboard is a recipient too: agents' replies reach them
         const person = result.existed || opts.person === false ? undefined : await registerPerson(result.board, top);
         if (opts.json) {
-          printJson({ board: result.board.root, existed: result.existed, created: result.created, git, person: person ?? null });
+          printJson({
+            board: result.board.root,
+            existed: result.existed,
+            created: result.created,
+            git,
+            person: person ?? null,
+          });
         } else {
           if (result.existed) {
-            println(`board already initialised at ${result.board.root}${result.created.length ? ` (added ${result.created.join(', ')})` : ''}`);
+            println(
+              `board already initialised at ${result.board.root}${result.created.length ? ` (added ${result.created.join(', ')})` : ''}`,
+            );
           } else {
             println(`initialised board at ${result.board.root}`);
           }
-          if (person) println(`registered you as agent ${person} (role human): \`board inbox --as ${person}\` shows what agents send you`);
-          if (git?.added) println(`git: added ${git.pattern} to ${git.file}: board files stay out of \`git status\` and code commits; their history goes to the audit branch (\`board log\`, \`board sync\`)`);
-          if (git?.tracked) println(`git: note: ${git.tracked} board file(s) are tracked on your branch; stop tracking them with \`git rm -r --cached ${git.prefix} && git commit\` (the files stay)`);
-          if (!result.existed) println('next: `board new "First ticket"`, `board agent add NAME`, `board watch --detach`');
+          if (person)
+            println(
+              `registered you as agent ${person} (role human): \`board inbox --as ${person}\` shows what agents send you`,
+            );
+          if (git?.added)
+            println(
+              `git: added ${git.pattern} to ${git.file}: board files stay out of \`git status\` and code commits; their history goes to the audit branch (\`board log\`, \`board sync\`)`,
+            );
+          if (git?.tracked)
+            println(
+              `git: note: ${git.tracked} board file(s) are tracked on your branch; stop tracking them with \`git rm -r --cached ${git.prefix} && git commit\` (the files stay)`,
+            );
+          if (!result.existed)
+            println('next: `board new "First ticket"`, `board agent add NAME`, `board watch --detach`');
         }
       }),
     );

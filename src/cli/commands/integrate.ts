@@ -15,10 +15,12 @@ const FAILED = new Set(['conflict', 'check_failed', 'missing']);
 export function register(program: Command): Command {
   const cmd = program
     .command('integrate')
-    .description('merge the work of closed tickets into the integration branch, in wave order (checked first when integrate.check is set)')
+    .description(
+      'merge the work of closed tickets into the integration branch, in wave order (checked first when integrate.check is set)',
+    )
     .argument('[ids...]', 'only these tickets (default: every closed ticket not integrated yet)')
     .option('--strategy <s>', 'merge (default: integrate.strategy) or squash, for every ticket of this run')
-    .option('--no-update', 'do not bring the open wave\'s worktrees up to date afterwards');
+    .option('--no-update', "do not bring the open wave's worktrees up to date afterwards");
   common(cmd);
   return cmd
     .addHelpText(
@@ -40,30 +42,56 @@ export function register(program: Command): Command {
         }
         const board = openBoard(opts);
         const { integrate } = await import('../../git/integrate.js');
-        const report = await integrate(board, { ids, strategy: opts.strategy as Strategy | undefined, update: opts.update === false ? false : undefined });
+        const report = await integrate(board, {
+          ids,
+          strategy: opts.strategy as Strategy | undefined,
+          update: opts.update === false ? false : undefined,
+        });
         if (report.tickets.some((t) => FAILED.has(t.result))) process.exitCode = 4;
         if (opts.json) return printJson(report);
-        if (report.recovered) println(`an interrupted integration of ${report.recovered.ticket} was ${report.recovered.action === 'finished' ? 'finished' : 'rolled back'}`);
+        if (report.recovered)
+          println(
+            `an interrupted integration of ${report.recovered.ticket} was ${report.recovered.action === 'finished' ? 'finished' : 'rolled back'}`,
+          );
         if (!report.tickets.length) println(`nothing to integrate: every closed ticket is in ${report.branch}`);
         for (const t of report.tickets) {
           const head = `${t.id} ${oneLine(t.title, 50)}`;
           switch (t.result) {
-            case 'integrated': println(`${paint.green('integrated')}  ${head}  ${paint.dim(t.commit!.slice(0, 9))}${t.message ? `  (${oneLine(t.message)})` : ''}`); break;
-            case 'already': println(`${paint.green('integrated')}  ${head}  (already in ${report.branch})`); break;
-            case 'empty': println(`${paint.dim('empty')}       ${head}  ${oneLine(t.message ?? '')}`); break;
-            case 'waiting': println(`${paint.yellow('waiting')}     ${head}  ${oneLine(t.message ?? '')}`); break;
+            case 'integrated':
+              println(
+                `${paint.green('integrated')}  ${head}  ${paint.dim(t.commit!.slice(0, 9))}${t.message ? `  (${oneLine(t.message)})` : ''}`,
+              );
+              break;
+            case 'already':
+              println(`${paint.green('integrated')}  ${head}  (already in ${report.branch})`);
+              break;
+            case 'empty':
+              println(`${paint.dim('empty')}       ${head}  ${oneLine(t.message ?? '')}`);
+              break;
+            case 'waiting':
+              println(`${paint.yellow('waiting')}     ${head}  ${oneLine(t.message ?? '')}`);
+              break;
             case 'conflict':
               println(`${paint.red('conflict')}    ${head}  ${oneLine(t.message ?? '')}`);
               for (const f of (t.files ?? []).slice(0, 20)) println(`              ${oneLine(f, 200)}`);
               break;
-            case 'check_failed': println(`${paint.red('check failed')} ${head}  ${oneLine(t.message ?? '')}`); break;
-            case 'missing': println(`${paint.red('missing')}     ${head}  ${oneLine(t.message ?? '')}`); break;
-            default: println(`skipped     ${head}  ${oneLine(t.message ?? '')}`);
+            case 'check_failed':
+              println(`${paint.red('check failed')} ${head}  ${oneLine(t.message ?? '')}`);
+              break;
+            case 'missing':
+              println(`${paint.red('missing')}     ${head}  ${oneLine(t.message ?? '')}`);
+              break;
+            default:
+              println(`skipped     ${head}  ${oneLine(t.message ?? '')}`);
           }
           if (t.told?.length) println(`              told ${t.told.join(', ')}`);
         }
-        for (const u of report.updated) println(`worktree of ${u.agent}: ${u.result.replace('_', ' ')}${u.message ? ` (${oneLine(u.message)})` : ''}`);
-        if (report.before !== report.after) println(`${report.branch}: ${report.before?.slice(0, 9)} -> ${report.after?.slice(0, 9)}`);
+        for (const u of report.updated)
+          println(
+            `worktree of ${u.agent}: ${u.result.replace('_', ' ')}${u.message ? ` (${oneLine(u.message)})` : ''}`,
+          );
+        if (report.before !== report.after)
+          println(`${report.branch}: ${report.before?.slice(0, 9)} -> ${report.after?.slice(0, 9)}`);
       }),
     );
 }

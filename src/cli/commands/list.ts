@@ -34,7 +34,8 @@ export function register(program: Command): Command {
     .action(
       action(async (opts: Options) => {
         for (const s of opts.status ?? []) {
-          if (!(STATUSES as readonly string[]).includes(s)) throw usageError(`unknown status ${JSON.stringify(s)}`, { hint: `use one of: ${STATUSES.join(', ')}` });
+          if (!(STATUSES as readonly string[]).includes(s))
+            throw usageError(`unknown status ${JSON.stringify(s)}`, { hint: `use one of: ${STATUSES.join(', ')}` });
         }
         const loaded = loadBoard(openBoard(opts));
         const brokenIds = new Set(loaded.broken.map((b) => b.id));
@@ -46,7 +47,8 @@ export function register(program: Command): Command {
         if (opts.ready) out = out.filter((t) => t.ready);
         if (opts.wave !== undefined) out = out.filter((t) => t.wave === opts.wave);
         out.sort(byPlanOrder);
-        for (const b of loaded.broken) warn(`${String(b.error.message)}${b.error.line ? ` (line ${b.error.line})` : ''}`);
+        for (const b of loaded.broken)
+          warn(`${String(b.error.message)}${b.error.line ? ` (line ${b.error.line})` : ''}`);
         if (opts.json) printJson(out);
         else if (out.length === 0) println('no tickets match');
         else for (const line of ticketTable(out)) println(line);

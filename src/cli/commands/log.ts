@@ -14,7 +14,12 @@ interface Options extends CommonOptions {
 
 const when = (iso: string) => {
   const t = Date.parse(iso);
-  return Number.isNaN(t) ? iso : new Date(t).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return Number.isNaN(t)
+    ? iso
+    : new Date(t)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, 'Z');
 };
 
 export function register(program: Command): Command {
@@ -25,7 +30,10 @@ export function register(program: Command): Command {
     .option('--limit <n>', 'at most N entries, newest first (default 50)', intOption('--limit'));
   common(cmd);
   return cmd
-    .addHelpText('after', '\nWho changed what and when, newest first. Ticket entries compare each version\'s front-matter with the one before it.')
+    .addHelpText(
+      'after',
+      "\nWho changed what and when, newest first. Ticket entries compare each version's front-matter with the one before it.",
+    )
     .action(
       action(async (id: string | undefined, opts: Options) => {
         const limit = opts.limit ?? 50;
@@ -35,14 +43,20 @@ export function register(program: Command): Command {
         const config = loadConfig(board);
         const repo = await GitRepo.find(board.repo);
         const prefix = repo?.relPath(board.root);
-        if (!repo || !prefix) throw notFound(`${board.root} is not inside a git work tree: the board has no history`, { hint: 'run `git init` at the top of the repository; the watcher (or `board commit`) then records every change' });
+        if (!repo || !prefix)
+          throw notFound(`${board.root} is not inside a git work tree: the board has no history`, {
+            hint: 'run `git init` at the top of the repository; the watcher (or `board commit`) then records every change',
+          });
         const ref = `refs/heads/${config.git.branch}`;
         const tip = await repo.tip(ref);
 
         if (id === undefined) {
           const entries = tip ? await boardLog(repo, prefix, ref, limit) : [];
           if (opts.json) return printJson(entries);
-          if (!entries.length) return println(`no history yet: the audit branch ${config.git.branch} has no commits (start the watcher, or run \`board commit\`)`);
+          if (!entries.length)
+            return println(
+              `no history yet: the audit branch ${config.git.branch} has no commits (start the watcher, or run \`board commit\`)`,
+            );
           for (const e of entries) {
             println(`${paint.dim(e.commit.slice(0, 9))}  ${when(e.date)}  ${e.author.padEnd(12)}  ${e.subject}`);
             const lines = e.body.split('\n').filter((l) => l.trim());
@@ -54,12 +68,18 @@ export function register(program: Command): Command {
 
         const entries = tip ? await ticketLog(repo, prefix, ref, id, limit) : [];
         if (!entries.length && !existsSync(board.ticketFile(id))) {
-          throw notFound(`no ticket ${id}, and no history of one`, { hint: 'see `board list --all` for the tickets on this board' });
+          throw notFound(`no ticket ${id}, and no history of one`, {
+            hint: 'see `board list --all` for the tickets on this board',
+          });
         }
         if (opts.json) return printJson(entries);
-        if (!entries.length) return println(`no history yet for ${id}: its changes are not committed (start the watcher, or run \`board commit\`)`);
+        if (!entries.length)
+          return println(
+            `no history yet for ${id}: its changes are not committed (start the watcher, or run \`board commit\`)`,
+          );
         println(paint.bold(`${id}: ${entries.length} change${entries.length === 1 ? '' : 's'}, newest first`));
-        for (const e of entries) println(`${when(e.date)}  ${e.author.padEnd(12)}  ${e.what}  ${paint.dim(e.commit.slice(0, 9))}`);
+        for (const e of entries)
+          println(`${when(e.date)}  ${e.author.padEnd(12)}  ${e.what}  ${paint.dim(e.commit.slice(0, 9))}`);
       }),
     );
 }

@@ -5,7 +5,16 @@ import { loadBoard } from '../../store/tickets.js';
 import { action, actorOf, common, openBoard, type CommonOptions } from '../context.js';
 import { printJson, println } from '../output.js';
 import {
-  bodyText, checkedAssignee, defaultTemplate, checkedIds, checkedPriority, checkedStatus, checkedTitle, fieldOptions, templateText, type FieldOptions,
+  bodyText,
+  checkedAssignee,
+  defaultTemplate,
+  checkedIds,
+  checkedPriority,
+  checkedStatus,
+  checkedTitle,
+  fieldOptions,
+  templateText,
+  type FieldOptions,
 } from '../ticket-options.js';
 
 interface Options extends CommonOptions, FieldOptions {

@@ -30,7 +30,13 @@ export function register(program: Command): Command {
         const actor = actorOf(opts);
         const board = openBoard(opts);
         const r = await next(board, { actor, leaseMs: opts.lease, offline: opts.offline, also: opts.also });
-        printTicketResult(board, r.after, opts.json, `${r.after.id}\t${r.after.title}\t(claimed: ${leaseText(r.after)})`, r.confirmation);
+        printTicketResult(
+          board,
+          r.after,
+          opts.json,
+          `${r.after.id}\t${r.after.title}\t(claimed: ${leaseText(r.after)})`,
+          r.confirmation,
+        );
       }),
     );
 }

@@ -9,7 +9,7 @@ interface Options extends CommonOptions {
 export function register(program: Command): Command {
   const cmd = program
     .command('peek')
-    .description('print the last lines of an agent\'s screen (control characters stripped)')
+    .description("print the last lines of an agent's screen (control characters stripped)")
     .argument('<name>', 'the agent')
     .option('--lines <n>', 'how many lines (default 30)', intOption('--lines'));
   common(cmd);

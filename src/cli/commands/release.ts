@@ -18,7 +18,10 @@ export function register(program: Command): Command {
   offlineOption(cmd);
   common(cmd, { as: true });
   return cmd
-    .addHelpText('after', '\nAllowed to the holder, and to anyone once the lease ran out. Releasing a ticket that is not\nclaimed changes nothing.\nExample: board release T-4k9x --as alice')
+    .addHelpText(
+      'after',
+      '\nAllowed to the holder, and to anyone once the lease ran out. Releasing a ticket that is not\nclaimed changes nothing.\nExample: board release T-4k9x --as alice',
+    )
     .action(
       action(async (id: string, opts: Options) => {
         checkTicketId(id);
@@ -26,7 +29,13 @@ export function register(program: Command): Command {
         const board = openBoard(opts);
         const r = await release(board, id, { actor, force: opts.force, offline: opts.offline });
         const by = r.before.claim ? ` (was held by ${r.before.claim.by})` : '';
-        printTicketResult(board, r.after, opts.json, r.changed ? `released ${id}${by}; status ${r.after.status}` : `${id} was not claimed; nothing to release`, r.confirmation);
+        printTicketResult(
+          board,
+          r.after,
+          opts.json,
+          r.changed ? `released ${id}${by}; status ${r.after.status}` : `${id} was not claimed; nothing to release`,
+          r.confirmation,
+        );
       }),
     );
 }

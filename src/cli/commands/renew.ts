@@ -30,7 +30,13 @@ export function register(program: Command): Command {
         const actor = actorOf(opts);
         const board = openBoard(opts);
         const r = await renew(board, id, { actor, leaseMs: opts.lease, offline: opts.offline });
-        printTicketResult(board, r.after, opts.json, `${r.renewal ? 'renewed' : 'claimed again'} ${id}: ${leaseText(r.after)}`, r.confirmation);
+        printTicketResult(
+          board,
+          r.after,
+          opts.json,
+          `${r.renewal ? 'renewed' : 'claimed again'} ${id}: ${leaseText(r.after)}`,
+          r.confirmation,
+        );
       }),
     );
 }

@@ -22,16 +22,22 @@ export function register(program: Command): Command {
     .option('--force', 'people: act on a ticket someone else holds');
   common(cmd, { as: true });
   return cmd
-    .addHelpText('after', [
-      '',
-      'The reviewer closes the ticket when it is good (board close ID: they hold the claim).',
-      'Exit 4 when someone else holds the claim; 2 for a reviewer who is not an agent.',
-      '--json: {id, status, assignee, claim, told: [names]}.',
-    ].join('\n'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'The reviewer closes the ticket when it is good (board close ID: they hold the claim).',
+        'Exit 4 when someone else holds the claim; 2 for a reviewer who is not an agent.',
+        '--json: {id, status, assignee, claim, told: [names]}.',
+      ].join('\n'),
+    )
     .action(
       action(async (id: string, opts: Options) => {
         checkTicketId(id);
-        if (Boolean(opts.to) === Boolean(opts.back)) throw usageError('say either --to NAME or --back', { hint: 'board review ID --to NAME, or (as the reviewer) board review ID --back --note TEXT' });
+        if (Boolean(opts.to) === Boolean(opts.back))
+          throw usageError('say either --to NAME or --back', {
+            hint: 'board review ID --to NAME, or (as the reviewer) board review ID --back --note TEXT',
+          });
         const actor = actorOf(opts);
         const board = openBoard(opts);
         const { sendBack, sendToReview } = await import('../../ops/review.js');
@@ -39,7 +45,11 @@ export function register(program: Command): Command {
           ? await sendToReview(board, id, opts.to, actor, { force: opts.force })
           : await sendBack(board, id, actor, opts.note ?? null, { force: opts.force });
         if (opts.json) return printJson(r);
-        println(opts.to ? `${r.id} in review by ${r.assignee} (claim handed over${r.told.length ? `; told ${r.told.join(', ')}` : ''})` : `${r.id} back to ${r.claim ?? 'nobody'} (status ${r.status})`);
+        println(
+          opts.to
+            ? `${r.id} in review by ${r.assignee} (claim handed over${r.told.length ? `; told ${r.told.join(', ')}` : ''})`
+            : `${r.id} back to ${r.claim ?? 'nobody'} (status ${r.status})`,
+        );
       }),
     );
 }

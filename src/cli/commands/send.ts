@@ -21,7 +21,10 @@ export function register(program: Command): Command {
     .option('--reply-to <id>', 'the recado it answers (keeps the thread: `board thread ID`)');
   common(cmd, { as: true });
   return cmd
-    .addHelpText('after', '\nExample: board send bob,@reviewers "API contract ready" --ticket T-4k9x --as alice\nPrints the new recado\'s id. An unknown recipient is refused (exit 3) and nothing is sent.')
+    .addHelpText(
+      'after',
+      '\nExample: board send bob,@reviewers "API contract ready" --ticket T-4k9x --as alice\nPrints the new recado\'s id. An unknown recipient is refused (exit 3) and nothing is sent.',
+    )
     .action(
       action(async (to: string[], text: string, opts: Options) => {
         const from = actorOf(opts);

@@ -12,7 +12,10 @@ export function register(program: Command): Command {
     .argument('<id>', 'any recado id of the conversation');
   common(cmd, { as: true });
   return cmd
-    .addHelpText('after', '\nWith --as NAME, "read" in the JSON is whether NAME has read it; without, whether every recipient has.')
+    .addHelpText(
+      'after',
+      '\nWith --as NAME, "read" in the JSON is whether NAME has read it; without, whether every recipient has.',
+    )
     .action(
       action(async (id: string, opts: CommonOptions) => {
         const as = opts.as ? checkAgentName(opts.as, '--as name') : undefined;

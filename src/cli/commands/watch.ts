@@ -34,9 +34,13 @@ export function register(program: Command): Command {
           else if (!r.info) println('no watcher is running for this board');
           else if (r.stopped) println(`stopped the watcher (pid ${r.info.pid}) in ${r.ms} ms`);
           if (r.info && !r.stopped) {
-            throw new (await import('../../core/errors.js')).BoardError('internal', `the watcher (pid ${r.info.pid}) did not stop within 15 s`, {
-              hint: `it may be stuck; \`kill -9 ${r.info.pid}\` ends it (nothing is lost: the next watcher resumes its work)`,
-            });
+            throw new (await import('../../core/errors.js')).BoardError(
+              'internal',
+              `the watcher (pid ${r.info.pid}) did not stop within 15 s`,
+              {
+                hint: `it may be stuck; \`kill -9 ${r.info.pid}\` ends it (nothing is lost: the next watcher resumes its work)`,
+              },
+            );
           }
           return;
         }
@@ -44,7 +48,10 @@ export function register(program: Command): Command {
         if (opts.detach) {
           const r = await daemon.startDetached(board, opts.json ? ['--json'] : []);
           if (opts.json) printJson({ pid: r.pid, log: r.log });
-          else println(`watcher running in the background (pid ${r.pid}); log: ${board.rel(r.log)}; stop it with \`board watch --stop\``);
+          else
+            println(
+              `watcher running in the background (pid ${r.pid}); log: ${board.rel(r.log)}; stop it with \`board watch --stop\``,
+            );
           return;
         }
 
@@ -53,7 +60,11 @@ export function register(program: Command): Command {
     );
 }
 
-async function runForeground(board: import('../../store/board.js').Board, json: boolean, daemon: typeof import('../../watch/daemon.js')): Promise<void> {
+async function runForeground(
+  board: import('../../store/board.js').Board,
+  json: boolean,
+  daemon: typeof import('../../watch/daemon.js'),
+): Promise<void> {
   const [{ WatchHost }, { loadPlugins }, { humanLine, jsonLine }] = await Promise.all([
     import('../../watch/host.js'),
     import('../../watch/plugins.js'),
@@ -61,12 +72,21 @@ async function runForeground(board: import('../../store/board.js').Board, json: 
   ]);
   const started = new Date().toISOString();
   let host: InstanceType<typeof WatchHost> | undefined;
-  const got = await daemon.acquireInstance(board, () => ({ pid: process.pid, started, board: board.root, state: host?.state ?? 'starting' }));
+  const got = await daemon.acquireInstance(board, () => ({
+    pid: process.pid,
+    started,
+    board: board.root,
+    state: host?.state ?? 'starting',
+  }));
   if ('running' in got) throw daemon.alreadyRunning(got.running);
 
   const format = json ? jsonLine : humanLine;
   process.stdout.on('error', () => undefined); // a closed pipe must not kill the watcher
-  host = new WatchHost({ board, plugins: await loadPlugins(), onEvent: (ev) => process.stdout.write((json ? format(ev) : humanText(format(ev))) + '\n') });
+  host = new WatchHost({
+    board,
+    plugins: await loadPlugins(),
+    onEvent: (ev) => process.stdout.write((json ? format(ev) : humanText(format(ev))) + '\n'),
+  });
 
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));

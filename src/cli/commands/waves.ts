@@ -25,7 +25,8 @@ export function register(program: Command): Command {
           printJson({ policy: g.policy, open: g.openWave, waves, cycles: g.cycles });
           return;
         }
-        for (const b of loaded.broken) warn(`${String(b.error.message)}${b.error.line ? ` (line ${b.error.line})` : ''}`);
+        for (const b of loaded.broken)
+          warn(`${String(b.error.message)}${b.error.line ? ` (line ${b.error.line})` : ''}`);
         const done = waves.reduce((n, w) => n + w.done, 0);
         const total = waves.reduce((n, w) => n + w.total, 0);
         println(
@@ -44,8 +45,12 @@ export function register(program: Command): Command {
               .filter((t) => t.status !== 'done' && t.status !== 'cancelled')
               .map((t) => {
                 const d = g.derived(t.id);
-                const who = t.claim ? `${t.claim.by}*` : t.assignee ?? 'unassigned';
-                const state = d.ready ? paint.green('ready') : t.status === 'todo' && d.blocked_by.length ? `waits on ${d.blocked_by.join(', ')}` : t.status;
+                const who = t.claim ? `${t.claim.by}*` : (t.assignee ?? 'unassigned');
+                const state = d.ready
+                  ? paint.green('ready')
+                  : t.status === 'todo' && d.blocked_by.length
+                    ? `waits on ${d.blocked_by.join(', ')}`
+                    : t.status;
                 return `${t.id} ${state} (${who})`;
               });
             note = left.length > 6 ? `${left.slice(0, 6).join(', ')}, … (${left.length - 6} more)` : left.join(', ');
@@ -55,9 +60,18 @@ export function register(program: Command): Command {
           const name = `wave ${String(w.wave).padStart(width)}`;
           println(`${mark} ${open ? paint.bold(name) : name}  ${bar(w.done, w.total)}  ${note}`.trimEnd());
         }
-        for (const c of g.cycles) println(paint.red(`  no wave: dependency cycle through ${c.join(', ')} (see \`board doctor\`)`));
+        for (const c of g.cycles)
+          println(paint.red(`  no wave: dependency cycle through ${c.join(', ')} (see \`board doctor\`)`));
         const behind = [...g.nodes()].filter((t) => g.waveOf(t.id) === null && !g.cycles.some((c) => c.includes(t.id)));
-        if (behind.length) println(paint.red(`  no wave: ${behind.map((t) => t.id).sort().join(', ')} (behind a cycle)`));
+        if (behind.length)
+          println(
+            paint.red(
+              `  no wave: ${behind
+                .map((t) => t.id)
+                .sort()
+                .join(', ')} (behind a cycle)`,
+            ),
+          );
       }),
     );
 }

@@ -22,7 +22,7 @@ export function register(program: Command): Command {
   return cmd
     .addHelpText(
       'after',
-      '\nPrints the URL to open; it carries the board\'s token (kept in .board/run/web.token), which\n' +
+      "\nPrints the URL to open; it carries the board's token (kept in .board/run/web.token), which\n" +
         'every request needs: the page keeps it in a cookie, programs send `Authorization: Bearer TOKEN`.\n' +
         'Runs the watcher in the same process when none runs (one watcher per board still holds).\n' +
         'Actions from the page are made as --as NAME (default: BOARD_AGENT, else git user.name).\n' +
@@ -30,22 +30,26 @@ export function register(program: Command): Command {
     )
     .action(
       action(async (opts: Options) => {
-        if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535)) throw usageError(`--port must be 0 to 65535, got ${opts.port}`);
+        if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535))
+          throw usageError(`--port must be 0 to 65535, got ${opts.port}`);
         const person = actorOf(opts);
         const board = openBoard(opts);
         const { startWeb, isLoopback } = await import('../../web/run.js');
         const host = opts.host ?? '127.0.0.1';
-        if (!isLoopback(host)) warn(`serving on ${host}: other machines can reach this board (the token still protects it)`);
+        if (!isLoopback(host))
+          warn(`serving on ${host}: other machines can reach this board (the token still protects it)`);
         const web = await startWeb({ board, person, port: opts.port, host, watcher: opts.watch });
         const watcher = web.watcher === 'here' ? 'in this process' : web.watcher === null ? null : `pid ${web.watcher}`;
-        if (opts.json) println(JSON.stringify({ url: web.url, port: web.port, token: web.token, watcher })); // one line: read it, keep the process
+        if (opts.json)
+          println(JSON.stringify({ url: web.url, port: web.port, token: web.token, watcher })); // one line: read it, keep the process
         else {
           println(`board web: ${web.url}`);
           println(`acting as ${person}; watcher ${watcher ?? 'not running (--no-watch)'}; Ctrl-C stops`);
         }
         if (opts.open) {
           const { spawn } = await import('node:child_process');
-          const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+          const opener =
+            process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
           const child = spawn(opener, [web.url], { stdio: 'ignore', detached: true });
           child.on('error', () => warn(`could not run ${opener}; open the URL above yourself`));
           child.unref();

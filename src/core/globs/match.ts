@@ -38,12 +38,17 @@ export function renderSegment(toks: Token[]): string {
   return toks
     .map((t) => {
       switch (t.t) {
-        case 'lit': return escapeLiteral(t.cp);
-        case 'any': return '?';
-        case 'star': return '*';
+        case 'lit':
+          return escapeLiteral(t.cp);
+        case 'any':
+          return '?';
+        case 'star':
+          return '*';
         case 'class': {
           const ranges = t.neg ? t.written : t.set;
-          const body = ranges.map(([lo, hi]) => (lo === hi ? escapeInClass(lo) : `${escapeInClass(lo)}-${escapeInClass(hi)}`)).join('');
+          const body = ranges
+            .map(([lo, hi]) => (lo === hi ? escapeInClass(lo) : `${escapeInClass(lo)}-${escapeInClass(hi)}`))
+            .join('');
           return `[${t.neg ? '^' : ''}${body}]`;
         }
       }

@@ -22,7 +22,10 @@ export interface ParsedGlob {
 }
 
 export class GlobError extends Error {
-  constructor(readonly glob: string, message: string) {
+  constructor(
+    readonly glob: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'GlobError';
   }
@@ -31,7 +34,10 @@ export class GlobError extends Error {
 export const MAX_ALTERNATIVES = 64;
 export const SLASH = 0x2f;
 export const MAX_CP = 0x10ffff;
-export const ALL: CharSet = [[0, SLASH - 1], [SLASH + 1, MAX_CP]];
+export const ALL: CharSet = [
+  [0, SLASH - 1],
+  [SLASH + 1, MAX_CP],
+];
 
 /* ----------------------------------------------------------- character sets ---- */
 
@@ -84,16 +90,27 @@ export function intersect(x: CharSet, y: CharSet): Array<[number, number]> {
 
 export function setOf(tok: Token): CharSet {
   switch (tok.t) {
-    case 'lit': return [[tok.cp, tok.cp]];
-    case 'class': return tok.set;
-    default: return ALL;
+    case 'lit':
+      return [[tok.cp, tok.cp]];
+    case 'class':
+      return tok.set;
+    default:
+      return ALL;
   }
 }
 
 /** A readable character from a set: prefer letters and digits, then anything printable. */
 export function pickChar(set: CharSet): number | null {
   if (set.length === 0) return null;
-  for (const pref of [[0x78, 0x78], [0x61, 0x7a], [0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x2d, 0x2d], [0x21, 0x7e]] as const) {
+  for (const pref of [
+    [0x78, 0x78],
+    [0x61, 0x7a],
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x5f, 0x5f],
+    [0x2d, 0x2d],
+    [0x21, 0x7e],
+  ] as const) {
     const hit = intersect(set, [pref])[0];
     if (hit) return hit[0];
   }
@@ -101,14 +118,41 @@ export function pickChar(set: CharSet): number | null {
 }
 
 export const POSIX_CLASSES: Record<string, Array<[number, number]>> = {
-  alpha: [[0x41, 0x5a], [0x61, 0x7a]],
+  alpha: [
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ],
   digit: [[0x30, 0x39]],
-  alnum: [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]],
+  alnum: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ],
   upper: [[0x41, 0x5a]],
   lower: [[0x61, 0x7a]],
-  xdigit: [[0x30, 0x39], [0x41, 0x46], [0x61, 0x66]],
-  space: [[0x09, 0x0d], [0x20, 0x20]],
-  blank: [[0x09, 0x09], [0x20, 0x20]],
-  punct: [[0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]],
-  word: [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]],
+  xdigit: [
+    [0x30, 0x39],
+    [0x41, 0x46],
+    [0x61, 0x66],
+  ],
+  space: [
+    [0x09, 0x0d],
+    [0x20, 0x20],
+  ],
+  blank: [
+    [0x09, 0x09],
+    [0x20, 0x20],
+  ],
+  punct: [
+    [0x21, 0x2f],
+    [0x3a, 0x40],
+    [0x5b, 0x60],
+    [0x7b, 0x7e],
+  ],
+  word: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x5f, 0x5f],
+    [0x61, 0x7a],
+  ],
 };

@@ -2,11 +2,24 @@
  * When two lock globs overlap: decided exactly, segment by segment, with an example path
  * (how: docs/design/globs.md).
  */
-import { GlobError, intersect, MAX_CP, pickChar, setOf, type CharSet, type ParsedGlob, type Segment, type Token } from './model.js';
+import {
+  GlobError,
+  intersect,
+  MAX_CP,
+  pickChar,
+  setOf,
+  type CharSet,
+  type ParsedGlob,
+  type Segment,
+  type Token,
+} from './model.js';
 import { parseGlob } from './parse.js';
 
 const DOT = 0x2e;
-const NOT_DOT: CharSet = [[0, DOT - 1], [DOT + 1, MAX_CP]];
+const NOT_DOT: CharSet = [
+  [0, DOT - 1],
+  [DOT + 1, MAX_CP],
+];
 
 /*
  * A segment name must be non-empty and neither "." nor "..". The search tracks that with a
@@ -43,14 +56,34 @@ export function segmentsIntersect(p: Token[], q: Token[]): string | null {
         if (i === P && j === Q) continue;
         if (ni === i && nj === j && st === 3) {
           // both stars, name already valid: consuming more changes nothing; only skips count
-          if (ok[idx(i + 1, j, st)]) { ok[k] = 1; how[k] = 1; }
-          else if (ok[idx(i, j + 1, st)]) { ok[k] = 1; how[k] = 2; }
+          if (ok[idx(i + 1, j, st)]) {
+            ok[k] = 1;
+            how[k] = 1;
+          } else if (ok[idx(i, j + 1, st)]) {
+            ok[k] = 1;
+            how[k] = 2;
+          }
           continue;
         }
-        if (a?.t === 'star' && ok[idx(i + 1, j, st)]) { ok[k] = 1; how[k] = 1; continue; }
-        if (b?.t === 'star' && ok[idx(i, j + 1, st)]) { ok[k] = 1; how[k] = 2; continue; }
-        if (canOther && ok[idx(ni, nj, afterChar(st, false))]) { ok[k] = 1; how[k] = 4; continue; }
-        if (canDot && ok[idx(ni, nj, afterChar(st, true))]) { ok[k] = 1; how[k] = 3; }
+        if (a?.t === 'star' && ok[idx(i + 1, j, st)]) {
+          ok[k] = 1;
+          how[k] = 1;
+          continue;
+        }
+        if (b?.t === 'star' && ok[idx(i, j + 1, st)]) {
+          ok[k] = 1;
+          how[k] = 2;
+          continue;
+        }
+        if (canOther && ok[idx(ni, nj, afterChar(st, false))]) {
+          ok[k] = 1;
+          how[k] = 4;
+          continue;
+        }
+        if (canDot && ok[idx(ni, nj, afterChar(st, true))]) {
+          ok[k] = 1;
+          how[k] = 3;
+        }
       }
     }
   }
@@ -117,12 +150,23 @@ export function alternativesOverlap(a: Segment[], b: Segment[]): string | null {
       if (i === A && j === B) continue;
       const x = a[i];
       const y = b[j];
-      if (x?.t === 'globstar' && ok[(i + 1) * W + j]) { ok[i * W + j] = 1; how[i * W + j] = 1; continue; }
-      if (y?.t === 'globstar' && ok[i * W + j + 1]) { ok[i * W + j] = 1; how[i * W + j] = 2; continue; }
+      if (x?.t === 'globstar' && ok[(i + 1) * W + j]) {
+        ok[i * W + j] = 1;
+        how[i * W + j] = 1;
+        continue;
+      }
+      if (y?.t === 'globstar' && ok[i * W + j + 1]) {
+        ok[i * W + j] = 1;
+        how[i * W + j] = 2;
+        continue;
+      }
       if (x && y && !(x.t === 'globstar' && y.t === 'globstar')) {
         const ni = x.t === 'globstar' ? i : i + 1;
         const nj = y.t === 'globstar' ? j : j + 1;
-        if (ok[ni * W + nj] && segCommon(i, j) !== null) { ok[i * W + j] = 1; how[i * W + j] = 3; }
+        if (ok[ni * W + nj] && segCommon(i, j) !== null) {
+          ok[i * W + j] = 1;
+          how[i * W + j] = 3;
+        }
       }
     }
   }

@@ -1,6 +1,14 @@
 /** Reading a lock glob: brace expansion, segments, classes; refused globs say why (GlobError). */
 import {
-  complement, GlobError, MAX_ALTERNATIVES, normalizeSet, POSIX_CLASSES, withoutSlash, type ParsedGlob, type Segment, type Token,
+  complement,
+  GlobError,
+  MAX_ALTERNATIVES,
+  normalizeSet,
+  POSIX_CLASSES,
+  withoutSlash,
+  type ParsedGlob,
+  type Segment,
+  type Token,
 } from './model.js';
 
 /** Split a comma-separated list of globs, keeping commas inside braces and classes: `a/{b,c},d`. */
@@ -36,18 +44,27 @@ export function expandBraces(glob: string, limit = MAX_ALTERNATIVES): string[] {
   // find the first top-level `{` that has a matching `}` with a `,` or `..` inside
   const chars = [...glob];
   for (let i = 0; i < chars.length; i++) {
-    if (chars[i] === '\\') { i++; continue; }
+    if (chars[i] === '\\') {
+      i++;
+      continue;
+    }
     if (chars[i] !== '{') continue;
     let depth = 0;
     let end = -1;
     const commas: number[] = [];
     for (let j = i; j < chars.length; j++) {
       const c = chars[j];
-      if (c === '\\') { j++; continue; }
+      if (c === '\\') {
+        j++;
+        continue;
+      }
       if (c === '{') depth++;
       else if (c === '}') {
         depth--;
-        if (depth === 0) { end = j; break; }
+        if (depth === 0) {
+          end = j;
+          break;
+        }
       } else if (c === ',' && depth === 1) commas.push(j);
     }
     if (end < 0) return [glob]; // unbalanced: literal
@@ -88,7 +105,8 @@ function rangeItems(inner: string, limit: number): string[] | null {
   if (m) {
     const a = Number(m[1]);
     const b = Number(m[2]);
-    if (Math.abs(b - a) + 1 > limit) throw new GlobError(inner, `{${inner}} expands to more than ${limit} alternatives`);
+    if (Math.abs(b - a) + 1 > limit)
+      throw new GlobError(inner, `{${inner}} expands to more than ${limit} alternatives`);
     const step = a <= b ? 1 : -1;
     const out: string[] = [];
     for (let n = a; n !== b + step; n += step) out.push(String(n));
@@ -158,7 +176,8 @@ function parseClass(glob: string, cps: number[], start: number): { tok: Token; e
         throw new GlobError(glob, `"${glob}": character classes support characters up to U+FFFF only`);
       }
       const set = neg ? complement(written) : normalizeSet(withoutSlash(written));
-      if (set.length === 0) throw new GlobError(glob, `"${glob}": the character class can match no character (a class never matches "/")`);
+      if (set.length === 0)
+        throw new GlobError(glob, `"${glob}": the character class can match no character (a class never matches "/")`);
       return { tok: { t: 'class', set, neg, written }, end: i };
     }
     first = false;
@@ -194,7 +213,7 @@ function parseClass(glob: string, cps: number[], start: number): { tok: Token; e
 function findPosixEnd(cps: number[], from: number): number {
   for (let i = from; i + 1 < cps.length; i++) {
     if (cps[i] === 0x3a && cps[i + 1] === 0x5d) return i;
-    if (!((cps[i] >= 0x61 && cps[i] <= 0x7a))) return -1;
+    if (!(cps[i] >= 0x61 && cps[i] <= 0x7a)) return -1;
   }
   return -1;
 }
@@ -251,10 +270,15 @@ function classEnd(chars: string[], start: number): number {
     const c = chars[i];
     if (c === ']' && !first) return i;
     first = false;
-    if (c === '\\') { i++; continue; }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
     if (c === '[' && chars[i + 1] === ':') {
       const end = chars.indexOf(':', i + 2);
-      if (end > 0 && chars[end + 1] === ']') { i = end + 1; }
+      if (end > 0 && chars[end + 1] === ']') {
+        i = end + 1;
+      }
     }
   }
   return -1;
@@ -268,7 +292,10 @@ export function parseGlob(glob: string): ParsedGlob {
   if (hit) return hit;
   if (glob.length === 0) throw new GlobError(glob, 'an empty lock pattern names no path');
   if (glob.startsWith('!')) {
-    throw new GlobError(glob, `"${glob}": a lock cannot be negated; list the paths the ticket reserves (escape a leading "!" as "\\!")`);
+    throw new GlobError(
+      glob,
+      `"${glob}": a lock cannot be negated; list the paths the ticket reserves (escape a leading "!" as "\\!")`,
+    );
   }
   if (glob.startsWith('/')) throw new GlobError(glob, `"${glob}" must be relative to the repository root`);
   const alternatives = expandBraces(glob).map((alt) => parseAlternative(glob, alt));

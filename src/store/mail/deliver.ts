@@ -56,7 +56,6 @@ import type { Board } from '../board.js';
 import { checkNoLink, ensureDir } from '../nolink.js';
 import { errnoOf as code, outgoingDir } from './paths.js';
 
-
 /**
  * Put one copy of the stamped recado `text` into `to`'s inbox as `new/<id>.md`, unless `to`
  * already has it (unread in new/, or read in cur/). Each recipient gets its OWN file (its own
@@ -64,7 +63,14 @@ import { errnoOf as code, outgoingDir } from './paths.js';
  * run any number of times, also concurrently with itself and with the recipient reading: see
  * the top of this file. Returns the path delivered, or null when `to` already had it.
  */
-export function deliverOne(board: Board, text: string, id: string, to: string, fresh = false, spare?: () => string | null): string | null {
+export function deliverOne(
+  board: Board,
+  text: string,
+  id: string,
+  to: string,
+  fresh = false,
+  spare?: () => string | null,
+): string | null {
   const name = `${id}.md`;
   const cur = join(board.inboxCur(to), name);
   const target = join(board.inboxNew(to), name);
@@ -89,12 +95,20 @@ export function deliverOne(board: Board, text: string, id: string, to: string, f
       }
     }
   } finally {
-    try { unlinkSync(copy); } catch { /* gone */ }
+    try {
+      unlinkSync(copy);
+    } catch {
+      /* gone */
+    }
   }
   // The recipient may have moved an earlier copy to cur/ between the first look and the
   // link: then the copy just made is a second one. Remove it (same id, same text).
   if (!fresh && existsSync(cur)) {
-    try { unlinkSync(target); } catch { /* the reader took it too: it overwrote cur/ with the same text */ }
+    try {
+      unlinkSync(target);
+    } catch {
+      /* the reader took it too: it overwrote cur/ with the same text */
+    }
     return null;
   }
   return target;
@@ -114,7 +128,14 @@ export interface DeliveryResult {
   failed: { to: string; error: unknown }[];
 }
 
-export function deliverCopies(board: Board, text: string, id: string, recipients: string[], fresh = false, spare?: () => string | null): DeliveryResult {
+export function deliverCopies(
+  board: Board,
+  text: string,
+  id: string,
+  recipients: string[],
+  fresh = false,
+  spare?: () => string | null,
+): DeliveryResult {
   const r: DeliveryResult = { delivered: [], already: [], paths: [], failed: [] };
   for (const to of recipients) {
     let p: string | null;
@@ -148,7 +169,11 @@ function writeAside(board: Board, text: string, spare?: () => string | null): st
       }
       return p;
     } catch {
-      try { unlinkSync(p); } catch { /* gone */ }
+      try {
+        unlinkSync(p);
+      } catch {
+        /* gone */
+      }
     }
   }
   return stage(board.tmpDir, text, { fsync: false });
@@ -157,10 +182,15 @@ function writeAside(board: Board, text: string, spare?: () => string | null): st
 /** The error for recipients whose copy could not be written; the rest were delivered. */
 export function partialDelivery(board: Board, id: string, failed: DeliveryResult['failed']): BoardError {
   const first = failed[0];
-  const why = systemError(first.error, (p) => board.rel(p))?.message ?? String((first.error as Error)?.message ?? first.error);
-  return new BoardError(first.error instanceof BoardError ? first.error.kind : 'io', `recado ${id} not yet delivered to ${failed.map((f) => f.to).join(', ')}: ${why}`, {
-    file: first.error instanceof BoardError ? first.error.details.file : board.rel(board.inboxNew(first.to)),
-    hint: `it waits in ${board.rel(outgoingDir(board))}/; the watcher delivers it once the inbox can be written again (${(first.error instanceof BoardError ? first.error.details.hint : systemError(first.error)?.details.hint) ?? 'fix the folder'})`,
-    data: { id, failed: failed.map((f) => f.to) },
-  });
+  const why =
+    systemError(first.error, (p) => board.rel(p))?.message ?? String((first.error as Error)?.message ?? first.error);
+  return new BoardError(
+    first.error instanceof BoardError ? first.error.kind : 'io',
+    `recado ${id} not yet delivered to ${failed.map((f) => f.to).join(', ')}: ${why}`,
+    {
+      file: first.error instanceof BoardError ? first.error.details.file : board.rel(board.inboxNew(first.to)),
+      hint: `it waits in ${board.rel(outgoingDir(board))}/; the watcher delivers it once the inbox can be written again (${(first.error instanceof BoardError ? first.error.details.hint : systemError(first.error)?.details.hint) ?? 'fix the folder'})`,
+      data: { id, failed: failed.map((f) => f.to) },
+    },
+  );
 }

@@ -10,7 +10,6 @@ import { readBoardFile } from '../read.js';
 import { parseRecadoText } from '../recado-text.js';
 import { errnoOf as code } from './paths.js';
 
-
 export interface InboxEntry {
   recado: RecadoJson;
   agent: string;
@@ -23,7 +22,12 @@ export interface BrokenRecado {
   message: string;
 }
 
-export function readEntry(board: Board, agent: string, box: 'new' | 'cur', name: string): InboxEntry | BrokenRecado | null {
+export function readEntry(
+  board: Board,
+  agent: string,
+  box: 'new' | 'cur',
+  name: string,
+): InboxEntry | BrokenRecado | null {
   const path = join(box === 'new' ? board.inboxNew(agent) : board.inboxCur(agent), name);
   const display = board.rel(path);
   try {
@@ -44,17 +48,24 @@ export function mdNames(dir: string): string[] {
   }
 }
 
-const bySent = (a: InboxEntry, b: InboxEntry) => a.recado.sent.localeCompare(b.recado.sent) || a.recado.id.localeCompare(b.recado.id);
+const bySent = (a: InboxEntry, b: InboxEntry) =>
+  a.recado.sent.localeCompare(b.recado.sent) || a.recado.id.localeCompare(b.recado.id);
 
 export function checkInbox(board: Board, agent: string): void {
   checkAgentName(agent);
   if (!existsSync(join(board.inboxDir, agent))) {
-    throw notFound(`no inbox for ${agent}`, { hint: `\`board agent add ${agent}\` creates it; \`board agent list\` shows the agents` });
+    throw notFound(`no inbox for ${agent}`, {
+      hint: `\`board agent add ${agent}\` creates it; \`board agent list\` shows the agents`,
+    });
   }
 }
 
 /** An agent's recados: unread ones (new/), and with `all` the read ones too, oldest first. */
-export function listInbox(board: Board, agent: string, opts: { all?: boolean } = {}): { entries: InboxEntry[]; broken: BrokenRecado[] } {
+export function listInbox(
+  board: Board,
+  agent: string,
+  opts: { all?: boolean } = {},
+): { entries: InboxEntry[]; broken: BrokenRecado[] } {
   checkInbox(board, agent);
   const entries: InboxEntry[] = [];
   const broken: BrokenRecado[] = [];
@@ -82,7 +93,8 @@ export function listInbox(board: Board, agent: string, opts: { all?: boolean } =
  */
 export function readRecado(board: Board, agent: string, id: string, opts: { markRead?: boolean } = {}): InboxEntry {
   checkInbox(board, agent);
-  if (!isRecadoId(id)) throw invalid(`invalid recado id ${JSON.stringify(id)}`, { hint: '`board inbox` shows the ids' });
+  if (!isRecadoId(id))
+    throw invalid(`invalid recado id ${JSON.stringify(id)}`, { hint: '`board inbox` shows the ids' });
   const name = `${id}.md`;
   const fresh = join(board.inboxNew(agent), name);
   const cur = join(board.inboxCur(agent), name);
@@ -91,7 +103,8 @@ export function readRecado(board: Board, agent: string, id: string, opts: { mark
     checkNoLink(cur);
     ensureDir(board.inboxCur(agent));
     try {
-      if (existsSync(cur)) unlinkSync(fresh); // already read once: drop the second copy
+      if (existsSync(cur))
+        unlinkSync(fresh); // already read once: drop the second copy
       else renameSync(fresh, cur);
     } catch (e) {
       if (code(e) !== 'ENOENT') throw e; // another reader moved it: it is in cur/ now
@@ -108,7 +121,9 @@ export function readRecado(board: Board, agent: string, id: string, opts: { mark
 /** Every agent that has an inbox folder. */
 export function inboxAgents(board: Board): string[] {
   try {
-    return readdirSync(board.inboxDir).filter((n) => isAgentName(n)).sort();
+    return readdirSync(board.inboxDir)
+      .filter((n) => isAgentName(n))
+      .sort();
   } catch (e) {
     if (code(e) === 'ENOENT') return [];
     throw e;

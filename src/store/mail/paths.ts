@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { recadoId } from '../../core/recado.js';
 import type { Board } from '../board.js';
 
-
 /** run/outgoing: recados taken from an outbox, or stamped by `board send`, not yet in every inbox. */
 export function outgoingDir(board: Board): string {
   return board.run.outgoing;

@@ -8,8 +8,19 @@ import type { BoardConfig } from '../../core/config.js';
 import { BoardError } from '../../core/errors.js';
 import { BOARD_SENDER } from '../../core/names.js';
 import {
-  bounceIdOf, bounceNotice, draftFromData, isoSeconds, MAX_RECADO_BYTES, recadoFromData, recipientTokens, resolutionProblem,
-  resolveRecipients, sentOfId, stampedFields, type RecadoDraft, type RecadoJson,
+  bounceIdOf,
+  bounceNotice,
+  draftFromData,
+  isoSeconds,
+  MAX_RECADO_BYTES,
+  recadoFromData,
+  recipientTokens,
+  resolutionProblem,
+  resolveRecipients,
+  sentOfId,
+  stampedFields,
+  type RecadoDraft,
+  type RecadoJson,
 } from '../../core/recado.js';
 import { writeAtomic } from '../atomic.js';
 import type { Board } from '../board.js';
@@ -17,9 +28,15 @@ import { checkNoLink, ensureDir } from '../nolink.js';
 import { readBoardFile } from '../read.js';
 import { parseRecadoText, renderRecado } from '../recado-text.js';
 import { deliverCopies, type DeliveryResult } from './deliver.js';
-import { errnoOf as code, newRecadoId, outgoingDir, outgoingName, parseOutgoingName, type OutgoingName } from './paths.js';
+import {
+  errnoOf as code,
+  newRecadoId,
+  outgoingDir,
+  outgoingName,
+  parseOutgoingName,
+  type OutgoingName,
+} from './paths.js';
 import { hasInbox, sendRecado, type SendResult } from './send.js';
-
 
 /** What reading a file in an outbox (or taken from one) gave. */
 export type Inspection = (
@@ -45,10 +62,23 @@ export function inspectRecadoFile(path: string, display: string, from: string, k
     throw e;
   }
   const changed = Math.max(st.mtimeMs, st.ctimeMs);
-  if (st.isSymbolicLink()) return { ok: false, definitive: true, message: 'it is a symbolic link; the board does not follow links', hint: 'write the recado as a regular file', changed };
+  if (st.isSymbolicLink())
+    return {
+      ok: false,
+      definitive: true,
+      message: 'it is a symbolic link; the board does not follow links',
+      hint: 'write the recado as a regular file',
+      changed,
+    };
   if (!st.isFile()) return { ok: false, definitive: true, message: 'it is not a regular file', changed };
   if (st.size > MAX_RECADO_BYTES) {
-    return { ok: false, definitive: true, message: `it is ${st.size} bytes, over the limit of ${MAX_RECADO_BYTES} bytes`, hint: 'keep recados short; put large material in the repository and name the path', changed };
+    return {
+      ok: false,
+      definitive: true,
+      message: `it is ${st.size} bytes, over the limit of ${MAX_RECADO_BYTES} bytes`,
+      hint: 'keep recados short; put large material in the repository and name the path',
+      changed,
+    };
   }
   let raw: string;
   try {
@@ -56,7 +86,13 @@ export function inspectRecadoFile(path: string, display: string, from: string, k
   } catch (e) {
     if (e instanceof BoardError) {
       if (e.kind === 'not_found') return null;
-      return { ok: false, definitive: true, message: e.message.replace(`${display} `, 'it ').replace(`${display}: `, ''), hint: e.details.hint, changed };
+      return {
+        ok: false,
+        definitive: true,
+        message: e.message.replace(`${display} `, 'it ').replace(`${display}: `, ''),
+        hint: e.details.hint,
+        changed,
+      };
     }
     throw e;
   }
@@ -66,12 +102,25 @@ export function inspectRecadoFile(path: string, display: string, from: string, k
     parsed = parseRecadoText(raw, display);
   } catch (e) {
     if (!(e instanceof BoardError)) throw e;
-    const message = raw.length === 0 ? 'the file is empty' : e.message.startsWith(`${display}: `) ? e.message.slice(display.length + 2) : e.message;
+    const message =
+      raw.length === 0
+        ? 'the file is empty'
+        : e.message.startsWith(`${display}: `)
+          ? e.message.slice(display.length + 2)
+          : e.message;
     return { ok: false, definitive: false, message, hint: e.details.hint, changed };
   }
   const { draft, problems } = draftFromData(parsed.data, parsed.body, from);
   if (problems.length) {
-    return { ok: false, definitive: false, message: problems[0].message, hint: problems[0].hint, subject: draft.subject, ticket: draft.ticket, changed };
+    return {
+      ok: false,
+      definitive: false,
+      message: problems[0].message,
+      hint: problems[0].hint,
+      subject: draft.subject,
+      ticket: draft.ticket,
+      changed,
+    };
   }
   return { ok: true, raw, draft, body: parsed.body, changed };
 }
@@ -80,7 +129,12 @@ export function inspectRecadoFile(path: string, display: string, from: string, k
  * Step 1: take an outbox file (see the top of this file). Returns the taken file, or null
  * when the file is gone (taken already, or removed by its writer).
  */
-export function takeOutboxFile(board: Board, path: string, from: string, now = new Date()): { id: string; name: string; path: string } | null {
+export function takeOutboxFile(
+  board: Board,
+  path: string,
+  from: string,
+  now = new Date(),
+): { id: string; name: string; path: string } | null {
   const id = newRecadoId(now);
   const name = outgoingName({ id, from, orig: basename(path) });
   const target = join(outgoingDir(board), name);
@@ -117,7 +171,13 @@ export interface RejectInfo {
  * written first, then the file moved in one rename, so the file is never lost). Returns
  * both paths. Used for recados; other refusals may use it too.
  */
-export function keepRejected(board: Board, src: string, name: string, info: RejectInfo, now = new Date()): { file: string; reasonFile: string } {
+export function keepRejected(
+  board: Board,
+  src: string,
+  name: string,
+  info: RejectInfo,
+  now = new Date(),
+): { file: string; reasonFile: string } {
   const dir = board.rejectedDir;
   const file = join(dir, name);
   const reasonFile = `${file}.reason`;
@@ -137,13 +197,24 @@ export function keepRejected(board: Board, src: string, name: string, info: Reje
   return { file, reasonFile };
 }
 
-const safePart = (s: string, max: number) => s.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[._-]+/, '').slice(0, max) || '_';
+const safePart = (s: string, max: number) =>
+  s
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^[._-]+/, '')
+    .slice(0, max) || '_';
 
 /**
  * Refuse an outbox file that has no valid sender (outbox/<not an agent>/, or a file right
  * in outbox/): it goes straight to rejected/, and nobody can be told.
  */
-export function rejectUnsent(board: Board, path: string, folder: string | null, reason: string, hint: string, now = new Date()): { file: string; reasonFile: string } | null {
+export function rejectUnsent(
+  board: Board,
+  path: string,
+  folder: string | null,
+  reason: string,
+  hint: string,
+  now = new Date(),
+): { file: string; reasonFile: string } | null {
   const id = newRecadoId(now);
   const name = `${id}+${safePart(folder ?? '-', 64)}+${safePart(basename(path), 160)}`;
   if (!existsSync(path)) return null;
@@ -216,16 +287,30 @@ export function routeOutgoing(board: Board, name: string, opts: RouteOptions): R
   const source = board.rel(join(board.outboxDir, on.from, on.orig));
   if (!isOutboxFileName(on.orig)) {
     // not a .md file: it can never be sent, so it is bounced (not left lying in the outbox)
-    return bounce(board, path, on, source, {
-      reason: `only .md files are sent from an outbox, and "${on.orig}" does not end in .md`,
-      hint: `rename it to end in .md (for example ${on.orig.replace(/\.[^.]*$/, '')}.md) and drop it into your outbox again`,
-    }, opts);
+    return bounce(
+      board,
+      path,
+      on,
+      source,
+      {
+        reason: `only .md files are sent from an outbox, and "${on.orig}" does not end in .md`,
+        hint: `rename it to end in .md (for example ${on.orig.replace(/\.[^.]*$/, '')}.md) and drop it into your outbox again`,
+      },
+      opts,
+    );
   }
   const ins = inspectRecadoFile(path, source, on.from, opts.known);
   if (ins === null) return { kind: 'gone' };
   if (!ins.ok) {
     if (!ins.definitive && !opts.giveUp) return { kind: 'retry', message: ins.message };
-    return bounce(board, path, on, source, { reason: ins.message, hint: ins.hint, subject: ins.subject, ticket: ins.ticket }, opts);
+    return bounce(
+      board,
+      path,
+      on,
+      source,
+      { reason: ins.message, hint: ins.hint, subject: ins.subject, ticket: ins.ticket },
+      opts,
+    );
   }
 
   let config = opts.config;
@@ -235,7 +320,15 @@ export function routeOutgoing(board: Board, name: string, opts: RouteOptions): R
     res = resolveRecipients(ins.draft.to, config.agents, on.from);
   }
   const problem = resolutionProblem(res);
-  if (problem) return bounce(board, path, on, source, { reason: problem.message, hint: problem.hint, subject: ins.draft.subject, ticket: ins.draft.ticket }, opts);
+  if (problem)
+    return bounce(
+      board,
+      path,
+      on,
+      source,
+      { reason: problem.message, hint: problem.hint, subject: ins.draft.subject, ticket: ins.draft.ticket },
+      opts,
+    );
 
   const sent = sentOfId(on.id) ?? isoSeconds(opts.now ?? new Date());
   const fields = stampedFields(ins.draft, { id: on.id, from: on.from, sent });
@@ -244,7 +337,11 @@ export function routeOutgoing(board: Board, name: string, opts: RouteOptions): R
   // the taken file (the sender's text) is kept until every copy is in place.
   const d = deliverCopies(board, text, on.id, res.recipients, opts.fresh, opts.spare);
   if (!d.failed.length) {
-    try { unlinkSync(path); } catch (e) { if (code(e) !== 'ENOENT') throw e; }
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      if (code(e) !== 'ENOENT') throw e;
+    }
   }
   return {
     kind: 'delivered',
@@ -271,7 +368,12 @@ function bounce(
   const kept = join(board.rejectedDir, name);
   const original = join(board.outboxDir, on.from, on.orig ?? name);
   const n = bounceNotice({
-    reason: why.reason, hint: why.hint, original, kept, subject: why.subject, ticket: why.ticket,
+    reason: why.reason,
+    hint: why.hint,
+    original,
+    kept,
+    subject: why.subject,
+    ticket: why.ticket,
     agents: Object.keys(opts.config.agents).sort(),
   });
   // the notice first, under a fixed id: a crash before the rename below repeats it harmlessly
@@ -280,8 +382,24 @@ function bounce(
     { from: BOARD_SENDER, to: [on.from], subject: n.subject, body: n.body, ticket: why.ticket ?? undefined },
     { lenient: true, now, id: bounceIdOf(on.id), config: opts.config },
   );
-  const { file, reasonFile } = keepRejected(board, path, name, { reason: why.reason, hint: why.hint, from: on.from, original: source, id: on.id }, now);
-  return { kind: 'rejected', id: on.id, from: on.from, reason: why.reason, hint: why.hint, source, file, reasonFile, notice };
+  const { file, reasonFile } = keepRejected(
+    board,
+    path,
+    name,
+    { reason: why.reason, hint: why.hint, from: on.from, original: source, id: on.id },
+    now,
+  );
+  return {
+    kind: 'rejected',
+    id: on.id,
+    from: on.from,
+    reason: why.reason,
+    hint: why.hint,
+    source,
+    file,
+    reasonFile,
+    notice,
+  };
 }
 
 /** A recado `board send` (or the board) stamped and did not finish delivering: finish it. */
@@ -299,23 +417,51 @@ function resumeStamped(board: Board, path: string, on: OutgoingName, opts: Route
     ({ data, body } = parseRecadoText(raw, board.rel(path)));
   } catch (e) {
     if (!(e instanceof BoardError)) throw e;
-    const { file, reasonFile } = keepRejected(board, path, outgoingName(on), { reason: `unreadable stamped recado: ${e.message}`, from: on.from, original: board.rel(path), id: on.id });
-    return { kind: 'rejected', id: on.id, from: on.from, reason: e.message, source: board.rel(path), file, reasonFile, notice: null };
+    const { file, reasonFile } = keepRejected(board, path, outgoingName(on), {
+      reason: `unreadable stamped recado: ${e.message}`,
+      from: on.from,
+      original: board.rel(path),
+      id: on.id,
+    });
+    return {
+      kind: 'rejected',
+      id: on.id,
+      from: on.from,
+      reason: e.message,
+      source: board.rel(path),
+      file,
+      reasonFile,
+      notice: null,
+    };
   }
   const tokens = recipientTokens(data.to).tokens;
   const alsoKnown = new Set(tokens.filter((t) => hasInbox(board, t)));
   const res = resolveRecipients(tokens, opts.config.agents, on.from, alsoKnown);
   const d = deliverCopies(board, raw, on.id, res.recipients, false, opts.spare);
   if (!d.failed.length) {
-    try { unlinkSync(path); } catch (e) { if (code(e) !== 'ENOENT') throw e; }
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      if (code(e) !== 'ENOENT') throw e;
+    }
   }
-  return { kind: 'delivered', recado: recadoFromData(data, body, on.id, false), recipients: res.recipients, delivered: d.delivered, paths: d.paths, source: null, failed: d.failed };
+  return {
+    kind: 'delivered',
+    recado: recadoFromData(data, body, on.id, false),
+    recipients: res.recipients,
+    delivered: d.delivered,
+    paths: d.paths,
+    source: null,
+    failed: d.failed,
+  };
 }
 
 /** Names in run/outgoing, oldest first (ids start with the time). */
 export function listOutgoing(board: Board): string[] {
   try {
-    return readdirSync(outgoingDir(board)).filter((n) => parseOutgoingName(n) !== null).sort();
+    return readdirSync(outgoingDir(board))
+      .filter((n) => parseOutgoingName(n) !== null)
+      .sort();
   } catch (e) {
     if (code(e) === 'ENOENT') return [];
     throw e;

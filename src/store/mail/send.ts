@@ -5,7 +5,14 @@ import type { BoardConfig } from '../../core/config.js';
 import { invalid, notFound } from '../../core/errors.js';
 import { BOARD_SENDER, checkAgentName, isAgentName, RESERVED_AGENT_NAMES } from '../../core/names.js';
 import {
-  draftFromData, isoSeconds, recadoFromData, resolutionProblem, resolveRecipients, sentOfId, stampedFields, type RecadoJson,
+  draftFromData,
+  isoSeconds,
+  recadoFromData,
+  resolutionProblem,
+  resolveRecipients,
+  sentOfId,
+  stampedFields,
+  type RecadoJson,
 } from '../../core/recado.js';
 import { stage } from '../atomic.js';
 import type { Board } from '../board.js';
@@ -14,7 +21,6 @@ import { checkNoLink, ensureDir } from '../nolink.js';
 import { renderRecado } from '../recado-text.js';
 import { deliverCopies, partialDelivery } from './deliver.js';
 import { errnoOf as code, newRecadoId, outgoingDir, outgoingName } from './paths.js';
-
 
 export interface SendResult {
   id: string;
@@ -60,9 +66,17 @@ export function hasInbox(board: Board, name: string): boolean {
 export function sendRecado(board: Board, r: NewRecado, opts: SendOptions = {}): SendResult & { recado: RecadoJson } {
   const from = r.from === BOARD_SENDER && opts.lenient ? BOARD_SENDER : checkAgentName(r.from, 'sender name');
   if (RESERVED_AGENT_NAMES.has(from) && !(from === BOARD_SENDER && opts.lenient)) {
-    throw invalid(`"${from}" is reserved and cannot send recados`, { field: 'from', hint: 'send as an agent: --as NAME' });
+    throw invalid(`"${from}" is reserved and cannot send recados`, {
+      field: 'from',
+      hint: 'send as an agent: --as NAME',
+    });
   }
-  const data: Record<string, unknown> = { to: r.to, subject: r.subject ?? undefined, ticket: r.ticket ?? undefined, reply_to: r.reply_to ?? undefined };
+  const data: Record<string, unknown> = {
+    to: r.to,
+    subject: r.subject ?? undefined,
+    ticket: r.ticket ?? undefined,
+    reply_to: r.reply_to ?? undefined,
+  };
   const { draft, problems } = draftFromData(data, r.body, from);
   if (problems.length) throw invalid(problems[0].message, { field: problems[0].field, hint: problems[0].hint });
 
@@ -73,7 +87,11 @@ export function sendRecado(board: Board, r: NewRecado, opts: SendOptions = {}): 
   const res = resolveRecipients(draft.to, agents, from, alsoKnown);
   const problem = resolutionProblem(res);
   if (problem && !opts.lenient) {
-    throw (res.unknown.length ? notFound : invalid)(problem.message, { field: 'to', hint: problem.hint, data: { unknown: res.unknown, empty: res.empty } });
+    throw (res.unknown.length ? notFound : invalid)(problem.message, {
+      field: 'to',
+      hint: problem.hint,
+      data: { unknown: res.unknown, empty: res.empty },
+    });
   }
 
   const now = opts.now ?? new Date();
@@ -98,7 +116,11 @@ export function sendRecado(board: Board, r: NewRecado, opts: SendOptions = {}): 
       renameSync(tmp, pending);
     }
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* gone */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* gone */
+    }
     throw e;
   }
   // a fixed id may have been delivered (and read) before: then look in cur/ too
@@ -107,7 +129,8 @@ export function sendRecado(board: Board, r: NewRecado, opts: SendOptions = {}): 
   // and the watcher delivers the rest when it can (the others have theirs already)
   if (d.failed.length) throw partialDelivery(board, id, d.failed);
   unlinkSync(pending);
-  if (opts.id === undefined) return { id, delivered: [...d.delivered, ...d.already].sort(), skipped: res.unknown, already: [], recado };
+  if (opts.id === undefined)
+    return { id, delivered: [...d.delivered, ...d.already].sort(), skipped: res.unknown, already: [], recado };
   return { id, delivered: d.delivered.sort(), skipped: res.unknown, already: d.already.sort(), recado };
 }
 
@@ -133,10 +156,22 @@ export interface BoardNotice {
  * path as every recado. `to` may also say `all` or `@role`. Names that are neither an agent
  * in board.yaml nor have an inbox folder are skipped (returned in `skipped`).
  */
-export function sendFromBoard(board: Board, notice: BoardNotice, now = new Date(), opts: { id?: string; config?: BoardConfig } = {}): SendResult {
+export function sendFromBoard(
+  board: Board,
+  notice: BoardNotice,
+  now = new Date(),
+  opts: { id?: string; config?: BoardConfig } = {},
+): SendResult {
   const r = sendRecado(
     board,
-    { from: BOARD_SENDER, to: notice.to, subject: notice.subject, body: notice.body, ticket: notice.ticket, reply_to: notice.reply_to },
+    {
+      from: BOARD_SENDER,
+      to: notice.to,
+      subject: notice.subject,
+      body: notice.body,
+      ticket: notice.ticket,
+      reply_to: notice.reply_to,
+    },
     { lenient: true, now, id: opts.id ?? notice.id, config: opts.config },
   );
   return { id: r.id, delivered: r.delivered, skipped: r.skipped, already: r.already };

@@ -34,12 +34,21 @@ function h(spec, attrs, ...kids) {
       else el.setAttribute(k, v === true ? '' : String(v));
     }
   }
-  for (const k of kids.flat()) if (k !== null && k !== undefined && k !== false) el.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  for (const k of kids.flat())
+    if (k !== null && k !== undefined && k !== false)
+      el.append(k instanceof Node ? k : document.createTextNode(String(k)));
   return el;
 }
 
 async function api(path, body) {
-  const init = body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify(body) };
+  const init =
+    body === undefined
+      ? {}
+      : {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+          body: JSON.stringify(body),
+        };
   const res = await fetch(path, { credentials: 'same-origin', ...init });
   const type = res.headers.get('content-type') || '';
   const data = type.includes('json') ? await res.json() : { error: { message: await res.text() } };
@@ -57,7 +66,9 @@ async function api(path, body) {
 function left(ms) {
   if (ms <= 0) return 'ran out';
   const s = Math.floor(ms / 1000);
-  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
+  const hh = Math.floor(s / 3600),
+    mm = Math.floor((s % 3600) / 60),
+    ss = s % 60;
   return hh ? `${hh}h${String(mm).padStart(2, '0')}m left` : `${mm}m${String(ss).padStart(2, '0')}s left`;
 }
 
@@ -97,11 +108,13 @@ function visible(t, f) {
   if (f.agent && t.assignee !== f.agent && t.claim?.by !== f.agent) return false;
   if (f.label && !t.labels.includes(f.label)) return false;
   if (f.wave && String(t.wave ?? 'none') !== f.wave) return false;
-  if (f.text && !`${t.id} ${t.title} ${t.labels.join(' ')} ${t.assignee ?? ''}`.toLowerCase().includes(f.text)) return false;
+  if (f.text && !`${t.id} ${t.title} ${t.labels.join(' ')} ${t.assignee ?? ''}`.toLowerCase().includes(f.text))
+    return false;
   return true;
 }
 
-const order = (a, b) => a.priority - b.priority || (a.created ?? '').localeCompare(b.created ?? '') || a.id.localeCompare(b.id);
+const order = (a, b) =>
+  a.priority - b.priority || (a.created ?? '').localeCompare(b.created ?? '') || a.id.localeCompare(b.id);
 
 // one card: a clone of a fixed skeleton, filled with textContent (file text never becomes markup)
 const CARD = document.createElement('article');
@@ -122,11 +135,32 @@ function card(t) {
   el.lastChild.textContent = t.title;
   const claim = t.claim && Date.parse(t.claim.expires) > Date.now() - 3600_000 ? t.claim : null;
   if (t.assignee || claim) {
-    el.append(h('div.meta', null,
-      t.assignee ? h('span.who', { title: 'assignee' }, '→ ', t.assignee) : null,
-      claim ? h('span.claim', { title: `claimed by ${claim.by} since ${claim.at}` }, '⚑ ', claim.by, ' ', h('span.lease', { dataset: { expires: claim.expires } }, left(Date.parse(claim.expires) - Date.now()))) : null));
+    el.append(
+      h(
+        'div.meta',
+        null,
+        t.assignee ? h('span.who', { title: 'assignee' }, '→ ', t.assignee) : null,
+        claim
+          ? h(
+              'span.claim',
+              { title: `claimed by ${claim.by} since ${claim.at}` },
+              '⚑ ',
+              claim.by,
+              ' ',
+              h('span.lease', { dataset: { expires: claim.expires } }, left(Date.parse(claim.expires) - Date.now())),
+            )
+          : null,
+      ),
+    );
   }
-  if (t.labels.length) el.append(h('div.labels', null, t.labels.map((l) => h('span.label', null, l))));
+  if (t.labels.length)
+    el.append(
+      h(
+        'div.labels',
+        null,
+        t.labels.map((l) => h('span.label', null, l)),
+      ),
+    );
   if (t.blocked_by.length) el.append(h('div.blocked', null, 'blocked by ', t.blocked_by.join(', ')));
   return el;
 }
@@ -139,9 +173,21 @@ function waveSection(key) {
   let sec = document.getElementById(`wave-${key}`);
   if (sec) return sec;
   const open = key !== 'none' && Number(key) === S.open;
-  sec = h('section.wave', { id: `wave-${key}`, dataset: { wave: key } },
-    h('h2', null, key === 'none' ? 'No wave (on a cycle or a missing dependency)' : `Wave ${key}`, h('span.open-mark', null, open ? ' · open' : '')),
-    h('div.cols', null, STATUSES.map((s) => h('div.col', { dataset: { status: s } }))));
+  sec = h(
+    'section.wave',
+    { id: `wave-${key}`, dataset: { wave: key } },
+    h(
+      'h2',
+      null,
+      key === 'none' ? 'No wave (on a cycle or a missing dependency)' : `Wave ${key}`,
+      h('span.open-mark', null, open ? ' · open' : ''),
+    ),
+    h(
+      'div.cols',
+      null,
+      STATUSES.map((s) => h('div.col', { dataset: { status: s } })),
+    ),
+  );
   if (open) sec.classList.add('open');
   const board = $('#board');
   const after = [...board.children].find((el) => waveOrder(el.dataset.wave) > waveOrder(key));
@@ -186,16 +232,25 @@ function renderBoard() {
   const f = filters();
   const board = $('#board');
   board.textContent = '';
-  const list = [...S.tickets.values()].filter((t) => visible(t, f)).sort((a, b) => waveOrder(waveKey(a)) - waveOrder(waveKey(b)) || order(a, b));
+  const list = [...S.tickets.values()]
+    .filter((t) => visible(t, f))
+    .sort((a, b) => waveOrder(waveKey(a)) - waveOrder(waveKey(b)) || order(a, b));
   const frag = document.createDocumentFragment();
   const secs = new Map();
   for (const t of list) {
     const k = waveKey(t);
     let sec = secs.get(k);
     if (!sec) {
-      sec = h('section.wave', { id: `wave-${k}`, dataset: { wave: k } },
+      sec = h(
+        'section.wave',
+        { id: `wave-${k}`, dataset: { wave: k } },
         h('h2', null, k === 'none' ? 'No wave (on a cycle or a missing dependency)' : `Wave ${k}`, h('span.open-mark')),
-        h('div.cols', null, STATUSES.map((s) => h('div.col', { dataset: { status: s } }))));
+        h(
+          'div.cols',
+          null,
+          STATUSES.map((s) => h('div.col', { dataset: { status: s } })),
+        ),
+      );
       secs.set(k, sec);
       frag.append(sec);
     }
@@ -208,7 +263,9 @@ function renderBoard() {
 }
 
 function fillFilterChoices() {
-  const agents = new Set(), labels = new Set(), waves = new Set();
+  const agents = new Set(),
+    labels = new Set(),
+    waves = new Set();
   for (const t of S.tickets.values()) {
     if (t.assignee) agents.add(t.assignee);
     if (t.claim) agents.add(t.claim.by);
@@ -220,7 +277,12 @@ function fillFilterChoices() {
     const cur = sel.value;
     const keep = sel.firstElementChild;
     sel.textContent = '';
-    sel.append(keep, ...[...values].sort((a, b) => (fmt ? waveOrder(a) - waveOrder(b) : a.localeCompare(b))).map((v) => h('option', { value: v }, fmt ? fmt(v) : v)));
+    sel.append(
+      keep,
+      ...[...values]
+        .sort((a, b) => (fmt ? waveOrder(a) - waveOrder(b) : a.localeCompare(b)))
+        .map((v) => h('option', { value: v }, fmt ? fmt(v) : v)),
+    );
     sel.value = cur;
   };
   fill($('#f-agent'), agents);
@@ -242,7 +304,8 @@ function applyTickets(ev) {
   dropEmptyWaves();
   if (openChanged) markOpenWave();
   $('#count').textContent = `${document.querySelectorAll('#board .card').length} of ${S.tickets.size} tickets`;
-  if (S.detail && (ev.changed.some((t) => t.id === S.detail) || ev.removed.includes(S.detail))) openDetail(S.detail, true);
+  if (S.detail && (ev.changed.some((t) => t.id === S.detail) || ev.removed.includes(S.detail)))
+    openDetail(S.detail, true);
   if (S.view === 'graph') drawGraph($('#graph'), S.tickets, S.open, openDetail);
   scheduleStatus();
   renderNeeds();
@@ -251,7 +314,13 @@ function applyTickets(ev) {
 /* ---------------------------------------------------------------- detail ---- */
 
 function refusalBox(e) {
-  return h('div.refused', { role: 'alert' }, h('strong', null, 'Refused: '), e.message, e.hint ? h('div.hint', null, e.hint) : null);
+  return h(
+    'div.refused',
+    { role: 'alert' },
+    h('strong', null, 'Refused: '),
+    e.message,
+    e.hint ? h('div.hint', null, e.hint) : null,
+  );
 }
 
 async function act(path, body, where) {
@@ -273,7 +342,11 @@ async function openDetail(id, refresh = false) {
   try {
     d = (await api(`/api/tickets/${encodeURIComponent(id)}`)).data;
   } catch (e) {
-    if (refresh) { box.hidden = true; S.detail = null; return; }
+    if (refresh) {
+      box.hidden = true;
+      S.detail = null;
+      return;
+    }
     box.hidden = false;
     box.replaceChildren(h('button.close', { onclick: closeDetail }, '×'), refusalBox(e));
     return;
@@ -284,47 +357,162 @@ async function openDetail(id, refresh = false) {
   const force = h('input', { type: 'checkbox', id: 'force' });
   const body = h('div.body.markdown');
   body.innerHTML = d.html; // rendered by the server with raw HTML off: see docs/web.md
-  const link = (x) => h('a', { href: '#', onclick: (e) => { e.preventDefault(); openDetail(x); } }, x);
-  const edit = h('form.edit', { onsubmit: async (e) => {
-    e.preventDefault();
-    const f = new FormData(e.target);
-    const change = {};
-    for (const k of ['title', 'assignee', 'labels', 'status', 'priority']) {
-      const v = String(f.get(k) ?? '');
-      const cur = k === 'labels' ? t.labels.join(', ') : String(t[k] ?? '');
-      if (v !== cur) change[k] = k === 'priority' ? Number(v) : v;
-    }
-    if (!Object.keys(change).length) { result.replaceChildren(h('div.ok', null, 'nothing changed')); return; }
-    await act(`/api/tickets/${encodeURIComponent(id)}/edit`, { ...change, force: force.checked }, result);
-  } },
-  h('label', null, 'Title ', h('input', { name: 'title', value: t.title })),
-  h('label', null, 'Assignee ', h('input', { name: 'assignee', value: t.assignee ?? '' })),
-  h('label', null, 'Labels ', h('input', { name: 'labels', value: t.labels.join(', ') })),
-  h('label', null, 'Status ', h('select', { name: 'status' }, STATUSES.filter((s) => s !== 'done' || t.status === 'done').map((s) => h('option', { value: s, selected: s === t.status }, s)))),
-  h('label', null, 'Priority ', h('select', { name: 'priority' }, [0, 1, 2, 3, 4].map((p) => h('option', { value: p, selected: p === t.priority }, p)))),
-  h('button', null, 'Save'));
-  const btn = (label, path, extra = {}) => h('button', { dataset: { action: path }, onclick: () => act(`/api/tickets/${encodeURIComponent(id)}/${path}`, { force: force.checked, ...extra }, result) }, label);
+  const link = (x) =>
+    h(
+      'a',
+      {
+        href: '#',
+        onclick: (e) => {
+          e.preventDefault();
+          openDetail(x);
+        },
+      },
+      x,
+    );
+  const edit = h(
+    'form.edit',
+    {
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const f = new FormData(e.target);
+        const change = {};
+        for (const k of ['title', 'assignee', 'labels', 'status', 'priority']) {
+          const v = String(f.get(k) ?? '');
+          const cur = k === 'labels' ? t.labels.join(', ') : String(t[k] ?? '');
+          if (v !== cur) change[k] = k === 'priority' ? Number(v) : v;
+        }
+        if (!Object.keys(change).length) {
+          result.replaceChildren(h('div.ok', null, 'nothing changed'));
+          return;
+        }
+        await act(`/api/tickets/${encodeURIComponent(id)}/edit`, { ...change, force: force.checked }, result);
+      },
+    },
+    h('label', null, 'Title ', h('input', { name: 'title', value: t.title })),
+    h('label', null, 'Assignee ', h('input', { name: 'assignee', value: t.assignee ?? '' })),
+    h('label', null, 'Labels ', h('input', { name: 'labels', value: t.labels.join(', ') })),
+    h(
+      'label',
+      null,
+      'Status ',
+      h(
+        'select',
+        { name: 'status' },
+        STATUSES.filter((s) => s !== 'done' || t.status === 'done').map((s) =>
+          h('option', { value: s, selected: s === t.status }, s),
+        ),
+      ),
+    ),
+    h(
+      'label',
+      null,
+      'Priority ',
+      h(
+        'select',
+        { name: 'priority' },
+        [0, 1, 2, 3, 4].map((p) => h('option', { value: p, selected: p === t.priority }, p)),
+      ),
+    ),
+    h('button', null, 'Save'),
+  );
+  const btn = (label, path, extra = {}) =>
+    h(
+      'button',
+      {
+        dataset: { action: path },
+        onclick: () =>
+          act(`/api/tickets/${encodeURIComponent(id)}/${path}`, { force: force.checked, ...extra }, result),
+      },
+      label,
+    );
   box.hidden = false;
-  box.replaceChildren(...[
-    h('button.close', { onclick: closeDetail, title: 'close' }, '×'),
-    h('div.id', null, t.id, ' · ', t.status, t.wave !== null ? ` · wave ${t.wave}` : '', ` · P${t.priority}`, t.ready ? ' · ready' : ''),
-    h('h2.title', null, t.title),
-    h('div.actions', null, btn('Claim', 'claim'), btn('Release', 'release'), btn('Close', 'close'), btn('Cancel', 'close', { cancel: true }), btn('Reopen', 'reopen'),
-      h('label.force', null, force, ' force (as a person)')),
-    result,
-    h('dl', null,
-      h('dt', null, 'Assignee'), h('dd', null, t.assignee ?? '—'),
-      h('dt', null, 'Claim'), h('dd', null, t.claim ? [t.claim.by, ' since ', t.claim.at, ' · ', h('span.lease', { dataset: { expires: t.claim.expires } }, '')] : '—'),
-      h('dt', null, 'Labels'), h('dd', null, t.labels.join(', ') || '—'),
-      h('dt', null, 'Depends on'), h('dd', null, t.deps.length ? t.deps.flatMap((x, i) => [i ? ', ' : '', link(x)]) : '—'),
-      h('dt', null, 'Blocked by'), h('dd', null, t.blocked_by.length ? t.blocked_by.flatMap((x, i) => [i ? ', ' : '', link(x)]) : '—'),
-      h('dt', null, 'Dependents'), h('dd', null, d.dependents.length ? d.dependents.flatMap((x, i) => [i ? ', ' : '', link(x)]) : '—'),
-      h('dt', null, 'Locks'), h('dd', null, t.locks.join(', ') || '—')),
-    body,
-    h('details', null, h('summary', null, 'Edit'), edit),
-    d.refusals.length ? h('section', null, h('h3', null, 'Refusals'), h('ul', null, d.refusals.map((r) => h('li.refused', null, r.at ?? '', ' ', r.from ? `${r.from}: ` : '', r.reason, r.hint ? h('div.hint', null, r.hint) : null)))) : null,
-    h('section', null, h('h3', null, 'History'), d.log.length ? h('ul.log', null, d.log.map((e) => h('li', null, h('span.when', null, e.date), ' ', h('b', null, e.author), ' ', e.what))) : h('p.dim', null, 'no history yet (changes are committed by the watcher)')),
-  ].filter(Boolean));
+  box.replaceChildren(
+    ...[
+      h('button.close', { onclick: closeDetail, title: 'close' }, '×'),
+      h(
+        'div.id',
+        null,
+        t.id,
+        ' · ',
+        t.status,
+        t.wave !== null ? ` · wave ${t.wave}` : '',
+        ` · P${t.priority}`,
+        t.ready ? ' · ready' : '',
+      ),
+      h('h2.title', null, t.title),
+      h(
+        'div.actions',
+        null,
+        btn('Claim', 'claim'),
+        btn('Release', 'release'),
+        btn('Close', 'close'),
+        btn('Cancel', 'close', { cancel: true }),
+        btn('Reopen', 'reopen'),
+        h('label.force', null, force, ' force (as a person)'),
+      ),
+      result,
+      h(
+        'dl',
+        null,
+        h('dt', null, 'Assignee'),
+        h('dd', null, t.assignee ?? '—'),
+        h('dt', null, 'Claim'),
+        h(
+          'dd',
+          null,
+          t.claim
+            ? [t.claim.by, ' since ', t.claim.at, ' · ', h('span.lease', { dataset: { expires: t.claim.expires } }, '')]
+            : '—',
+        ),
+        h('dt', null, 'Labels'),
+        h('dd', null, t.labels.join(', ') || '—'),
+        h('dt', null, 'Depends on'),
+        h('dd', null, t.deps.length ? t.deps.flatMap((x, i) => [i ? ', ' : '', link(x)]) : '—'),
+        h('dt', null, 'Blocked by'),
+        h('dd', null, t.blocked_by.length ? t.blocked_by.flatMap((x, i) => [i ? ', ' : '', link(x)]) : '—'),
+        h('dt', null, 'Dependents'),
+        h('dd', null, d.dependents.length ? d.dependents.flatMap((x, i) => [i ? ', ' : '', link(x)]) : '—'),
+        h('dt', null, 'Locks'),
+        h('dd', null, t.locks.join(', ') || '—'),
+      ),
+      body,
+      h('details', null, h('summary', null, 'Edit'), edit),
+      d.refusals.length
+        ? h(
+            'section',
+            null,
+            h('h3', null, 'Refusals'),
+            h(
+              'ul',
+              null,
+              d.refusals.map((r) =>
+                h(
+                  'li.refused',
+                  null,
+                  r.at ?? '',
+                  ' ',
+                  r.from ? `${r.from}: ` : '',
+                  r.reason,
+                  r.hint ? h('div.hint', null, r.hint) : null,
+                ),
+              ),
+            ),
+          )
+        : null,
+      h(
+        'section',
+        null,
+        h('h3', null, 'History'),
+        d.log.length
+          ? h(
+              'ul.log',
+              null,
+              d.log.map((e) => h('li', null, h('span.when', null, e.date), ' ', h('b', null, e.author), ' ', e.what)),
+            )
+          : h('p.dim', null, 'no history yet (changes are committed by the watcher)'),
+      ),
+    ].filter(Boolean),
+  );
   tickClocks();
 }
 
@@ -344,7 +532,9 @@ function scheduleStatus() {
       S.status = (await api('/api/status')).data;
       renderAgents();
       renderNeeds();
-    } catch { /* the stream's reset reloads */ }
+    } catch {
+      /* the stream's reset reloads */
+    }
   }, 300);
 }
 
@@ -363,8 +553,15 @@ function renderAgents() {
   const agents = S.status?.agents ?? [];
   const before = new Map([...lanes.querySelectorAll('.lane')].map((l) => [l.dataset.agent, l]));
   // a lane that did not change stays the same element (no flicker, no lost focus)
-  const keep = (l) => { const old = before.get(l.dataset.agent); return old && old.isEqualNode(l) ? old : l; };
-  lanes.replaceChildren(...(agents.length ? agents.map((a) => keep(laneOf(a))) : [h('p.dim', null, 'No agents yet: `board agent add NAME --role ROLE` adds one.')]));
+  const keep = (l) => {
+    const old = before.get(l.dataset.agent);
+    return old && old.isEqualNode(l) ? old : l;
+  };
+  lanes.replaceChildren(
+    ...(agents.length
+      ? agents.map((a) => keep(laneOf(a)))
+      : [h('p.dim', null, 'No agents yet: `board agent add NAME --role ROLE` adds one.')]),
+  );
   tickClocks();
 }
 
@@ -372,17 +569,66 @@ function laneOf(a) {
   {
     const state = agentState(a);
     const result = h('div.result');
-    const last = [...S.recados.values()].filter((r) => r.from === a.name).sort((x, y) => y.sent.localeCompare(x.sent))[0];
-    return h('section.lane', { dataset: { agent: a.name, state } },
-      h('header', null, h('strong', null, a.name), a.role ? h('span.role', null, a.role) : null, h(`span.state.s-${state.replace(/[^a-z_]/g, '')}`, null, state.replace(/_/g, ' '))),
-      h('div', null, a.claims.length ? a.claims.map((c) => h('div.claim', null, h('a', { href: '#', onclick: (e) => { e.preventDefault(); openDetail(c.id); } }, c.id), ' ', c.title, ' · ', h('span.lease', { dataset: { expires: c.expires } }, left(Date.parse(c.expires) - Date.now())))) : h('span.dim', null, 'no claim')),
-      a.state && typeof a.state === 'object' && (a.state.detail || a.state.tool) ? h('div.dim', null, a.state.tool ? `using ${a.state.tool}` : '', a.state.detail ?? '', a.state.since ? ` · since ${ago(a.state.since)}` : '') : null,
+    const last = [...S.recados.values()]
+      .filter((r) => r.from === a.name)
+      .sort((x, y) => y.sent.localeCompare(x.sent))[0];
+    return h(
+      'section.lane',
+      { dataset: { agent: a.name, state } },
+      h(
+        'header',
+        null,
+        h('strong', null, a.name),
+        a.role ? h('span.role', null, a.role) : null,
+        h(`span.state.s-${state.replace(/[^a-z_]/g, '')}`, null, state.replace(/_/g, ' ')),
+      ),
+      h(
+        'div',
+        null,
+        a.claims.length
+          ? a.claims.map((c) =>
+              h(
+                'div.claim',
+                null,
+                h(
+                  'a',
+                  {
+                    href: '#',
+                    onclick: (e) => {
+                      e.preventDefault();
+                      openDetail(c.id);
+                    },
+                  },
+                  c.id,
+                ),
+                ' ',
+                c.title,
+                ' · ',
+                h('span.lease', { dataset: { expires: c.expires } }, left(Date.parse(c.expires) - Date.now())),
+              ),
+            )
+          : h('span.dim', null, 'no claim'),
+      ),
+      a.state && typeof a.state === 'object' && (a.state.detail || a.state.tool)
+        ? h(
+            'div.dim',
+            null,
+            a.state.tool ? `using ${a.state.tool}` : '',
+            a.state.detail ?? '',
+            a.state.since ? ` · since ${ago(a.state.since)}` : '',
+          )
+        : null,
       h('div', null, 'unread: ', a.unread === null ? 'no inbox' : String(a.unread)),
       h('div.dim', null, a.last_activity ? `${ago(a.last_activity.at)}: ${a.last_activity.what}` : 'no activity yet'),
       last ? h('div.last', null, 'last recado: ', last.subject) : null,
-      h('div.actions', null, h('button', { onclick: () => act('/api/nudge', { agent: a.name }, result) }, 'Nudge'),
-        h('button', { onclick: () => showScreen(a.name, result) }, 'Screen')),
-      result);
+      h(
+        'div.actions',
+        null,
+        h('button', { onclick: () => act('/api/nudge', { agent: a.name }, result) }, 'Nudge'),
+        h('button', { onclick: () => showScreen(a.name, result) }, 'Screen'),
+      ),
+      result,
+    );
   }
 }
 
@@ -391,7 +637,10 @@ async function showScreen(agent, where) {
   where.textContent = '';
   try {
     const { data } = await api(`/api/agents/${encodeURIComponent(agent)}/screen`);
-    where.append(h('pre.screen', null, data.lines.join('\n')), data.dead ? h('div.refused', null, 'its program has ended') : null);
+    where.append(
+      h('pre.screen', null, data.lines.join('\n')),
+      data.dead ? h('div.refused', null, 'its program has ended') : null,
+    );
   } catch (e) {
     where.append(refusalBox(e));
   }
@@ -400,29 +649,106 @@ async function showScreen(agent, where) {
 /* --------------------------------------------------------------- recados ---- */
 
 function recadoItem(r, opts = {}) {
-  const li = h('li.recado', { dataset: { id: r.id } },
-    h('div.head', null, h('b', null, r.from), ' → ', r.to.join(', '), ' ', h('span.dim', null, r.sent), r.ticket ? [' ', h('a', { href: '#', onclick: (e) => { e.preventDefault(); openDetail(r.ticket); } }, r.ticket)] : null),
+  const li = h(
+    'li.recado',
+    { dataset: { id: r.id } },
+    h(
+      'div.head',
+      null,
+      h('b', null, r.from),
+      ' → ',
+      r.to.join(', '),
+      ' ',
+      h('span.dim', null, r.sent),
+      r.ticket
+        ? [
+            ' ',
+            h(
+              'a',
+              {
+                href: '#',
+                onclick: (e) => {
+                  e.preventDefault();
+                  openDetail(r.ticket);
+                },
+              },
+              r.ticket,
+            ),
+          ]
+        : null,
+    ),
     h('div.subject', null, r.subject),
     h('pre.text', null, r.body),
-    h('div.actions', null,
+    h(
+      'div.actions',
+      null,
       h('button', { onclick: () => showThread(r.id, li) }, 'Thread'),
-      h('button', { onclick: () => { const f = $('#compose'); f.to.value = r.from; f.reply_to.value = r.id; f.subject.value = r.subject.startsWith('Re: ') ? r.subject : `Re: ${r.subject}`; f.text.focus(); } }, 'Reply'),
-      opts.inbox && !r.read ? h('button', { onclick: async () => { await api(`/api/recados/${encodeURIComponent(r.id)}/read`, {}); } }, 'Mark read') : null));
+      h(
+        'button',
+        {
+          onclick: () => {
+            const f = $('#compose');
+            f.to.value = r.from;
+            f.reply_to.value = r.id;
+            f.subject.value = r.subject.startsWith('Re: ') ? r.subject : `Re: ${r.subject}`;
+            f.text.focus();
+          },
+        },
+        'Reply',
+      ),
+      opts.inbox && !r.read
+        ? h(
+            'button',
+            {
+              onclick: async () => {
+                await api(`/api/recados/${encodeURIComponent(r.id)}/read`, {});
+              },
+            },
+            'Mark read',
+          )
+        : null,
+    ),
+  );
   return li;
 }
 
 async function showThread(id, where) {
   const old = where.querySelector('.thread');
-  if (old) { old.remove(); return; }
+  if (old) {
+    old.remove();
+    return;
+  }
   const { data } = await api(`/api/thread/${encodeURIComponent(id)}`);
-  where.append(h('ol.thread', null, data.map((r) => h('li', null, h('b', null, r.from), ' → ', r.to.join(', '), ' ', h('span.dim', null, r.sent), h('div', null, r.subject), h('pre.text', null, r.body)))));
+  where.append(
+    h(
+      'ol.thread',
+      null,
+      data.map((r) =>
+        h(
+          'li',
+          null,
+          h('b', null, r.from),
+          ' → ',
+          r.to.join(', '),
+          ' ',
+          h('span.dim', null, r.sent),
+          h('div', null, r.subject),
+          h('pre.text', null, r.body),
+        ),
+      ),
+    ),
+  );
 }
 
 function renderRecados() {
-  const list = [...S.recados.values()].sort((a, b) => b.sent.localeCompare(a.sent) || b.id.localeCompare(a.id)).slice(0, 300);
+  const list = [...S.recados.values()]
+    .sort((a, b) => b.sent.localeCompare(a.sent) || b.id.localeCompare(a.id))
+    .slice(0, 300);
   $('#stream').replaceChildren(...list.map((r) => recadoItem(r)));
   const inbox = [...S.inbox.values()].sort((a, b) => b.sent.localeCompare(a.sent));
-  $('#inbox').replaceChildren(...(inbox.length ? inbox.map((r) => recadoItem(r, { inbox: true })) : [h('li.dim', null, 'nothing unread')]));
+  $('#inbox').replaceChildren(
+    ...(inbox.length ? inbox.map((r) => recadoItem(r, { inbox: true })) : [h('li.dim', null, 'nothing unread')]),
+  );
   const n = inbox.filter((r) => !r.read).length;
   $('#unread-count').textContent = n ? `(${n})` : '';
 }
@@ -430,7 +756,11 @@ function renderRecados() {
 let recadoTimer = null;
 function scheduleRecados() {
   if (recadoTimer) return;
-  recadoTimer = setTimeout(() => { recadoTimer = null; renderRecados(); renderNeeds(); }, 100);
+  recadoTimer = setTimeout(() => {
+    recadoTimer = null;
+    renderRecados();
+    renderNeeds();
+  }, 100);
 }
 
 /* ------------------------------------------------------------- needs you ---- */
@@ -441,14 +771,46 @@ function renderNeeds() {
   for (const a of S.status?.agents ?? []) {
     const st = agentState(a);
     const detail = a.state && typeof a.state === 'object' && a.state.detail ? ` (${a.state.detail})` : '';
-    if (st === 'waiting' || st === 'waiting_for_you') items.push(h('li', null, h('b', null, a.name), ' is waiting for you', detail));
+    if (st === 'waiting' || st === 'waiting_for_you')
+      items.push(h('li', null, h('b', null, a.name), ' is waiting for you', detail));
     else if (st === 'dead' && a.state) items.push(h('li.refused', null, h('b', null, a.name), ' is dead', detail));
   }
-  for (const t of S.tickets.values()) if (t.status === 'review' && reviews++ < 5) items.push(h('li', null, 'review: ', h('a', { href: '#', onclick: (e) => { e.preventDefault(); openDetail(t.id); } }, t.id), ' ', t.title));
-  for (const r of S.refusals.slice(0, 5)) items.push(h('li.refused', null, 'refused: ', r.reason, r.from ? ` (from ${r.from})` : ''));
-  for (const r of S.inbox.values()) if (!r.read) items.push(h('li', null, 'recado from ', h('b', null, r.from), ': ', r.subject));
+  for (const t of S.tickets.values())
+    if (t.status === 'review' && reviews++ < 5)
+      items.push(
+        h(
+          'li',
+          null,
+          'review: ',
+          h(
+            'a',
+            {
+              href: '#',
+              onclick: (e) => {
+                e.preventDefault();
+                openDetail(t.id);
+              },
+            },
+            t.id,
+          ),
+          ' ',
+          t.title,
+        ),
+      );
+  for (const r of S.refusals.slice(0, 5))
+    items.push(h('li.refused', null, 'refused: ', r.reason, r.from ? ` (from ${r.from})` : ''));
+  for (const r of S.inbox.values())
+    if (!r.read) items.push(h('li', null, 'recado from ', h('b', null, r.from), ': ', r.subject));
   const box = $('#needs');
-  box.replaceChildren(...(items.length ? [h('h2', null, 'Needs you'), h('ul', null, items.slice(0, 12)), items.length > 12 ? h('div.dim', null, `and ${items.length - 12} more`) : null].filter(Boolean) : []));
+  box.replaceChildren(
+    ...(items.length
+      ? [
+          h('h2', null, 'Needs you'),
+          h('ul', null, items.slice(0, 12)),
+          items.length > 12 ? h('div.dim', null, `and ${items.length - 12} more`) : null,
+        ].filter(Boolean)
+      : []),
+  );
   box.hidden = !items.length;
 }
 
@@ -458,7 +820,12 @@ let source = null;
 async function loadAll() {
   // the board first: it is what the page is for; the rest fills in as it arrives
   const [tk, me] = await Promise.all([api('/api/tickets'), api('/api/me')]);
-  const rest = Promise.all([api('/api/status'), api('/api/recados'), api('/api/inbox?all=1'), api('/api/refusals?limit=20')]);
+  const rest = Promise.all([
+    api('/api/status'),
+    api('/api/recados'),
+    api('/api/inbox?all=1'),
+    api('/api/refusals?limit=20'),
+  ]);
   S.tickets = new Map(tk.data.map((t) => [t.id, t]));
   S.open = me.data.open;
   S.person = me.data.person;
@@ -468,17 +835,20 @@ async function loadAll() {
   performance.mark('board-drawn');
   if (S.view === 'graph') drawGraph($('#graph'), S.tickets, S.open, openDetail);
   document.body.dataset.ready = '1';
-  rest.then(([st, rc, ib, rf]) => {
-    S.status = st.data;
-    S.recados = new Map(rc.data.map((r) => [r.id, r]));
-    S.inbox = new Map(ib.data.map((r) => [r.id, r]));
-    S.refusals = rf.data;
-    renderAgents();
-    renderRecados();
-    renderNeeds();
-    fillFilterChoices();
-    document.body.dataset.loaded = '1';
-  }, () => undefined);
+  rest.then(
+    ([st, rc, ib, rf]) => {
+      S.status = st.data;
+      S.recados = new Map(rc.data.map((r) => [r.id, r]));
+      S.inbox = new Map(ib.data.map((r) => [r.id, r]));
+      S.refusals = rf.data;
+      renderAgents();
+      renderRecados();
+      renderNeeds();
+      fillFilterChoices();
+      document.body.dataset.loaded = '1';
+    },
+    () => undefined,
+  );
   return tk.event;
 }
 
@@ -486,11 +856,22 @@ function connect(since) {
   source?.close();
   source = new EventSource(`/api/events?since=${encodeURIComponent(since)}`);
   const live = $('#live');
-  source.onopen = () => { live.textContent = 'live'; live.className = 'live on'; };
-  source.onerror = () => { live.textContent = 'reconnecting'; live.className = 'live off'; };
+  source.onopen = () => {
+    live.textContent = 'live';
+    live.className = 'live on';
+  };
+  source.onerror = () => {
+    live.textContent = 'reconnecting';
+    live.className = 'live off';
+  };
   // window.boardEvents: how many events of each type this page applied (read by the tests and the bench)
   const counts = (window.boardEvents ??= {});
-  const on = (type, fn) => source.addEventListener(type, (m) => { S.lastEvent = m.lastEventId; counts[type] = (counts[type] ?? 0) + 1; fn(JSON.parse(m.data)); });
+  const on = (type, fn) =>
+    source.addEventListener(type, (m) => {
+      S.lastEvent = m.lastEventId;
+      counts[type] = (counts[type] ?? 0) + 1;
+      fn(JSON.parse(m.data));
+    });
   on('reset', async (d) => {
     if (d.reason === 'first connection' && S.tickets.size) return;
     await loadAll();
@@ -498,8 +879,9 @@ function connect(since) {
   on('tickets', applyTickets);
   on('recado', (d) => {
     const have = S.recados.get(d.recado.id);
-    if (have) { if (!have.copies?.some((c) => c.agent === d.agent)) have.copies?.push({ agent: d.agent, read: false }); }
-    else S.recados.set(d.recado.id, { ...d.recado, copies: [{ agent: d.agent, read: false }] });
+    if (have) {
+      if (!have.copies?.some((c) => c.agent === d.agent)) have.copies?.push({ agent: d.agent, read: false });
+    } else S.recados.set(d.recado.id, { ...d.recado, copies: [{ agent: d.agent, read: false }] });
     if (d.agent === S.person) S.inbox.set(d.recado.id, d.recado);
     scheduleRecados();
     scheduleStatus();
@@ -509,7 +891,10 @@ function connect(since) {
     scheduleRecados();
     scheduleStatus();
   });
-  on('refusal', (r) => { S.refusals.unshift(r); renderNeeds(); });
+  on('refusal', (r) => {
+    S.refusals.unshift(r);
+    renderNeeds();
+  });
   on('watch', () => scheduleStatus());
   on('config', () => scheduleStatus());
 }
@@ -525,30 +910,69 @@ function show(view) {
 
 function wire() {
   for (const b of document.querySelectorAll('nav button')) b.addEventListener('click', () => show(b.dataset.view));
-  const pick = (e) => { const c = e.target.closest('.card'); if (c && (e.type === 'click' || e.key === 'Enter')) openDetail(c.dataset.id); };
+  const pick = (e) => {
+    const c = e.target.closest('.card');
+    if (c && (e.type === 'click' || e.key === 'Enter')) openDetail(c.dataset.id);
+  };
   $('#board').addEventListener('click', pick);
   $('#board').addEventListener('keydown', pick);
   $('#columns-head').replaceChildren(...STATUSES.map((s) => h('div', null, LABEL[s])));
   let typing = null;
-  $('#filters').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(renderBoard, 120); });
+  $('#filters').addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(renderBoard, 120);
+  });
   $('#filters').addEventListener('submit', (e) => e.preventDefault());
   const dlg = $('#ticket-form');
-  $('#new-ticket').addEventListener('click', () => { dlg.querySelector('.result').textContent = ''; dlg.showModal(); });
+  $('#new-ticket').addEventListener('click', () => {
+    dlg.querySelector('.result').textContent = '';
+    dlg.showModal();
+  });
   $('#ticket-form-ok').addEventListener('click', async (e) => {
     e.preventDefault();
     const form = dlg.querySelector('form');
     if (!form.reportValidity()) return;
     const f = new FormData(form);
-    const ok = await act('/api/tickets', { title: f.get('title'), assignee: f.get('assignee') || undefined, labels: f.get('labels'), priority: Number(f.get('priority')), deps: f.get('deps'), body: f.get('body') }, dlg.querySelector('.result'));
-    if (ok) { form.reset(); dlg.close(); }
+    const ok = await act(
+      '/api/tickets',
+      {
+        title: f.get('title'),
+        assignee: f.get('assignee') || undefined,
+        labels: f.get('labels'),
+        priority: Number(f.get('priority')),
+        deps: f.get('deps'),
+        body: f.get('body'),
+      },
+      dlg.querySelector('.result'),
+    );
+    if (ok) {
+      form.reset();
+      dlg.close();
+    }
   });
   $('#compose').addEventListener('submit', async (e) => {
     e.preventDefault();
     const f = e.target;
-    const ok = await act('/api/send', { to: f.to.value, subject: f.subject.value, text: f.text.value, ticket: f.ticket.value, reply_to: f.reply_to.value }, f.querySelector('.result'));
-    if (ok) { f.text.value = ''; f.reply_to.value = ''; f.subject.value = ''; }
+    const ok = await act(
+      '/api/send',
+      {
+        to: f.to.value,
+        subject: f.subject.value,
+        text: f.text.value,
+        ticket: f.ticket.value,
+        reply_to: f.reply_to.value,
+      },
+      f.querySelector('.result'),
+    );
+    if (ok) {
+      f.text.value = '';
+      f.reply_to.value = '';
+      f.subject.value = '';
+    }
   });
-  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeDetail(); });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') closeDetail();
+  });
   setInterval(tickClocks, 1000);
 }
 
