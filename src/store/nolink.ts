@@ -99,6 +99,8 @@ export function ensureDir(dir: string): void {
     mkdirSync(dir, { recursive: true });
     return;
   }
+  // the board root itself is not guarded (see the limits above); a fresh clone may not have it yet
+  mkdirSync(root, { recursive: true });
   let at = root;
   for (const part of dir.slice(root.length + 1).split(sep)) {
     at = join(at, part);

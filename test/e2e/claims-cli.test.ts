@@ -242,9 +242,13 @@ describe('board next', () => {
     const high = newTicket('high', '--priority', '0');
     newTicket("bob's", '--priority', '0', '--assignee', 'bob');
     const mine = newTicket('mine', '--priority', '4', '--assignee', 'alice');
-    const picks = [1, 2, 3].map(() => JSON.parse(repo.board(['next', '--as', 'alice', '--json']).stdout).id);
+    const picks = [1, 2, 3].map(() => JSON.parse(repo.board(['next', '--as', 'alice', '--also', '--json']).stdout).id);
     expect(picks).toEqual([mine, high, low]);
-    const none = repo.board(['next', '--as', 'alice']);
+    // holding claims, alice is refused another without --also (no hoarding), naming one she holds
+    const hoarding = repo.board(['next', '--as', 'alice']);
+    expect(hoarding.code).toBe(4);
+    expect(hoarding.stderr).toContain('--also');
+    const none = repo.board(['next', '--as', 'alice', '--also']);
     expect(none.code).toBe(3);
     expect(none.stderr).toMatch(/^board: nothing ready for alice\n/);
     const human = repo.board(['next', '--as', 'bob', '--lease', '5m']);

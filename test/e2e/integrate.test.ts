@@ -147,7 +147,10 @@ describe('board integrate', () => {
   it("merges in wave order in a private worktree, the author as author; never touches the person's checkout", () => {
     const s = setup(['alice', 'bob', 'pat']);
     const t1 = newTicket(s, 'Base layer', ['--assignee', 'alice']);
-    const t2 = newTicket(s, 'On top\n`rm -rf /` $(evil)', ['--assignee', 'bob', '--deps', t1]);
+    const t2 = newTicket(s, 'On top', ['--assignee', 'bob', '--deps', t1]);
+    // a hostile title written by hand (the CLI refuses a line break in a title)
+    const t2file = s.r.path('.board', 'tickets', `${t2}.md`);
+    writeFileSync(t2file, readFileSync(t2file, 'utf8').replace(/^title: .*$/m, 'title: "On top\\n`rm -rf /` $(evil)"'));
     work(s, 'alice', t1, 'one.txt', '1\n');
     git(['merge', '-q', 'board/alice'], s.wt.bob); // bob builds on alice's work
     work(s, 'bob', t2, 'two.txt', '2\n');
