@@ -3,7 +3,7 @@
  * in its worktree, started with its prompt, its hooks installed, its exit watched by tmux
  * (`remain-on-exit` + a `pane-died` hook that runs `board hook exit`).
  */
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {
   applyExit,
@@ -375,12 +375,19 @@ export interface DownRow {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether `pid` still runs: an exited process that its parent (tmux) has not reaped yet is a zombie, not alive. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (not Linux): the signal test is all there is
   }
 }
 

@@ -130,7 +130,12 @@ describe('board mcp', () => {
     const id = repo.board(['new', 'Docs', '--assignee', 'ben']).stdout.trim();
     const n = await call(ben, 'next');
     expect(n.value).toMatchObject({ id, status: 'in_progress', claim: { by: 'ben' } });
-    const none = await call(ben, 'next');
+    // holding a claim, ben is not given a second one (no hoarding); cid, holding none, is told nothing is ready
+    const hoarding = await call(ben, 'next');
+    expect(hoarding.isError).toBe(true);
+    expect(hoarding.value.error).toMatchObject({ exit: 4 });
+    expect(hoarding.value.error.message).toContain(id);
+    const none = await call(await connect('cid'), 'next');
     expect(none.value.error).toMatchObject({ exit: 3 });
     const status = await call(ben, 'status');
     expect(Object.keys(status.value).sort()).toEqual(
