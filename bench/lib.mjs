@@ -23,7 +23,7 @@ export function tempBoard({ git = true } = {}) {
     execFileSync('git', ['config', 'user.name', 'Bench'], { cwd: dir });
     execFileSync('git', ['config', 'user.email', 'bench@example.com'], { cwd: dir });
   }
-  board(['init'], dir);
+  board(['init', '--no-person'], dir);
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

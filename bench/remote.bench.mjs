@@ -53,7 +53,7 @@ function setup(root, agents, tickets, yaml) {
   git(['commit', '-qm', 'code'], first);
   git(['remote', 'add', 'origin', remote], first);
   git(['push', '-q', 'origin', 'main'], first);
-  board(['init'], first);
+  board(['init', '--no-person'], first);
   const cfg = join(first, '.board', 'board.yaml');
   writeFileSync(
     cfg,

@@ -58,7 +58,7 @@ export function cluster(opts: { agents?: string[]; tickets?: number; yaml?: stri
   git(['commit', '-qm', 'code'], first);
   git(['remote', 'add', 'origin', remote], first);
   git(['push', '-q', 'origin', 'main'], first);
-  ok(board(['init'], { cwd: first }));
+  ok(board(['init', '--no-person'], { cwd: first }));
   const cfg = join(first, '.board', 'board.yaml');
   const agents = opts.agents ?? ['alice', 'bob'];
   writeFileSync(
