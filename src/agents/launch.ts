@@ -219,6 +219,8 @@ function startPane(
     exitHookCommand(board, name),
   ];
   let out: string;
+  // the window's name, folder, environment and program, the same for a new session or window
+  const program = ['-n', name, '-c', cwd, ...agentEnv(board, name), '-P', '-F', fmt, 'sh', '-c', script];
   if (dead) {
     tmuxOk(
       ['respawn-pane', '-k', '-t', dead.pane, '-c', cwd, ...agentEnv(board, name), 'sh', '-c', script],
@@ -227,28 +229,7 @@ function startPane(
     out = `${dead.pane} ${dead.window}`;
   } else if (!sessionsSeen.has(`${currentSocket() ?? ''}/${session}`) && !hasSession(session)) {
     out = tmuxOk(
-      [
-        'new-session',
-        '-d',
-        '-s',
-        session,
-        '-x',
-        '200',
-        '-y',
-        '50',
-        '-n',
-        name,
-        '-c',
-        cwd,
-        ...agentEnv(board, name),
-        '-P',
-        '-F',
-        fmt,
-        'sh',
-        '-c',
-        script,
-        ...watchExit([]),
-      ],
+      ['new-session', '-d', '-s', session, '-x', '200', '-y', '50', ...program, ...watchExit([])],
       `create session ${session}`,
     );
   } else {
@@ -260,26 +241,7 @@ function startPane(
     for (const w of windows) if (w.slice(2).join(' ') === name) tmux(['kill-window', '-t', w[1]]);
     const index = Math.max(-1, ...windows.map((w) => Number(w[0]))) + 1;
     const target = ['-t', `=${session}:${index}`];
-    out = tmuxOk(
-      [
-        'new-window',
-        '-d',
-        ...target,
-        '-n',
-        name,
-        '-c',
-        cwd,
-        ...agentEnv(board, name),
-        '-P',
-        '-F',
-        fmt,
-        'sh',
-        '-c',
-        script,
-        ...watchExit(target),
-      ],
-      `open a window for ${name}`,
-    );
+    out = tmuxOk(['new-window', '-d', ...target, ...program, ...watchExit(target)], `open a window for ${name}`);
   }
   sessionsSeen.add(`${currentSocket() ?? ''}/${session}`);
   const [pane, window] = out.trim().split(' ');
